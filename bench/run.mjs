@@ -1,0 +1,170 @@
+// Side-by-side benchmarks: gosync (built code, dist/esm) against a bare-JS baseline and the peer
+// libraries, every workload in one run. Writes bench/RESULTS.md and bench/chart.svg.
+//
+//   npm run bench                            build, then run everything (a few minutes)
+//   node --expose-gc bench/run.mjs --quick   fewer, shorter samples: for working on the suite
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { checkBar, markdown, num, ratioOf, svg } from "./report.mjs";
+import { formatNs, measure } from "./harness.mjs";
+import * as buffered from "./workloads/buffered.mjs";
+import * as context from "./workloads/context.mjs";
+import * as pingpong from "./workloads/pingpong.mjs";
+import * as select from "./workloads/select.mjs";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const quick = process.argv.includes("--quick");
+const timing = quick ? { rounds: 3, targetMs: 10 } : { rounds: 15, targetMs: 40 };
+const log = (s) => process.stdout.write(`${s}\n`);
+
+if (typeof globalThis.gc !== "function") {
+  log("note: run with node --expose-gc so every sample starts after a full collection");
+}
+
+/** The built library, or the reason it cannot be used (its rows then read n/a, peers still run). */
+async function loadGosync() {
+  try {
+    const g = await import("../dist/esm/index.js");
+    const needed = ["go", "Chan", "select", "recv", "background", "withCancel"];
+    const missing = needed.filter((k) => !(k in g));
+    if (missing.length) return { why: `dist/esm does not export ${missing.join(", ")} yet` };
+    return { g };
+  } catch (e) {
+    return { why: `dist/esm not built (${e.code ?? e.message})` };
+  }
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    node: `${process.version} (V8 ${process.versions.v8})`,
+    cpu: `${cpus[0]?.model ?? "unknown"} × ${cpus.length} (${os.availableParallelism?.() ?? cpus.length} available)`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    "load average at start (1/5/15 min)": os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" / "),
+  };
+}
+
+async function timed(module, rowsFn, id, gs) {
+  const rows = rowsFn(gs.g, gs.why);
+  log(`\n${module.title}${id.endsWith("b") ? " — tree of 1,000" : ""}`);
+  const results = await measure(rows, { ...timing, log });
+  return results.map((r) => ({ ...r, value: r.nsPerOp }));
+}
+
+/** Runs each memory case in its own process (see memory.mjs for why) and collects bytes per task. */
+function memory(gs) {
+  const one = "one channel shared by all 100,000 tasks";
+  const each = "one channel per task (the figure includes the channel itself)";
+  const bar = { ratio: 1.15 };
+  const spec = [
+    { id: "baseline", lib: "baseline", name: "async fn awaiting a pending promise", baseline: true },
+    { id: "gosync-one-go", lib: "gosync", name: `go(): ${one}`, bar },
+    { id: "gosync-one-async", lib: "gosync", name: `plain async fn: ${one}`, bar },
+    { id: "gosync-each-go", lib: "gosync", name: `go(): ${each}` },
+    { id: "async-channel-one", lib: "async-channel", name: one },
+    { id: "async-channel-each", lib: "async-channel", name: each },
+    { id: "channel-ts-one", lib: "channel-ts", name: one },
+    { id: "channel-ts-each", lib: "channel-ts", name: each },
+    {
+      lib: "@thi.ng/csp",
+      name: one,
+      na: "at most 1,024 pending reads per channel (MAX_READS); later read()s resolve to undefined at once",
+    },
+    { id: "thi.ng-each", lib: "@thi.ng/csp", name: each },
+    {
+      lib: "js-csp",
+      name: one,
+      na: "at most 1,024 pending takes per channel (MAX_QUEUE_SIZE); the next take throws",
+    },
+    { id: "js-csp-each", lib: "js-csp", name: `go(function*) processes: ${each}` },
+    { id: "effect-one", lib: "effect", name: `Effect.runFork fibers: ${one}` },
+    { id: "effect-each", lib: "effect", name: `Effect.runFork fibers: ${each}` },
+  ];
+  log("\n5. Memory per task blocked on recv (100,000 tasks, one child process per row)");
+  return spec.map(({ id, ...row }) => {
+    if (row.na) return row;
+    if (row.lib === "gosync" && !gs.g) return { ...row, na: gs.why };
+    let out;
+    try {
+      const stdout = execFileSync(process.execPath, ["--expose-gc", here("./memory.mjs"), id], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      out = JSON.parse(stdout.trim().split("\n").pop());
+    } catch (e) {
+      out = { error: `child process failed: ${e.message.split("\n")[0]}` };
+    }
+    if (out.error) return { ...row, na: out.error };
+    log(`  ${`${row.lib} ${row.name}`.padEnd(90)} ${num(out.bytesPerTask).padStart(8)} B`);
+    return { ...row, value: out.bytesPerTask };
+  });
+}
+
+async function main() {
+  const started = new Date();
+  const machine = machineInfo();
+  const gs = await loadGosync();
+  log(`gosync: ${gs.g ? "dist/esm/index.js" : gs.why}`);
+  for (const [k, v] of Object.entries(machine)) log(`${k}: ${v}`);
+
+  const sections = [
+    { id: "1", ...pingpong, unit: "ns", results: await timed(pingpong, pingpong.rows, "1", gs) },
+    { id: "2", ...buffered, unit: "ns", results: await timed(buffered, buffered.rows, "2", gs) },
+    { id: "3", ...select, unit: "ns", results: await timed(select, select.rows, "3", gs) },
+    {
+      id: "4a",
+      ...context,
+      title: `${context.title}: single context`,
+      unit: "ns",
+      results: await timed(context, context.rowsSingle, "4a", gs),
+    },
+    {
+      id: "4b",
+      ...context,
+      title: `${context.title}: tree of 1,000 children (per tree)`,
+      unit: "ns",
+      results: await timed(context, context.rowsTree, "4b", gs),
+    },
+    {
+      id: "5",
+      title: "5. Memory per task blocked on recv (100,000 tasks)",
+      about:
+        "Each row runs in a fresh `node --expose-gc` process: park 100,000 tasks on a receive, let them " +
+        "all block, full GC, heapUsed delta ÷ 100,000. Baseline: an async function awaiting a promise " +
+        "whose resolver sits in an array (without a reachable resolver the whole task is garbage). The " +
+        "bar applies to the shared-channel rows; one-channel-per-task rows also pay for a channel each.",
+      unit: "B",
+      results: memory(gs),
+    },
+  ];
+  context.touched();
+
+  const seconds = (Date.now() - started.getTime()) / 1000;
+  machine["load average at end (1/5/15 min)"] = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ");
+  writeFileSync(here("./RESULTS.md"), markdown({ sections, machine, started, seconds }));
+  writeFileSync(here("./chart.svg"), svg(sections));
+
+  log("\nBars:");
+  for (const s of sections) {
+    for (const r of s.results) {
+      const bar = checkBar(s, r);
+      if (!bar) continue;
+      const figure =
+        r.value === undefined ? "" : s.unit === "ns" ? formatNs(r.value) : `${num(r.value)} B`;
+      const ratio = ratioOf(s, r);
+      log(`  [${s.id}] ${r.name}: ${figure}${ratio ? ` (${ratio.toFixed(2)}× baseline)` : ""} — ${bar.text}`);
+    }
+  }
+  log(`\nwrote bench/RESULTS.md and bench/chart.svg in ${seconds.toFixed(0)} s`);
+}
+
+await main();

@@ -1,0 +1,50 @@
+// The tour: runs the example programs in order, each under a header (`npm start`), or one of them
+// (`npm start -- <name> [args...]`), or lists them (`npm start -- --list`). Like a Go main, it ends
+// when the programs have ended: every example stops all its tasks and timers, so nothing is left to
+// keep the process alive.
+
+import { du } from "./du.js";
+import { pipeline } from "./pipeline.js";
+import type { BaseOptions, Example } from "./registry.js";
+import { ring } from "./ring.js";
+import { shutdown } from "./shutdown.js";
+import { sieve } from "./sieve.js";
+
+/** The examples in tour order. */
+const examples: readonly Example[] = [sieve, ring, pipeline, shutdown, du];
+
+const print = (line: string): void => {
+  console.log(line);
+};
+
+async function runOne(ex: Example, index: number, opts: BaseOptions): Promise<void> {
+  print(`\n=== ${index + 1}. ${ex.name}: ${ex.title} ===`);
+  await ex.run((line) => print(`  ${line}`), opts);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--list" || first === "-l") {
+    const width = Math.max(...examples.map((ex) => ex.name.length));
+    for (const ex of examples) print(`${ex.name.padEnd(width)}  ${ex.title}`);
+    return 0;
+  }
+  if (first === "--help" || first === "-h") {
+    print("usage: npm start [-- --list | -- <example> [args...]]");
+    return 0;
+  }
+  if (first === undefined) {
+    print("gosync tour: Go's concurrency programs, in TypeScript");
+    for (const [i, ex] of examples.entries()) await runOne(ex, i, {});
+    return 0;
+  }
+  const index = examples.findIndex((ex) => ex.name === first);
+  if (index < 0) {
+    console.error(`unknown example "${first}"; one of: ${examples.map((ex) => ex.name).join(", ")}`);
+    return 1;
+  }
+  await runOne(examples[index]!, index, { args: rest });
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,181 @@
+// select: Go's select statement. Cases are built with recv / send / otherwise (Go's default).
+//
+// As in Go's selectgo: if several cases are ready, one is chosen uniformly at random; with
+// `otherwise` and none ready it does not block; a null channel is never ready; `select()` with no
+// cases blocks forever. When it blocks, it queues one waiter per case on the channels; the first
+// channel operation to complete one of them commits the select and, in the same synchronous step,
+// unlinks the others, so exactly one case commits. The chosen case's body runs in the selecting task
+// (on a later microtask), never inside the operation that woke it.
+//
+// Where it differs from Go: the body is a callback and select returns a promise of its result.
+// Readiness is decided by a first pass that has no side effects, which is what makes the random
+// choice exact among the ready cases without allocating a permutation.
+
+import { sendOnClosed } from "../internal/errors.js";
+import { blockBegin } from "../internal/registry.js";
+import { type Chan, lastTakeOk } from "./chan.js";
+import { park, SELECT, SelectOp, Waiter } from "./waiter.js";
+
+declare const selectResult: unique symbol;
+
+/**
+ * One case of a select; `R` is what its body returns. Made by {@link recv}, {@link send} and
+ * {@link otherwise}.
+ */
+export interface SelectCase<R> {
+  readonly [selectResult]?: R;
+}
+
+/** The result type of a select over cases `C`. */
+export type SelectResult<C> = C extends SelectCase<infer R> ? R : never;
+
+const RECV_CASE = 0;
+const SEND_CASE = 1;
+const DEFAULT_CASE = 2;
+
+type Body = (value?: unknown, ok?: boolean) => unknown;
+
+class Case {
+  constructor(
+    readonly kind: number,
+    readonly ch: Chan<unknown> | null,
+    readonly value: unknown,
+    readonly body: Body,
+  ) {}
+}
+
+function checkBody(body: unknown): Body {
+  if (typeof body !== "function") throw new TypeError("select case body must be a function");
+  return body as Body;
+}
+
+function checkChan(ch: unknown): Chan<unknown> | null {
+  if (ch !== null && (typeof ch !== "object" || typeof (ch as Chan<unknown>).canRecv !== "function")) {
+    throw new TypeError("select case channel must be a Chan or null");
+  }
+  return ch as Chan<unknown> | null;
+}
+
+/**
+ * A receive case: `case v, ok := <-ch:`. The body gets the value and Go's `ok` (false once the
+ * channel is closed and drained). A null channel is never ready.
+ *
+ * @example
+ * ```ts
+ * await select(recv(ch, (v, ok) => (ok ? `got ${v}` : "closed")), recv(ctx.done(), () => "cancelled"));
+ * ```
+ */
+export function recv<T, R>(
+  ch: Chan<T> | null,
+  body: (value: T | undefined, ok: boolean) => R,
+): SelectCase<R> {
+  return new Case(RECV_CASE, checkChan(ch), undefined, checkBody(body)) as unknown as SelectCase<R>;
+}
+
+/**
+ * A send case: `case ch <- value:`. `value` is evaluated once, when the case is made. A null channel
+ * is never ready; a closed one makes the select reject with `send on closed channel` if chosen.
+ *
+ * @example
+ * ```ts
+ * await select(send(out, v, () => true), recv(done, () => false));
+ * ```
+ */
+export function send<T, R>(ch: Chan<T> | null, value: T, body: () => R): SelectCase<R> {
+  return new Case(SEND_CASE, checkChan(ch), value, checkBody(body)) as unknown as SelectCase<R>;
+}
+
+/**
+ * Go's `default:` case: taken at once when no other case is ready.
+ *
+ * @example
+ * ```ts
+ * const got = await select(recv(ch, (v) => v), otherwise(() => undefined)); // never blocks
+ * ```
+ */
+export function otherwise<R>(body: () => R): SelectCase<R> {
+  return new Case(DEFAULT_CASE, null, undefined, checkBody(body)) as unknown as SelectCase<R>;
+}
+
+function run(body: Body, value?: unknown, ok?: boolean): Promise<unknown> {
+  try {
+    return Promise.resolve(body(value, ok));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function ready(c: Case): boolean {
+  if (c.ch === null) return false;
+  return c.kind === RECV_CASE ? c.ch.canRecv() : c.ch.canSend();
+}
+
+function commit(c: Case): Promise<unknown> {
+  const ch = c.ch as Chan<unknown>;
+  if (c.kind === RECV_CASE) {
+    const v = ch.takeNow();
+    return run(c.body, v, lastTakeOk());
+  }
+  if (ch.closed) return Promise.reject(sendOnClosed());
+  ch.putNow(c.value);
+  return run(c.body);
+}
+
+/**
+ * Go's select statement.
+ *
+ * @example
+ * ```ts
+ * const msg = await select(
+ *   recv(jobs, (job, ok) => (ok ? handle(job) : "done")),
+ *   recv(after(1000), () => "timeout"),
+ * );
+ * ```
+ */
+export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<SelectResult<C[number]>> {
+  const cs = cases as unknown as Case[];
+  let nReady = 0;
+  let dflt: Case | null = null;
+  let live = 0;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i];
+    if (!(c instanceof Case)) throw new TypeError(`select case ${i} must be made by recv, send or otherwise`);
+    if (c.kind === DEFAULT_CASE) {
+      if (dflt !== null) throw new TypeError("select: multiple otherwise cases");
+      dflt = c;
+    } else if (c.ch !== null) {
+      live++;
+      if (ready(c)) nReady++;
+    }
+  }
+  if (nReady > 0) {
+    let pick = nReady === 1 ? 0 : Math.floor(Math.random() * nReady);
+    for (const c of cs) {
+      if (c.kind !== DEFAULT_CASE && ready(c) && pick-- === 0) return commit(c) as Promise<never>;
+    }
+  }
+  if (dflt !== null) return run(dflt.body) as Promise<never>;
+  if (live === 0) {
+    blockBegin("select (no cases)", null); // blocks forever, as `select {}` does; stays on record
+    return new Promise<never>(() => {});
+  }
+  return blockOn(cs) as Promise<never>;
+}
+
+async function blockOn(cs: Case[]): Promise<unknown> {
+  const op = new SelectOp();
+  const p = park<SelectOp>(op);
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i];
+    if (c.ch === null || c.kind === DEFAULT_CASE) continue;
+    const w = new Waiter(SELECT, c.value);
+    w.sel = op;
+    w.index = i;
+    op.nodes.push(w);
+    (c.kind === RECV_CASE ? c.ch.recvq : c.ch.sendq).push(w);
+  }
+  op.blocked = blockBegin("select", null);
+  await p;
+  const c = cs[op.index];
+  return c.kind === RECV_CASE ? c.body(op.value, op.ok) : c.body();
+}

@@ -1,0 +1,25 @@
+// gosync — Go's concurrency toolkit for TypeScript. This is the core entry point (`gosync`): tasks,
+// channels and select, time, context. It has no runtime dependencies and imports nothing from
+// `node:`, so it runs in Node, Deno, Bun and browsers.
+
+export { Chan } from "./chan/chan.js";
+export type { Canceller, Context, ContextKey } from "./chan/context-type.js";
+export { otherwise, recv, type SelectCase, type SelectResult, select, send } from "./chan/select.js";
+export { afterFunc } from "./context/after-func.js";
+export { background, createKey, todo } from "./context/background.js";
+export {
+  type CancelCauseFunc,
+  type CancelFunc,
+  cause,
+  withCancel,
+  withCancelCause,
+} from "./context/cancel.js";
+export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "./context/deadline.js";
+export { Canceled, CanceledError, DeadlineExceeded, DeadlineExceededError } from "./context/errors.js";
+export { fromSignal } from "./context/signal.js";
+export { withoutCancel, withValue } from "./context/value.js";
+export { ChanClosedError, GoSyncError } from "./internal/errors.js";
+export { go, type PanicHandler, setPanicHandler, yieldNow } from "./task/go.js";
+export { sleep } from "./time/sleep.js";
+export { Ticker, tick } from "./time/ticker.js";
+export { after, Timer } from "./time/timer.js";

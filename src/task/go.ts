@@ -1,0 +1,129 @@
+// go(): Go's `go` statement. A task is an async function started on a later microtask (the caller
+// goes on first, as after `go f()`), counted in the task registry until it settles.
+//
+// An error escaping a task is fatal, like a Go panic: it is printed with its stack as
+// `panic: ...` and the process exits with status 2 (Go's exit code for a panic). A handler installed
+// with setPanicHandler receives it instead. Where it differs from Go: there is no recover() inside
+// other tasks; the handler is process-wide.
+
+import { checkFunction } from "../internal/errors.js";
+import { registry, type TaskRecord, taskBegin, taskEnd } from "../internal/registry.js";
+
+/** Receives an error that escaped a task started by go(). */
+export type PanicHandler = (error: unknown, task: { readonly name: string }) => void;
+
+let panicHandler: PanicHandler | null = null;
+
+/**
+ * Installs a handler for errors escaping tasks (instead of crashing); `null` restores the default.
+ * Returns the previous handler.
+ *
+ * @example
+ * ```ts
+ * setPanicHandler((err, task) => log.error(`task ${task.name} failed`, err));
+ * ```
+ */
+export function setPanicHandler(handler: PanicHandler | null): PanicHandler | null {
+  if (handler !== null) checkFunction("handler", handler);
+  const prev = panicHandler;
+  panicHandler = handler;
+  return prev;
+}
+
+interface ProcessLike {
+  exit(code: number): never;
+  exitCode?: number | string | undefined;
+}
+
+function crash(error: unknown, name: string): void {
+  const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  console.error(`panic: ${text}\n\ngoroutine [${name}]`);
+  const proc = (globalThis as { process?: ProcessLike }).process;
+  if (proc !== undefined && typeof proc.exit === "function") proc.exit(2);
+  // No process to exit (a browser): surface it as an uncaught error, never swallow it.
+  setTimeout(() => {
+    throw error;
+  });
+}
+
+function panic(error: unknown, name: string): void {
+  if (panicHandler === null) {
+    crash(error, name);
+    return;
+  }
+  try {
+    panicHandler(error, { name });
+  } catch (e) {
+    crash(e, name);
+  }
+}
+
+class Task {
+  constructor(
+    readonly fn: (...args: unknown[]) => unknown,
+    readonly args: unknown[],
+    readonly record: TaskRecord | undefined,
+  ) {}
+
+  start(): void {
+    let result: unknown;
+    try {
+      result = registry.runTask(this.record, () => this.fn(...this.args));
+    } catch (e) {
+      this.end();
+      panic(e, this.fn.name || "anonymous");
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        () => this.end(),
+        (e: unknown) => {
+          this.end();
+          panic(e, this.fn.name || "anonymous");
+        },
+      );
+    } else {
+      this.end();
+    }
+  }
+
+  end(): void {
+    taskEnd(this.record);
+  }
+}
+
+/**
+ * Starts a task: Go's `go fn(args...)`. The arguments are evaluated now; fn starts on a later
+ * microtask. An error escaping fn is fatal (see setPanicHandler).
+ *
+ * @example
+ * ```ts
+ * const ch = new Chan<string>();
+ * go(async (name: string) => ch.send(`hello, ${name}`), "gopher");
+ * console.log(await ch.recv());
+ * ```
+ */
+export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+  checkFunction("fn", fn);
+  const task = new Task(fn as (...args: unknown[]) => unknown, args, taskBegin(fn.name || "anonymous"));
+  queueMicrotask(() => task.start());
+}
+
+// setImmediate where the runtime has it (Node, Bun, Deno): it runs after pending I/O callbacks,
+// without setTimeout's clamping. The core names no Node API, so it is looked up on globalThis.
+const immediate = (globalThis as { setImmediate?: (cb: () => void) => unknown }).setImmediate;
+const macrotask: (cb: () => void) => void =
+  typeof immediate === "function" ? (cb) => immediate(cb) : (cb) => setTimeout(cb, 0);
+
+/**
+ * Go's runtime.Gosched: lets every other runnable task (and pending I/O callbacks) run, resuming
+ * after one macrotask turn.
+ *
+ * @example
+ * ```ts
+ * const v = counter; await yieldNow(); counter = v + 1; // the seed's lost-update race
+ * ```
+ */
+export function yieldNow(): Promise<void> {
+  return new Promise((resolve) => macrotask(resolve));
+}

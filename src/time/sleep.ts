@@ -1,0 +1,69 @@
+// sleep(): Go's time.Sleep, cancellable. A sleeping task keeps the process alive, as it should:
+// it will wake up. Cancelled, it rejects with the ctx's error and clears its clock entry.
+
+import type { Canceller } from "../chan/context-type.js";
+import {
+  type CancelListener,
+  type CancelSource,
+  cancelSourceOf,
+  REASON,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
+} from "../internal/cancel.js";
+import { clock, type TimerHandle } from "../internal/clock.js";
+import { checkDuration } from "../internal/errors.js";
+import { type BlockedOp, blockBegin, blockEnd } from "../internal/registry.js";
+
+class Sleeper implements CancelListener {
+  handle: TimerHandle | null = null;
+  src: CancelSource | null = null;
+  blocked: BlockedOp | null = null;
+  resolve: () => void = () => {};
+  reject: (e: unknown) => void = () => {};
+
+  readonly wake = (): void => {
+    this.handle = null;
+    if (this.src !== null) this.src[UNSUBSCRIBE](this);
+    blockEnd(this.blocked);
+    this.resolve();
+  };
+
+  onCancel(reason: unknown): void {
+    if (this.handle !== null) clock.clearTimer(this.handle);
+    this.handle = null;
+    blockEnd(this.blocked);
+    this.reject(reason);
+  }
+}
+
+/**
+ * Waits `ms` milliseconds (Go's time.Sleep); ≤ 0 returns at once. Rejects with the ctx's error if
+ * cancelled first.
+ *
+ * @example
+ * ```ts
+ * await sleep(100);
+ * await sleep(60_000, ctx); // rejects with Canceled when ctx is cancelled
+ * ```
+ */
+export function sleep(ms: number, ctx?: Canceller): Promise<void> {
+  checkDuration("ms", ms);
+  const src = ctx === undefined ? null : cancelSourceOf(ctx);
+  if (src !== null) {
+    const reason = src[REASON]();
+    if (reason !== undefined) return Promise.reject(reason);
+  }
+  if (ms <= 0) return Promise.resolve();
+  const s = new Sleeper();
+  const p = new Promise<void>((resolve, reject) => {
+    s.resolve = resolve;
+    s.reject = reject;
+  });
+  s.handle = clock.setTimer(s.wake, ms);
+  if (src !== null) {
+    s.src = src;
+    src[SUBSCRIBE](s);
+  }
+  s.blocked = blockBegin("sleep", null);
+  return p;
+}
