@@ -1,0 +1,198 @@
+// select: uniform choice among ready cases, Go's nil channel (null), default (otherwise), `select {}`,
+// exactly-one-commit when blocked, closed channels in select, and the fan-in idiom that needs nil.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  background,
+  Chan,
+  ChanClosedError,
+  go,
+  otherwise,
+  recv,
+  type SelectCase,
+  select,
+  send,
+  withCancel,
+} from "../../src/index.js";
+import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
+import { drain, stateAfterDrain, watch } from "../helpers/settled.js";
+
+describe("choosing", () => {
+  test("among several ready cases, each is chosen about equally often", async () => {
+    const chans = [0, 1, 2, 3].map(() => new Chan<number>(1));
+    for (const [i, c] of chans.entries()) c.trySend(i);
+    const counts = [0, 0, 0, 0];
+    for (let n = 0; n < 4000; n++) {
+      const i = await select(...chans.map((c) => recv(c, (v) => v as number)));
+      counts[i] = (counts[i] ?? 0) + 1;
+      (chans[i] as Chan<number>).trySend(i);
+    }
+    // Expected 1000 each; the bounds are > 12 standard deviations away, so this never flakes.
+    for (const c of counts) assert.ok(c > 800 && c < 1200, `counts ${counts}`);
+  });
+
+  test("ready send and receive cases are both candidates", async () => {
+    const seen = new Set<string>();
+    for (let n = 0; n < 200 && seen.size < 2; n++) {
+      const a = new Chan<number>(1);
+      a.trySend(1);
+      const b = new Chan<number>(1);
+      seen.add(await select(recv(a, () => "recv"), send(b, 2, () => "send")));
+    }
+    assert.deepEqual([...seen].sort(), ["recv", "send"]);
+  });
+
+  test("otherwise runs only when nothing is ready, and never blocks", async () => {
+    const ch = new Chan<number>();
+    assert.equal(await select(recv(ch, () => "recv"), otherwise(() => "default")), "default");
+    const b = new Chan<number>(1);
+    b.trySend(1);
+    for (let n = 0; n < 50; n++) {
+      b.trySend(1);
+      assert.equal(await select(recv(b, () => "recv"), otherwise(() => "default")), "recv");
+    }
+    assert.equal(await select(otherwise(() => 1)), 1);
+  });
+
+  test("the body's result (or error) is the select's", async () => {
+    const ch = new Chan<number>(1);
+    ch.trySend(20);
+    assert.equal(await select(recv(ch, (v) => (v as number) + 1)), 21);
+    ch.trySend(1);
+    await assert.rejects(
+      select(
+        recv(ch, () => {
+          throw new Error("body");
+        }),
+      ),
+      /body/,
+    );
+    assert.equal(await select(otherwise(async () => "async body")), "async body");
+  });
+});
+
+describe("nil channels and select {}", () => {
+  test("a null channel is never ready", async () => {
+    assert.equal(await select(recv(null, () => "nil"), otherwise(() => "default")), "default");
+    assert.equal(await select(send(null, 1, () => "nil"), otherwise(() => "default")), "default");
+    assert.deepEqual(await stateAfterDrain(select(recv(null, () => 1), send(null, 2, () => 2))), { s: "pending" });
+  });
+
+  test("select() with no cases blocks forever", async () => {
+    assert.deepEqual(await stateAfterDrain(select()), { s: "pending" });
+  });
+
+  test("fan-in: setting a closed input to null lets the loop finish when both are closed", async () => {
+    let a: Chan<number> | null = new Chan<number>();
+    let b: Chan<string> | null = new Chan<string>();
+    const ca = a;
+    const cb = b;
+    go(async () => {
+      for (let i = 0; i < 3; i++) await ca.send(i);
+      ca.close();
+    });
+    go(async () => {
+      for (const s of ["x", "y"]) await cb.send(s);
+      cb.close();
+    });
+    const got: (number | string)[] = [];
+    while (a !== null || b !== null) {
+      await select(
+        recv(a, (v, ok) => {
+          if (ok) got.push(v as number);
+          else a = null;
+        }),
+        recv(b, (v, ok) => {
+          if (ok) got.push(v as string);
+          else b = null;
+        }),
+      );
+    }
+    assert.deepEqual(got.filter((v) => typeof v === "number"), [0, 1, 2]);
+    assert.deepEqual(got.filter((v) => typeof v === "string"), ["x", "y"]);
+  });
+});
+
+describe("blocking select commits exactly one case", () => {
+  test("the losing cases leave their queues at once and consume nothing", async () => {
+    const a = new Chan<number>();
+    const b = new Chan<number>();
+    const out = new Chan<number>();
+    const p = select(
+      recv(a, (v) => `a${v}`),
+      recv(b, (v) => `b${v}`),
+      send(out, 99, () => "sent"),
+    );
+    assert.equal(waitingReceivers(a) + waitingReceivers(b) + waitingSenders(out), 3);
+    assert.equal(b.trySend(5), true);
+    assert.equal(waitingReceivers(a) + waitingReceivers(b) + waitingSenders(out), 0);
+    assert.equal(a.trySend(1), false, "a's case is gone");
+    assert.equal(out.tryRecv(), undefined, "out's value was never offered again");
+    assert.equal(await p, "b5");
+  });
+
+  test("a send case's value is evaluated once, when select is called", async () => {
+    const ch = new Chan<number>();
+    let x = 1;
+    const p = select(send(ch, x, () => "sent"));
+    x = 2;
+    assert.equal(await ch.recv(), 1);
+    assert.equal(await p, "sent");
+    assert.equal(x, 2);
+  });
+
+  test("a blocked select woken by close gets ok = false; a blocked send case rejects", async () => {
+    const a = new Chan<number>();
+    const p = select(recv(a, (v, ok) => [v, ok]));
+    a.close();
+    assert.deepEqual(await p, [undefined, false]);
+    const s = new Chan<number>();
+    const q = select(send(s, 1, () => "sent"), recv(new Chan<number>(), () => "other"));
+    s.close();
+    await assert.rejects(q, (e: unknown) => e instanceof ChanClosedError && e.message === "send on closed channel");
+  });
+
+  test("cancelled mid-way through ctx.done(): no case consumed or delivered anything", async () => {
+    const [ctx, cancel] = withCancel(background());
+    const a = new Chan<number>();
+    const out = new Chan<number>();
+    const p = select(
+      recv(a, () => "a"),
+      send(out, 1, () => "out"),
+      recv(ctx.done(), () => "cancelled"),
+    );
+    cancel();
+    assert.equal(await p, "cancelled");
+    assert.equal(a.trySend(1), false);
+    assert.equal(out.tryRecv(), undefined);
+    assert.equal(waitingReceivers(a) + waitingSenders(out), 0);
+  });
+
+  test("a select on a closed channel is ready at once", async () => {
+    const a = new Chan<number>();
+    a.close();
+    assert.deepEqual(await select(recv(a, (v, ok) => [v, ok]), otherwise(() => "default")), [undefined, false]);
+    await assert.rejects(select(send(a, 1, () => 0)), ChanClosedError);
+  });
+
+  test("the same channel in two cases of one select", async () => {
+    const ch = new Chan<number>();
+    const p = watch(select(recv(ch, (v) => `recv ${v}`), send(ch, 1, () => "send")));
+    await drain();
+    assert.equal(p.state.s, "pending", "a select does not match with itself");
+    assert.equal(await ch.recv(), 1);
+    await drain();
+    assert.deepEqual(p.state, { s: "fulfilled", v: "send" });
+    assert.equal(waitingReceivers(ch), 0);
+  });
+});
+
+describe("bad input", () => {
+  test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", () => {
+    assert.throws(() => select({} as SelectCase<number>), TypeError);
+    assert.throws(() => select(otherwise(() => 1), otherwise(() => 2)), /multiple otherwise/);
+    assert.throws(() => recv(new Chan<number>(), 1 as unknown as () => void), TypeError);
+    assert.throws(() => recv({} as Chan<number>, () => 1), TypeError);
+  });
+});
