@@ -236,10 +236,10 @@ export class Chan<T> implements AsyncIterable<T> {
     const p = park<never>(w);
     q.push(w);
     if (src !== null) {
-      w.src = src;
+      w.aux = src;
       src[SUBSCRIBE](w);
     }
-    w.blocked = blockBegin(reason, this);
+    blockBegin(reason, this, w);
     return p;
   }
 

@@ -105,11 +105,6 @@ function run(body: Body, value?: unknown, ok?: boolean): Promise<unknown> {
   }
 }
 
-function ready(c: Case): boolean {
-  if (c.ch === null) return false;
-  return c.kind === RECV_CASE ? c.ch.canRecv() : c.ch.canSend();
-}
-
 function commit(c: Case): Promise<unknown> {
   const ch = c.ch as Chan<unknown>;
   if (c.kind === RECV_CASE) {
@@ -145,37 +140,40 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
       dflt = c;
     } else if (c.ch !== null) {
       live++;
-      if (ready(c)) nReady++;
+      if (c.kind === RECV_CASE ? c.ch.canRecv() : c.ch.canSend()) readyAt[nReady++] = i;
     }
   }
   if (nReady > 0) {
-    let pick = nReady === 1 ? 0 : Math.floor(Math.random() * nReady);
-    for (const c of cs) {
-      if (c.kind !== DEFAULT_CASE && ready(c) && pick-- === 0) return commit(c) as Promise<never>;
-    }
+    // Uniform among the ready cases. The readiness pass had no side effects, and nothing runs
+    // between it and the commit, so the chosen case is still ready.
+    const i = readyAt[nReady === 1 ? 0 : Math.floor(Math.random() * nReady)] as number;
+    return commit(cs[i] as Case) as Promise<never>;
   }
   if (dflt !== null) return run(dflt.body) as Promise<never>;
   if (live === 0) {
-    blockBegin("select (no cases)", null); // blocks forever, as `select {}` does; stays on record
-    return new Promise<never>(() => {});
+    const forever = new Promise<never>(() => {});
+    blockBegin("select (no cases)", null, forever); // as `select {}`: blocked for good, on record
+    return forever;
   }
   return blockOn(cs) as Promise<never>;
 }
+
+/** Scratch space for the ready cases' indices; select's fast path is synchronous, so one suffices. */
+const readyAt: number[] = [];
 
 async function blockOn(cs: Case[]): Promise<unknown> {
   const op = new SelectOp();
   const p = park<SelectOp>(op);
   for (let i = 0; i < cs.length; i++) {
-    const c = cs[i];
+    const c = cs[i] as Case;
     if (c.ch === null || c.kind === DEFAULT_CASE) continue;
-    const w = new Waiter(SELECT, c.value);
-    w.sel = op;
-    w.index = i;
+    const w = new Waiter(SELECT + i, c.value);
+    w.aux = op;
     op.nodes.push(w);
     (c.kind === RECV_CASE ? c.ch.recvq : c.ch.sendq).push(w);
   }
-  op.blocked = blockBegin("select", null);
+  blockBegin("select", null, op);
   await p;
-  const c = cs[op.index];
+  const c = cs[op.index] as Case;
   return c.kind === RECV_CASE ? c.body(op.value, op.ok) : c.body();
 }

@@ -1,10 +1,13 @@
-// A goroutine parked on a channel (Go's sudog): one per blocked send/receive, or one per case of a
+// A task parked on a channel (Go's sudog): one per blocked send/receive, or one per case of a
 // blocked select. Completing a waiter is synchronous and happens inside the operation that completes
 // it, so a value is handed over exactly once: to a waiter that is still queued, never to one that was
 // cancelled or lost its select (those are unlinked in the same synchronous step).
+//
+// A blocked task's memory is this object plus its promise, so it is kept to seven fields: the select
+// case index is folded into `mode`, and the cancellation source or the select shares `aux`.
 
 import { type CancelListener, type CancelSource, UNSUBSCRIBE } from "../internal/cancel.js";
-import { type BlockedOp, blockEnd } from "../internal/registry.js";
+import { blockEnd } from "../internal/registry.js";
 import { QueueNode } from "../internal/waitq.js";
 
 /** How a completed waiter settles its promise. */
@@ -13,16 +16,14 @@ export const RECV_OK = 1; // resolves with [value, ok]
 export const RECV_ITER = 2; // resolves with an IteratorResult
 export const RECV_BATCH = 3; // resolves with [value] or [] once closed
 export const SEND = 4; // resolves with undefined
-export const SELECT = 5; // hands over to its SelectOp
+/** mode = SELECT + case index: hands over to the SelectOp in `aux`. */
+export const SELECT = 8;
 
 export class Waiter extends QueueNode implements CancelListener {
+  /** Settles the promise; a rejection is passed as a rejected promise (see reject). */
   resolve: (value: unknown) => void = noop;
-  reject: (reason: unknown) => void = noop;
-  src: CancelSource | null = null;
-  blocked: BlockedOp | null = null;
-  sel: SelectOp | null = null;
-  /** The case index, for a select's waiter. */
-  index = 0;
+  /** The SelectOp (mode ≥ SELECT), or the cancellation source this waiter is subscribed to. */
+  aux: CancelSource | SelectOp | null = null;
 
   constructor(
     readonly mode: number,
@@ -35,27 +36,36 @@ export class Waiter extends QueueNode implements CancelListener {
   /** Cancellation: leave the queue and reject; nothing was handed over, nothing will be. */
   onCancel(reason: unknown): void {
     if (this.queue !== null) this.queue.remove(this);
-    this.src = null;
-    blockEnd(this.blocked);
-    this.reject(reason);
+    this.aux = null;
+    blockEnd(this);
+    reject(this, reason);
   }
 }
 
 function noop(): void {}
 
+/**
+ * Rejects through the resolve function (resolving with a rejected promise rejects), so a waiter
+ * need not keep a second function alive for the rare failure path.
+ */
+function reject(w: Waiter, reason: unknown): void {
+  w.resolve(Promise.reject(reason));
+}
+
 /** Ends a waiter's registrations before it settles. */
 function release(w: Waiter): void {
-  if (w.src !== null) {
-    w.src[UNSUBSCRIBE](w);
-    w.src = null;
+  const src = w.aux as CancelSource | null;
+  if (src !== null) {
+    src[UNSUBSCRIBE](w);
+    w.aux = null;
   }
-  blockEnd(w.blocked);
+  blockEnd(w);
 }
 
 /** Completes a dequeued receiver with (value, ok). */
 export function deliver(w: Waiter, value: unknown, ok: boolean): void {
-  if (w.sel !== null) {
-    w.sel.fire(w, value, ok);
+  if (w.mode >= SELECT) {
+    (w.aux as SelectOp).fire(w.mode - SELECT, value, ok);
     return;
   }
   release(w);
@@ -76,8 +86,8 @@ export function deliver(w: Waiter, value: unknown, ok: boolean): void {
 
 /** Completes a dequeued sender whose value was taken. */
 export function sent(w: Waiter): void {
-  if (w.sel !== null) {
-    w.sel.fire(w, undefined, true);
+  if (w.mode >= SELECT) {
+    (w.aux as SelectOp).fire(w.mode - SELECT, undefined, true);
     return;
   }
   release(w);
@@ -86,12 +96,12 @@ export function sent(w: Waiter): void {
 
 /** Fails a dequeued waiter (a sender on a channel being closed). */
 export function fail(w: Waiter, error: unknown): void {
-  if (w.sel !== null) {
-    w.sel.failWith(w, error);
+  if (w.mode >= SELECT) {
+    (w.aux as SelectOp).failWith(error);
     return;
   }
   release(w);
-  w.reject(error);
+  reject(w, error);
 }
 
 /**
@@ -100,41 +110,37 @@ export function fail(w: Waiter, error: unknown): void {
  * never consumes or delivers a value.
  */
 export class SelectOp {
-  resolve: (op: SelectOp) => void = noop;
-  reject: (reason: unknown) => void = noop;
+  resolve: (op: unknown) => void = noop;
   readonly nodes: Waiter[] = [];
-  blocked: BlockedOp | null = null;
   /** The committed case and what it received. */
   index = -1;
   value: unknown = undefined;
   ok = false;
 
-  fire(w: Waiter, value: unknown, ok: boolean): void {
-    this.index = w.index;
+  fire(index: number, value: unknown, ok: boolean): void {
+    this.index = index;
     this.value = value;
     this.ok = ok;
     this.#detach();
     this.resolve(this);
   }
 
-  failWith(w: Waiter, error: unknown): void {
-    this.index = w.index;
+  failWith(error: unknown): void {
     this.#detach();
-    this.reject(error);
+    this.resolve(Promise.reject(error));
   }
 
   #detach(): void {
     for (const n of this.nodes) if (n.queue !== null) n.queue.remove(n);
-    blockEnd(this.blocked);
+    blockEnd(this);
   }
 }
 
 // One shared executor instead of a closure per promise: `parking` is set right before `new Promise`,
-// whose executor runs synchronously.
+// whose executor runs synchronously. Only `resolve` is kept (see reject above).
 let parking: Waiter | SelectOp;
-function executor(resolve: (v: never) => void, reject: (e: unknown) => void): void {
+function executor(resolve: (v: never) => void): void {
   parking.resolve = resolve as (v: unknown) => void;
-  parking.reject = reject;
 }
 
 /** The promise a waiter (or select) settles; created with no per-call closure. */

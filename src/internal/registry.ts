@@ -35,7 +35,8 @@ export const registry = {
   liveTasks: 0,
   nextTaskId: 1,
   tasks: new Set<TaskRecord>(),
-  blocked: new Set<BlockedOp>(),
+  /** Blocked operations, keyed by the waiter object that stands for each. */
+  blocked: new Map<object, BlockedOp>(),
   /** Which task is running now; the diagnostics layer installs an AsyncLocalStorage-based one. */
   currentTask: (): TaskRecord | undefined => undefined,
   /** Runs a task's body; the diagnostics layer wraps it to make `currentTask` work. */
@@ -48,22 +49,24 @@ function stackHere(): string | undefined {
   return registry.captureStacks ? new Error("blocked here").stack : undefined;
 }
 
-/** Records a blocked operation; returns null (and costs nothing more) while tracking is off. */
-export function blockBegin(reason: string, target: object | null): BlockedOp | null {
-  if (!registry.tracking) return null;
-  const op: BlockedOp = {
+/**
+ * Records that the operation standing for `key` (its waiter) blocked. Costs one test while tracking
+ * is off; records are keyed by the waiter so waiters need no field for them.
+ */
+export function blockBegin(reason: string, target: object | null, key: object): void {
+  if (!registry.tracking) return;
+  registry.blocked.set(key, {
     reason,
     target,
     since: registry.now(),
     stack: stackHere(),
     task: registry.currentTask(),
-  };
-  registry.blocked.add(op);
-  return op;
+  });
 }
 
-export function blockEnd(op: BlockedOp | null): void {
-  if (op !== null) registry.blocked.delete(op);
+/** The operation standing for `key` is no longer blocked. */
+export function blockEnd(key: object): void {
+  if (registry.blocked.size > 0) registry.blocked.delete(key);
 }
 
 export function taskBegin(name: string): TaskRecord | undefined {

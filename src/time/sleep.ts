@@ -12,26 +12,25 @@ import {
 } from "../internal/cancel.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration } from "../internal/errors.js";
-import { type BlockedOp, blockBegin, blockEnd } from "../internal/registry.js";
+import { blockBegin, blockEnd } from "../internal/registry.js";
 
 class Sleeper implements CancelListener {
   handle: TimerHandle | null = null;
   src: CancelSource | null = null;
-  blocked: BlockedOp | null = null;
   resolve: () => void = () => {};
   reject: (e: unknown) => void = () => {};
 
   readonly wake = (): void => {
     this.handle = null;
     if (this.src !== null) this.src[UNSUBSCRIBE](this);
-    blockEnd(this.blocked);
+    blockEnd(this);
     this.resolve();
   };
 
   onCancel(reason: unknown): void {
     if (this.handle !== null) clock.clearTimer(this.handle);
     this.handle = null;
-    blockEnd(this.blocked);
+    blockEnd(this);
     this.reject(reason);
   }
 }
@@ -64,6 +63,6 @@ export function sleep(ms: number, ctx?: Canceller): Promise<void> {
     s.src = src;
     src[SUBSCRIBE](s);
   }
-  s.blocked = blockBegin("sleep", null);
+  blockBegin("sleep", null, s);
   return p;
 }

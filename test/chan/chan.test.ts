@@ -7,7 +7,8 @@ import { background, Canceled, Chan, ChanClosedError, GoSyncError, go, withCance
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
 import { drain, stateAfterDrain, watch } from "../helpers/settled.js";
 
-const isClosedSend = (e: unknown): boolean => e instanceof ChanClosedError && e.message === "send on closed channel";
+const isClosedSend = (e: unknown): boolean =>
+  e instanceof ChanClosedError && e.message === "send on closed channel";
 
 describe("operation × state table", () => {
   test("empty, open: receive blocks; send proceeds (buffered) or blocks (unbuffered); close succeeds", async () => {
@@ -65,7 +66,8 @@ describe("operation × state table", () => {
     assert.throws(() => ch.trySend(1), isClosedSend);
     assert.throws(
       () => ch.close(),
-      (e: unknown) => e instanceof ChanClosedError && e instanceof GoSyncError && e.message === "close of closed channel",
+      (e: unknown) =>
+        e instanceof ChanClosedError && e instanceof GoSyncError && e.message === "close of closed channel",
     );
   });
 });
@@ -223,7 +225,10 @@ describe("cancellation", () => {
 describe("bad input", () => {
   test("capacity must be a non-negative integer", () => {
     for (const bad of [-1, 1.5, Number.NaN, "2", Number.POSITIVE_INFINITY]) {
-      assert.throws(() => new Chan(bad as number), (e: unknown) => e instanceof RangeError && /capacity/.test(e.message));
+      assert.throws(
+        () => new Chan(bad as number),
+        (e: unknown) => e instanceof RangeError && /capacity/.test(e.message),
+      );
     }
   });
   test("batch max must be an integer ≥ 1", () => {
@@ -233,6 +238,9 @@ describe("bad input", () => {
   });
   test("ctx must be a Context or an AbortSignal", () => {
     const ch = new Chan<number>(1);
-    assert.throws(() => ch.recv({} as AbortSignal), (e: unknown) => e instanceof TypeError && /ctx/.test(e.message));
+    assert.throws(
+      () => ch.recv({} as AbortSignal),
+      (e: unknown) => e instanceof TypeError && /ctx/.test(e.message),
+    );
   });
 });

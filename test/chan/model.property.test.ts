@@ -47,7 +47,10 @@ const program = fc.integer({ min: 1, max: 3 }).chain((n) => {
       arbitrary: fc.record({
         t: fc.constant("select" as const),
         cases: fc.array(
-          fc.record({ kind: fc.constantFrom("recv" as const, "send" as const), ch: fc.option(ch, { freq: 6 }) }),
+          fc.record({
+            kind: fc.constantFrom("recv" as const, "send" as const),
+            ch: fc.option(ch, { freq: 6 }),
+          }),
           { minLength: 0, maxLength: 3 },
         ),
         dflt: fc.boolean(),
@@ -332,7 +335,11 @@ async function runProgram(caps: number[], steps: Step[]): Promise<void> {
       const got = impl.get(op) as Outcome;
       const { ready, cases } = pendingSelect;
       if (ready.length > 0) {
-        assert.equal(got.k === "case" || got.k === "closedPanic", true, `step ${s}: select should commit now`);
+        assert.equal(
+          got.k === "case" || got.k === "closedPanic",
+          true,
+          `step ${s}: select should commit now`,
+        );
         let i: number;
         if (got.k === "case") i = got.i;
         else {

@@ -38,19 +38,36 @@ describe("choosing", () => {
       const a = new Chan<number>(1);
       a.trySend(1);
       const b = new Chan<number>(1);
-      seen.add(await select(recv(a, () => "recv"), send(b, 2, () => "send")));
+      seen.add(
+        await select(
+          recv(a, () => "recv"),
+          send(b, 2, () => "send"),
+        ),
+      );
     }
     assert.deepEqual([...seen].sort(), ["recv", "send"]);
   });
 
   test("otherwise runs only when nothing is ready, and never blocks", async () => {
     const ch = new Chan<number>();
-    assert.equal(await select(recv(ch, () => "recv"), otherwise(() => "default")), "default");
+    assert.equal(
+      await select(
+        recv(ch, () => "recv"),
+        otherwise(() => "default"),
+      ),
+      "default",
+    );
     const b = new Chan<number>(1);
     b.trySend(1);
     for (let n = 0; n < 50; n++) {
       b.trySend(1);
-      assert.equal(await select(recv(b, () => "recv"), otherwise(() => "default")), "recv");
+      assert.equal(
+        await select(
+          recv(b, () => "recv"),
+          otherwise(() => "default"),
+        ),
+        "recv",
+      );
     }
     assert.equal(await select(otherwise(() => 1)), 1);
   });
@@ -74,9 +91,29 @@ describe("choosing", () => {
 
 describe("nil channels and select {}", () => {
   test("a null channel is never ready", async () => {
-    assert.equal(await select(recv(null, () => "nil"), otherwise(() => "default")), "default");
-    assert.equal(await select(send(null, 1, () => "nil"), otherwise(() => "default")), "default");
-    assert.deepEqual(await stateAfterDrain(select(recv(null, () => 1), send(null, 2, () => 2))), { s: "pending" });
+    assert.equal(
+      await select(
+        recv(null, () => "nil"),
+        otherwise(() => "default"),
+      ),
+      "default",
+    );
+    assert.equal(
+      await select(
+        send(null, 1, () => "nil"),
+        otherwise(() => "default"),
+      ),
+      "default",
+    );
+    assert.deepEqual(
+      await stateAfterDrain(
+        select(
+          recv(null, () => 1),
+          send(null, 2, () => 2),
+        ),
+      ),
+      { s: "pending" },
+    );
   });
 
   test("select() with no cases blocks forever", async () => {
@@ -109,8 +146,14 @@ describe("nil channels and select {}", () => {
         }),
       );
     }
-    assert.deepEqual(got.filter((v) => typeof v === "number"), [0, 1, 2]);
-    assert.deepEqual(got.filter((v) => typeof v === "string"), ["x", "y"]);
+    assert.deepEqual(
+      got.filter((v) => typeof v === "number"),
+      [0, 1, 2],
+    );
+    assert.deepEqual(
+      got.filter((v) => typeof v === "string"),
+      ["x", "y"],
+    );
   });
 });
 
@@ -148,9 +191,15 @@ describe("blocking select commits exactly one case", () => {
     a.close();
     assert.deepEqual(await p, [undefined, false]);
     const s = new Chan<number>();
-    const q = select(send(s, 1, () => "sent"), recv(new Chan<number>(), () => "other"));
+    const q = select(
+      send(s, 1, () => "sent"),
+      recv(new Chan<number>(), () => "other"),
+    );
     s.close();
-    await assert.rejects(q, (e: unknown) => e instanceof ChanClosedError && e.message === "send on closed channel");
+    await assert.rejects(
+      q,
+      (e: unknown) => e instanceof ChanClosedError && e.message === "send on closed channel",
+    );
   });
 
   test("cancelled mid-way through ctx.done(): no case consumed or delivered anything", async () => {
@@ -172,13 +221,24 @@ describe("blocking select commits exactly one case", () => {
   test("a select on a closed channel is ready at once", async () => {
     const a = new Chan<number>();
     a.close();
-    assert.deepEqual(await select(recv(a, (v, ok) => [v, ok]), otherwise(() => "default")), [undefined, false]);
+    assert.deepEqual(
+      await select(
+        recv(a, (v, ok) => [v, ok]),
+        otherwise(() => "default"),
+      ),
+      [undefined, false],
+    );
     await assert.rejects(select(send(a, 1, () => 0)), ChanClosedError);
   });
 
   test("the same channel in two cases of one select", async () => {
     const ch = new Chan<number>();
-    const p = watch(select(recv(ch, (v) => `recv ${v}`), send(ch, 1, () => "send")));
+    const p = watch(
+      select(
+        recv(ch, (v) => `recv ${v}`),
+        send(ch, 1, () => "send"),
+      ),
+    );
     await drain();
     assert.equal(p.state.s, "pending", "a select does not match with itself");
     assert.equal(await ch.recv(), 1);
@@ -191,7 +251,14 @@ describe("blocking select commits exactly one case", () => {
 describe("bad input", () => {
   test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", () => {
     assert.throws(() => select({} as SelectCase<number>), TypeError);
-    assert.throws(() => select(otherwise(() => 1), otherwise(() => 2)), /multiple otherwise/);
+    assert.throws(
+      () =>
+        select(
+          otherwise(() => 1),
+          otherwise(() => 2),
+        ),
+      /multiple otherwise/,
+    );
     assert.throws(() => recv(new Chan<number>(), 1 as unknown as () => void), TypeError);
     assert.throws(() => recv({} as Chan<number>, () => 1), TypeError);
   });

@@ -4,7 +4,7 @@
 // Beyond Go's program, it also checks that no value is lost (every counter value arrives once).
 import assert from "node:assert/strict";
 import test from "node:test";
-import { Chan, go, select, send } from "../../src/index.js";
+import { Chan, go, select, send, yieldNow } from "../../src/index.js";
 
 const iterations = 20_000; // Go: 100000
 
@@ -32,14 +32,14 @@ async function mux(out: Chan<number>, inp: Chan<number>, done: Chan<boolean>) {
   await done.send(true);
 }
 
-test("doubleselect: no select case runs twice", async () => {
+function start(n: number): Chan<number> {
   const c1 = new Chan<number>();
   const c2 = new Chan<number>();
   const c3 = new Chan<number>();
   const c4 = new Chan<number>();
   const done = new Chan<boolean>();
   const cmux = new Chan<number>();
-  go(sender, iterations, c1, c2, c3, c4);
+  go(sender, n, c1, c2, c3, c4);
   go(mux, cmux, c1, done);
   go(mux, cmux, c2, done);
   go(mux, cmux, c3, done);
@@ -51,14 +51,46 @@ test("doubleselect: no select case runs twice", async () => {
     await done.recv();
     cmux.close();
   });
+  return cmux;
+}
 
-  // recver
-  const seen = new Set<number>();
-  const duplicates: number[] = [];
-  for await (const v of cmux) {
-    if (seen.has(v)) duplicates.push(v);
-    seen.add(v);
+class Recver {
+  readonly seen = new Set<number>();
+  readonly duplicates: number[] = [];
+  add(v: number): void {
+    if (this.seen.has(v)) this.duplicates.push(v);
+    this.seen.add(v);
   }
-  assert.deepEqual(duplicates, [], "got duplicate values");
-  assert.equal(seen.size, iterations, "every value arrives exactly once");
+  check(): void {
+    assert.deepEqual(this.duplicates, [], "got duplicate values");
+    assert.equal(this.seen.size, iterations, "every value arrives exactly once");
+  }
+}
+
+test("doubleselect: no select case runs twice", async () => {
+  const cmux = start(iterations);
+  const r = new Recver();
+  for await (const v of cmux) r.add(v);
+  r.check();
+});
+
+test("doubleselect: a parked select woken by several receivers at once commits one case", async () => {
+  // Go's program relies on parallel threads to make two receivers reach a parked select at once.
+  // Here the receiver drains cmux in bursts, once per macrotask turn, so all four muxes come back
+  // to their channels in the same microtask run while the sender's select is parked on all four.
+  const cmux = start(iterations);
+  const r = new Recver();
+  for (let open = true; open; ) {
+    await yieldNow();
+    for (;;) {
+      const got = cmux.tryRecv();
+      if (got === undefined) break;
+      if (!got[1]) {
+        open = false;
+        break;
+      }
+      r.add(got[0]);
+    }
+  }
+  r.check();
 });

@@ -16,7 +16,10 @@ export async function macrotaskTurns(n: number = TURNS): Promise<void> {
   for (let i = 0; i < n; i++) await nextMacrotask();
 }
 
-type State<T> = { done: false } | { done: true; ok: true; value: T } | { done: true; ok: false; error: unknown };
+type State<T> =
+  | { done: false }
+  | { done: true; ok: true; value: T }
+  | { done: true; ok: false; error: unknown };
 
 export type Settled<T> = { settled: true; value: T } | { settled: false };
 

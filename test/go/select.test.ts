@@ -92,7 +92,10 @@ test("select: fairness between two ready cases (runtime TestSelectFairness)", as
   // 4.891676 / (2 * sqrt(10000)) (Go's bound).
   const r = cnt1 / trials;
   const e = Math.abs(r - 0.5);
-  assert.ok(e <= 4.891676 / (2 * Math.sqrt(trials)), `unfair select: in ${trials} trials, results were ${cnt1}, ${cnt2}`);
+  assert.ok(
+    e <= 4.891676 / (2 * Math.sqrt(trials)),
+    `unfair select: in ${trials} trials, results were ${cnt1}, ${cnt2}`,
+  );
   done.close();
   await finished.recv();
 });

@@ -3,17 +3,43 @@
 // Go measures heap growth across a second batch of 100,000 selects. Here the same leak is
 // observed directly: after every batch (and in the middle of one) no waiter of a finished select
 // may be left queued on `dummy` (the losing case) or on `c`, so the queues do not grow with the
-// number of selects. The dummy case must never be chosen.
+// number of selects. The dummy case must never be chosen. Go's free-running sender rarely lets
+// the select park, so a second test makes every select park before it wins.
 import assert from "node:assert/strict";
 import test from "node:test";
-import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
 import { Chan, go, recv, select } from "../../src/index.js";
+import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
 import { macrotaskTurns } from "./helpers.js";
 
 const n = 20_000; // Go: 100000 per batch
 
 async function sender(c: Chan<number>, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await c.send(1);
+}
+
+// A sender that sends only once the receiver's select is parked on c (and so also on dummy):
+// every select then blocks first and wins on c afterwards, the path where a leak would show.
+// The wait is a bounded spin over microtasks, so a select that never parks fails, never hangs.
+async function parkedSender(
+  c: Chan<number>,
+  dummy: Chan<number>,
+  count: number,
+  failures: string[],
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    for (let spins = 0; waitingReceivers(c) === 0; spins++) {
+      if (spins > 1000) {
+        failures.push(`select ${i} never parked on c`);
+        c.close(); // let the receiver finish
+        return;
+      }
+      await Promise.resolve();
+    }
+    const onDummy = waitingReceivers(dummy);
+    if (onDummy !== 1 && failures.length < 10)
+      failures.push(`select ${i} parked: ${onDummy} waiters on dummy, want 1`);
+    await c.send(1);
+  }
 }
 
 async function receiver(c: Chan<number>, dummy: Chan<number>, count: number, maxQueued: number[]) {
@@ -48,6 +74,20 @@ test("select2: losing select cases leave no waiter queued", async () => {
   assert.equal(waitingReceivers(c), 0);
   assert.equal(waitingSenders(c), 0);
   assert.equal(maxQueued[0], 0, "a finished select stayed queued on dummy");
+});
+
+test("select2: selects that park and then win leave no waiter queued", async () => {
+  const c = new Chan<number>();
+  const dummy = new Chan<number>();
+  const maxQueued = [0];
+  const failures: string[] = [];
+  go(parkedSender, c, dummy, n, failures);
+  await receiver(c, dummy, n, maxQueued);
+  assert.deepEqual(failures, []);
+  assert.equal(maxQueued[0], 0, "a finished select stayed queued on dummy");
+  assert.equal(waitingReceivers(dummy), 0, "waiters left on dummy");
+  assert.equal(waitingReceivers(c), 0);
+  assert.equal(waitingSenders(c), 0);
 });
 
 test("select2: the losing case is dequeued while other waiters stay queued", async () => {
