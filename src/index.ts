@@ -19,6 +19,17 @@ export { Canceled, CanceledError, DeadlineExceeded, DeadlineExceededError } from
 export { fromSignal } from "./context/signal.js";
 export { withoutCancel, withValue } from "./context/value.js";
 export { ChanClosedError, GoSyncError } from "./internal/errors.js";
+export { Cond } from "./sync/cond.js";
+export { LockHandle } from "./sync/lock-handle.js";
+export type { Locker } from "./sync/locker.js";
+export { Mutex } from "./sync/mutex.js";
+export { Once } from "./sync/once.js";
+export { onceFunc, onceValue, onceValues } from "./sync/once-func.js";
+export { Pool, type PoolOptions } from "./sync/pool.js";
+export { RecursiveMutex } from "./sync/recursive-mutex.js";
+export { RetryOnce } from "./sync/retry-once.js";
+export { RWMutex } from "./sync/rwmutex.js";
+export { WaitGroup } from "./sync/waitgroup.js";
 export { go, type PanicHandler, setPanicHandler, yieldNow } from "./task/go.js";
 export { sleep } from "./time/sleep.js";
 export { Ticker, tick } from "./time/ticker.js";

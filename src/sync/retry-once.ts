@@ -1,0 +1,46 @@
+// RetryOnce: the seed's extension of sync.Once (001 ch.08) whose function may fail: a call that
+// throws is not counted, so the next do() tries again; after the first success, do() returns at once.
+// Callers are serialised: while one attempt runs, the others wait, then (if it failed) try in turn.
+
+import { checkFunction } from "../internal/errors.js";
+import { RESOLVED } from "../internal/parked.js";
+import { Mutex } from "./mutex.js";
+
+/**
+ * A Once whose function can fail and be retried.
+ *
+ * @example
+ * ```ts
+ * const connect = new RetryOnce();
+ * await connect.do(async () => { db = await openDb(); }); // throws? the next call retries
+ * connect.done; // true after a success
+ * ```
+ */
+export class RetryOnce {
+  #done = false;
+  readonly #mu = new Mutex();
+
+  /** Whether fn has succeeded. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Runs fn unless it has already succeeded; rethrows fn's error (and then does not count it). */
+  do(fn: () => void | Promise<void>): Promise<void> {
+    if (this.#done) return RESOLVED;
+    checkFunction("fn", fn);
+    return this.#slow(fn);
+  }
+
+  async #slow(fn: () => void | Promise<void>): Promise<void> {
+    await this.#mu.lock();
+    try {
+      if (!this.#done) {
+        await fn();
+        this.#done = true;
+      }
+    } finally {
+      this.#mu.unlock();
+    }
+  }
+}

@@ -1,0 +1,167 @@
+// RWMutex: Go's sync.RWMutex — writer-preferring exactly as Go's: once a writer is waiting, new
+// readers wait behind it (so a recursive read lock under a waiting writer deadlocks, as in Go), but
+// a writer never pre-empts readers already inside. When a writer unlocks, the readers that arrived
+// meanwhile all go in before the next writer (Go's rwmutexMaxReaders hand-back), so neither side
+// starves. Writers among themselves are FIFO.
+//
+// Where it differs from Go: every wait is cancellable. A cancelled pending writer (one already
+// waiting for the readers to leave) gives up its turn: the next writer takes it over, or, with none,
+// the readers it was holding back go in.
+
+import type { Canceller } from "../chan/context-type.js";
+import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { GoSyncError } from "../internal/errors.js";
+import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
+import { WaitQueue } from "../internal/waitq.js";
+import type { Locker } from "./locker.js";
+
+/**
+ * Go's sync.RWMutex: many readers or one writer; a waiting writer blocks new readers.
+ *
+ * @example
+ * ```ts
+ * const rw = new RWMutex();
+ * await rw.rLock();
+ * try { return cache.get(key); } finally { rw.rUnlock(); }
+ * ```
+ */
+export class RWMutex implements Locker, WaitOwner {
+  name: string | undefined;
+  /** Readers inside. */
+  #readers = 0;
+  /** A writer is inside. */
+  #writing = false;
+  /** The writer whose turn it is, waiting for the readers inside to leave (Go's pending writer). */
+  #pending: Parked | null = null;
+  readonly #readerQ = new WaitQueue<Parked>();
+  readonly #writerQ = new WaitQueue<Parked>();
+  #pendingQ = new WaitQueue<Parked>();
+
+  constructor(name?: string) {
+    this.name = name;
+  }
+
+  /** Readers holding the lock now. */
+  get readers(): number {
+    return this.#readers;
+  }
+
+  /** Whether a writer holds the lock. */
+  get writing(): boolean {
+    return this.#writing;
+  }
+
+  /** Readers and writers waiting. */
+  get waiters(): number {
+    return this.#readerQ.size + this.#writerQ.size + this.#pendingQ.size;
+  }
+
+  /** The write turn is taken: a writer is inside or waiting for the readers to leave. */
+  get #writerTurn(): boolean {
+    return this.#writing || this.#pending !== null;
+  }
+
+  /** Read-locks, waiting while a writer holds the lock or waits for it. */
+  rLock(ctx?: Canceller): Promise<void> {
+    const src = ctx === undefined ? null : cancelSourceOf(ctx);
+    if (src !== null) {
+      const reason = src[REASON]();
+      if (reason !== undefined) return Promise.reject(reason);
+    }
+    if (!this.#writerTurn && this.#writerQ.size === 0) {
+      this.#readers++;
+      return RESOLVED;
+    }
+    return parkOn(this.#readerQ, 0, src, "sync.RWMutex.RLock", this, this);
+  }
+
+  /** Read-locks if no writer holds or waits for the lock. */
+  tryRLock(): boolean {
+    if (this.#writerTurn || this.#writerQ.size > 0) return false;
+    this.#readers++;
+    return true;
+  }
+
+  /** Undoes one rLock; throws `sync: RUnlock of unlocked RWMutex` without a read lock held. */
+  rUnlock(): void {
+    if (this.#readers === 0) throw new GoSyncError("sync: RUnlock of unlocked RWMutex");
+    this.#readers--;
+    if (this.#readers === 0 && this.#pending !== null) {
+      const w = this.#pending;
+      this.#pending = null;
+      this.#pendingQ.remove(w);
+      this.#writing = true;
+      wake(w);
+    }
+  }
+
+  /** Write-locks: waits for its turn among writers, then for the readers inside to leave. */
+  lock(ctx?: Canceller): Promise<void> {
+    const src = ctx === undefined ? null : cancelSourceOf(ctx);
+    if (src !== null) {
+      const reason = src[REASON]();
+      if (reason !== undefined) return Promise.reject(reason);
+    }
+    if (!this.#writerTurn && this.#writerQ.size === 0) {
+      if (this.#readers === 0) {
+        this.#writing = true;
+        return RESOLVED;
+      }
+      const p = parkOn(this.#pendingQ, 1, src, "sync.RWMutex.Lock", this, this);
+      this.#pending = this.#pendingQ.tail;
+      return p;
+    }
+    return parkOn(this.#writerQ, 1, src, "sync.RWMutex.Lock", this, this);
+  }
+
+  /** Write-locks if nobody holds the lock and no writer waits. */
+  tryLock(): boolean {
+    if (this.#writerTurn || this.#writerQ.size > 0 || this.#readers > 0) return false;
+    this.#writing = true;
+    return true;
+  }
+
+  /** Undoes lock; throws `sync: Unlock of unlocked RWMutex` if not write-locked. */
+  unlock(): void {
+    if (!this.#writing) throw new GoSyncError("sync: Unlock of unlocked RWMutex");
+    this.#writing = false;
+    // The readers that arrived during this writer go first ...
+    this.#admitReaders();
+    // ... then the next writer takes the turn, waiting for them to leave.
+    this.#nextWriter();
+  }
+
+  /** A Locker whose lock/unlock are this mutex's rLock/rUnlock (Go's RLocker). */
+  rLocker(): Locker {
+    return { lock: (ctx?: Canceller) => this.rLock(ctx), unlock: () => this.rUnlock() };
+  }
+
+  /** @internal A queued waiter was cancelled. */
+  waiterCancelled(w: Parked): void {
+    if (w === this.#pending) {
+      // The writer whose turn it was gave up: pass the turn on, or let the held-back readers in.
+      this.#pending = null;
+      this.#nextWriter();
+      if (!this.#writerTurn) this.#admitReaders();
+    }
+  }
+
+  #admitReaders(): void {
+    for (let r = this.#readerQ.shift(); r !== null; r = this.#readerQ.shift()) {
+      this.#readers++;
+      wake(r);
+    }
+  }
+
+  #nextWriter(): void {
+    const w = this.#writerQ.shift();
+    if (w === null) return;
+    if (this.#readers === 0) {
+      this.#writing = true;
+      wake(w);
+    } else {
+      this.#pendingQ.push(w);
+      this.#pending = w;
+    }
+  }
+}
