@@ -8,7 +8,8 @@
 // their receive, and reads the heap again after full collections. Everything that keeps a blocked
 // task alive (the channel and its waiter queue, or the baseline's resolver array) stays reachable
 // until the end, as it would in a program, so the delta is what the tasks really cost.
-import { AsyncChannel, Effect, Queue, SimpleChannel, csp, thing } from "./workloads/peers.mjs";
+import { MiniChan } from "./workloads/minichan.mjs";
+import { AsyncChannel, csp, Effect, Queue, SimpleChannel, thing } from "./workloads/peers.mjs";
 
 const N = 100_000;
 const WARM = 1_000;
@@ -33,6 +34,16 @@ const cases = {
       })();
     }
     return waiters;
+  },
+  "reference-one": async (n) => {
+    const ch = new MiniChan(0);
+    for (let i = 0; i < n; i++) {
+      (async () => {
+        started++;
+        await ch.recv();
+      })();
+    }
+    return [ch];
   },
   "gosync-one-go": async (n, g) => {
     const ch = new g.Chan(0);

@@ -1,26 +1,27 @@
 // Side-by-side benchmarks: gosync (built code, dist/esm) against a bare-JS baseline and the peer
 // libraries, every workload in one run. Writes bench/RESULTS.md and bench/chart.svg.
 //
-//   npm run bench                            build, then run everything (a few minutes)
+//   npm run bench                            build, then run everything (about a minute)
 //   node --expose-gc bench/run.mjs --quick   fewer, shorter samples: for working on the suite
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { checkBar, markdown, num, ratioOf, svg } from "./report.mjs";
 import { formatNs, measure } from "./harness.mjs";
+import { checkBar, fmtRatio, markdown, num, ratioOf, svg } from "./report.mjs";
 import * as buffered from "./workloads/buffered.mjs";
 import * as context from "./workloads/context.mjs";
+import { note as miniNote } from "./workloads/minichan.mjs";
 import * as pingpong from "./workloads/pingpong.mjs";
 import * as select from "./workloads/select.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const quick = process.argv.includes("--quick");
-const timing = quick ? { rounds: 3, targetMs: 10 } : { rounds: 15, targetMs: 40 };
+const timing = quick ? { rounds: 3, targetMs: 10 } : { rounds: 21, targetMs: 40 };
 const log = (s) => process.stdout.write(`${s}\n`);
 
 if (typeof globalThis.gc !== "function") {
-  log("note: run with node --expose-gc so every sample starts after a full collection");
+  log("note: run with node --expose-gc so every sample starts with an empty young generation");
 }
 
 /** The built library, or the reason it cannot be used (its rows then read n/a, peers still run). */
@@ -50,9 +51,9 @@ function machineInfo() {
   };
 }
 
-async function timed(module, rowsFn, id, gs) {
-  const rows = rowsFn(gs.g, gs.why);
-  log(`\n${module.title}${id.endsWith("b") ? " — tree of 1,000" : ""}`);
+/** Measures one workload's rows in this process; `value` is the figure the report shows. */
+async function timed(title, rows) {
+  log(`\n${title}`);
   const results = await measure(rows, { ...timing, log });
   return results.map((r) => ({ ...r, value: r.nsPerOp }));
 }
@@ -64,6 +65,7 @@ function memory(gs) {
   const bar = { ratio: 1.15 };
   const spec = [
     { id: "baseline", lib: "baseline", name: "async fn awaiting a pending promise", baseline: true },
+    { id: "reference-one", lib: "reference", name: `minimal promise channel: ${one}`, note: miniNote },
     { id: "gosync-one-go", lib: "gosync", name: `go(): ${one}`, bar },
     { id: "gosync-one-async", lib: "gosync", name: `plain async fn: ${one}`, bar },
     { id: "gosync-each-go", lib: "gosync", name: `go(): ${each}` },
@@ -113,24 +115,25 @@ async function main() {
   log(`gosync: ${gs.g ? "dist/esm/index.js" : gs.why}`);
   for (const [k, v] of Object.entries(machine)) log(`${k}: ${v}`);
 
+  const { g, why } = gs;
+  const workload = async (id, title, about, rows) => ({
+    id,
+    title,
+    about,
+    unit: "ns",
+    results: await timed(title, rows),
+  });
   const sections = [
-    { id: "1", ...pingpong, unit: "ns", results: await timed(pingpong, pingpong.rows, "1", gs) },
-    { id: "2", ...buffered, unit: "ns", results: await timed(buffered, buffered.rows, "2", gs) },
-    { id: "3", ...select, unit: "ns", results: await timed(select, select.rows, "3", gs) },
-    {
-      id: "4a",
-      ...context,
-      title: `${context.title}: single context`,
-      unit: "ns",
-      results: await timed(context, context.rowsSingle, "4a", gs),
-    },
-    {
-      id: "4b",
-      ...context,
-      title: `${context.title}: tree of 1,000 children (per tree)`,
-      unit: "ns",
-      results: await timed(context, context.rowsTree, "4b", gs),
-    },
+    await workload("1", pingpong.title, pingpong.about, pingpong.rows(g, why)),
+    await workload("2", buffered.title, buffered.about, buffered.rows(g, why)),
+    await workload("3", select.title, select.about, select.rows(g, why)),
+    await workload("4a", `${context.title}: single context`, context.aboutSingle, context.rowsSingle(g, why)),
+    await workload(
+      "4b",
+      `${context.title}: tree of 1,000 children (per tree)`,
+      context.aboutTree,
+      context.rowsTree(g, why),
+    ),
     {
       id: "5",
       title: "5. Memory per task blocked on recv (100,000 tasks)",
@@ -158,10 +161,11 @@ async function main() {
     for (const r of s.results) {
       const bar = checkBar(s, r);
       if (!bar) continue;
-      const figure =
-        r.value === undefined ? "" : s.unit === "ns" ? formatNs(r.value) : `${num(r.value)} B`;
+      const figure = r.value === undefined ? "" : s.unit === "ns" ? formatNs(r.value) : `${num(r.value)} B`;
       const ratio = ratioOf(s, r);
-      log(`  [${s.id}] ${r.name}: ${figure}${ratio ? ` (${ratio.toFixed(2)}× baseline)` : ""} — ${bar.text}`);
+      log(
+        `  [${s.id}] ${r.name}: ${figure}${ratio ? ` = ${fmtRatio(ratio)} baseline` : ""}; bar ${bar.text}`,
+      );
     }
   }
   log(`\nwrote bench/RESULTS.md and bench/chart.svg in ${seconds.toFixed(0)} s`);

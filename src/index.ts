@@ -18,6 +18,7 @@ export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "
 export { Canceled, CanceledError, DeadlineExceeded, DeadlineExceededError } from "./context/errors.js";
 export { fromSignal } from "./context/signal.js";
 export { withoutCancel, withValue } from "./context/value.js";
+export * from "./ext/index.js";
 export { ChanClosedError, GoSyncError } from "./internal/errors.js";
 export { Cond } from "./sync/cond.js";
 export { LockHandle } from "./sync/lock-handle.js";

@@ -1,6 +1,19 @@
 // Workload 2: a channel of capacity 1024, one producer task and one consumer task; one operation is
-// one message delivered.
-import { AsyncChannel, cspAll, Effect, Fiber, Queue, RESOLVED, SimpleChannel, csp, thing } from "./peers.mjs";
+// one message delivered. Every run returns the sum of the values the consumer received, checked
+// against 0 + 1 + ... + (n - 1).
+import { MiniChan, note as miniNote } from "./minichan.mjs";
+import {
+  AsyncChannel,
+  csp,
+  cspAll,
+  Effect,
+  Fiber,
+  Queue,
+  RESOLVED,
+  SimpleChannel,
+  thing,
+  triangle,
+} from "./peers.mjs";
 
 export const title = "2. Buffered channel, cap 1024, 1 producer → 1 consumer (per message)";
 export const about =
@@ -11,9 +24,10 @@ export const about =
 
 const CAP = 1024;
 
-/** Starts producer and consumer together and resolves when both are done. */
-function pair(produce, consume) {
-  return Promise.all([produce(), consume()]);
+/** Starts producer and consumer together; resolves with the consumer's result once both are done. */
+async function pair(produce, consume) {
+  const [, sum] = await Promise.all([produce(), consume()]);
+  return sum;
 }
 
 /** @param {typeof import("../../dist/esm/index.js") | undefined} g @param {string} [why] */
@@ -29,9 +43,30 @@ export function rows(g, why) {
             for (let i = 0; i < n; i++) await RESOLVED;
           },
           async () => {
-            for (let i = 0; i < n; i++) await Promise.resolve(i);
+            let sum = 0;
+            for (let i = 0; i < n; i++) sum += await Promise.resolve(i);
+            return sum;
           },
         ),
+    },
+    {
+      lib: "reference",
+      name: "minimal promise channel(1024), send/recv",
+      note: miniNote,
+      make: (n) => {
+        const ch = new MiniChan(CAP);
+        return () =>
+          pair(
+            async () => {
+              for (let i = 0; i < n; i++) await ch.send(i);
+            },
+            async () => {
+              let sum = 0;
+              for (let i = 0; i < n; i++) sum += await ch.recv();
+              return sum;
+            },
+          );
+      },
     },
     ...gosyncRows(g, why),
     {
@@ -45,7 +80,9 @@ export function rows(g, why) {
               for (let i = 0; i < n; i++) await ch.push(i);
             },
             async () => {
-              for (let i = 0; i < n; i++) await ch.get();
+              let sum = 0;
+              for (let i = 0; i < n; i++) sum += await ch.get();
+              return sum;
             },
           );
       },
@@ -53,16 +90,24 @@ export function rows(g, why) {
     {
       lib: "channel-ts",
       name: "SimpleChannel send/receive (unbounded)",
-      note: "no bounded channel: send() is synchronous and never blocks, so there is no backpressure",
+      note:
+        "no bounded channel: send() is synchronous and never blocks. The producer awaits a resolved " +
+        "promise after each send, as the baseline's does; without it the producer would queue all n " +
+        "messages first and the row would time Array#shift on a queue of n (several µs per message)",
       make: (n) => {
         const ch = new SimpleChannel();
         return () =>
           pair(
             async () => {
-              for (let i = 0; i < n; i++) ch.send(i);
+              for (let i = 0; i < n; i++) {
+                ch.send(i);
+                await RESOLVED;
+              }
             },
             async () => {
-              for (let i = 0; i < n; i++) await ch.receive();
+              let sum = 0;
+              for (let i = 0; i < n; i++) sum += await ch.receive();
+              return sum;
             },
           );
       },
@@ -78,7 +123,9 @@ export function rows(g, why) {
               for (let i = 0; i < n; i++) await ch.write(i);
             },
             async () => {
-              for (let i = 0; i < n; i++) await ch.read();
+              let sum = 0;
+              for (let i = 0; i < n; i++) sum += await ch.read();
+              return sum;
             },
           );
       },
@@ -88,53 +135,59 @@ export function rows(g, why) {
       name: "go(function*) + chan(1024) put/take",
       make: (n) => {
         const ch = csp.chan(CAP);
-        return () =>
-          cspAll(
+        return async () => {
+          const [, sum] = await cspAll(
             function* () {
               for (let i = 0; i < n; i++) yield csp.put(ch, i);
             },
             function* () {
-              for (let i = 0; i < n; i++) yield csp.take(ch);
+              let sum = 0;
+              for (let i = 0; i < n; i++) sum += yield csp.take(ch);
+              return sum;
             },
           );
+          return sum;
+        };
       },
     },
     {
       lib: "effect",
       name: "fibers + Queue.bounded(1024) offer/take",
-      make: (n) => {
-        const program = Effect.gen(function* () {
-          const q = yield* Queue.bounded(CAP);
-          const producer = yield* Effect.forkChild(
-            Effect.gen(function* () {
-              for (let i = 0; i < n; i++) yield* Queue.offer(q, i);
-            }),
-          );
-          for (let i = 0; i < n; i++) yield* Queue.take(q);
-          yield* Fiber.join(producer);
-        });
-        return () => Effect.runPromise(program);
-      },
+      make: (n) => effectRun(n, false),
     },
     {
       lib: "effect",
       name: "fibers + Queue.bounded(1024) offer/takeBetween(1, 1024)",
       note: "Effect's batch receive, the counterpart of gosync's recvBatch row",
-      make: (n) => {
-        const program = Effect.gen(function* () {
-          const q = yield* Queue.bounded(CAP);
-          const producer = yield* Effect.forkChild(
-            Effect.gen(function* () {
-              for (let i = 0; i < n; i++) yield* Queue.offer(q, i);
-            }),
-          );
-          for (let got = 0; got < n; ) got += (yield* Queue.takeBetween(q, 1, CAP)).length;
-          yield* Fiber.join(producer);
-        });
-        return () => Effect.runPromise(program);
-      },
+      make: (n) => effectRun(n, true),
     },
-  ];
+  ].map((row) => ({ expect: triangle, ...row }));
+}
+
+/** An Effect program: a forked producer fiber offering 0..n-1, the main fiber taking them one at a
+ * time or in batches. */
+function effectRun(n, batch) {
+  const program = Effect.gen(function* () {
+    const q = yield* Queue.bounded(CAP);
+    const producer = yield* Effect.forkChild(
+      Effect.gen(function* () {
+        for (let i = 0; i < n; i++) yield* Queue.offer(q, i);
+      }),
+    );
+    let sum = 0;
+    if (batch) {
+      for (let got = 0; got < n; ) {
+        const vs = yield* Queue.takeBetween(q, 1, CAP);
+        for (const v of vs) sum += v;
+        got += vs.length;
+      }
+    } else {
+      for (let i = 0; i < n; i++) sum += yield* Queue.take(q);
+    }
+    yield* Fiber.join(producer);
+    return sum;
+  });
+  return () => Effect.runPromise(program);
 }
 
 function gosyncRows(g, why) {
@@ -145,8 +198,12 @@ function gosyncRows(g, why) {
     bar: { ns: 60 },
     note: "producer `if (!ch.trySend(v)) await ch.send(v)`, consumer `await ch.recvBatch(1024)`",
   };
-  if (!g) return [{ ...plain, na: why }, { ...batch, na: why }];
-  // The producer runs under go(), the consumer is the harness's own task: each pattern a Go program
+  if (!g)
+    return [
+      { ...plain, na: why },
+      { ...batch, na: why },
+    ];
+  // The producer runs under go(), the consumer is the harness's own task: the pattern a Go program
   // would use, and the consumer finishing last means the run is over.
   return [
     {
@@ -157,7 +214,9 @@ function gosyncRows(g, why) {
           g.go(async () => {
             for (let i = 0; i < n; i++) await ch.send(i);
           });
-          for (let i = 0; i < n; i++) await ch.recv();
+          let sum = 0;
+          for (let i = 0; i < n; i++) sum += await ch.recv();
+          return sum;
         };
       },
     },
@@ -169,7 +228,13 @@ function gosyncRows(g, why) {
           g.go(async () => {
             for (let i = 0; i < n; i++) if (!ch.trySend(i)) await ch.send(i);
           });
-          for (let got = 0; got < n; ) got += (await ch.recvBatch(CAP)).length;
+          let sum = 0;
+          for (let got = 0; got < n; ) {
+            const batch = await ch.recvBatch(CAP);
+            for (let k = 0; k < batch.length; k++) sum += batch[k];
+            got += batch.length;
+          }
+          return sum;
         };
       },
     },

@@ -1,7 +1,9 @@
 // Workload 1: unbuffered ping-pong between two tasks; one operation is one round trip.
 // Task A sends i on `ping` and waits for the reply on `pong`; task B echoes. Two channels rather than
-// one shared "table" so that neither side can ever receive its own message.
-import { AsyncChannel, cspAll, Effect, Fiber, Queue, SimpleChannel, csp, thing } from "./peers.mjs";
+// one shared "table" so that neither side can ever receive its own message. Every run returns the
+// sum of the replies A received, checked against 0 + 1 + ... + (n - 1).
+import { MiniChan, note as miniNote } from "./minichan.mjs";
+import { AsyncChannel, csp, cspAll, Effect, Fiber, Queue, SimpleChannel, thing, triangle } from "./peers.mjs";
 
 export const title = "1. Unbuffered ping-pong (per round trip)";
 export const about =
@@ -26,42 +28,40 @@ export function rows(g, why) {
             wakeA(v);
           }
         })();
+        let sum = 0;
         for (let i = 0; i < n; i++) {
           const reply = new Promise((r) => {
             wakeA = r;
           });
           wakeB(i);
-          await reply;
+          sum += await reply;
         }
         await b;
+        return sum;
       },
     },
-    g
-      ? {
-          lib: "gosync",
-          name: "go() + Chan(0) send/recv",
-          bar: { ratio: 1.3 },
-          make: (n) => {
-            const ping = new g.Chan(0);
-            const pong = new g.Chan(0);
-            return async () => {
-              let finished;
-              const done = new Promise((r) => {
-                finished = r;
-              });
-              g.go(async () => {
-                for (let i = 0; i < n; i++) await pong.send(await ping.recv());
-                finished();
-              });
-              for (let i = 0; i < n; i++) {
-                await ping.send(i);
-                await pong.recv();
-              }
-              await done;
-            };
-          },
-        }
-      : { lib: "gosync", name: "go() + Chan(0) send/recv", na: why, bar: { ratio: 1.3 } },
+    {
+      lib: "reference",
+      name: "minimal promise channel, send/recv",
+      note: miniNote,
+      make: (n) => {
+        const ping = new MiniChan(0);
+        const pong = new MiniChan(0);
+        return async () => {
+          const b = (async () => {
+            for (let i = 0; i < n; i++) await pong.send(await ping.recv());
+          })();
+          let sum = 0;
+          for (let i = 0; i < n; i++) {
+            await ping.send(i);
+            sum += await pong.recv();
+          }
+          await b;
+          return sum;
+        };
+      },
+    },
+    ...gosyncRows(g, why),
     {
       lib: "async-channel",
       name: "Channel(0) push/get",
@@ -72,11 +72,13 @@ export function rows(g, why) {
           const b = (async () => {
             for (let i = 0; i < n; i++) await pong.push(await ping.get());
           })();
+          let sum = 0;
           for (let i = 0; i < n; i++) {
             await ping.push(i);
-            await pong.get();
+            sum += await pong.get();
           }
           await b;
+          return sum;
         };
       },
     },
@@ -91,11 +93,13 @@ export function rows(g, why) {
           const b = (async () => {
             for (let i = 0; i < n; i++) pong.send(await ping.receive());
           })();
+          let sum = 0;
           for (let i = 0; i < n; i++) {
             ping.send(i);
-            await pong.receive();
+            sum += await pong.receive();
           }
           await b;
+          return sum;
         };
       },
     },
@@ -110,11 +114,13 @@ export function rows(g, why) {
           const b = (async () => {
             for (let i = 0; i < n; i++) await pong.write(await ping.read());
           })();
+          let sum = 0;
           for (let i = 0; i < n; i++) {
             await ping.write(i);
-            await pong.read();
+            sum += await pong.read();
           }
           await b;
+          return sum;
         };
       },
     },
@@ -124,18 +130,22 @@ export function rows(g, why) {
       make: (n) => {
         const ping = csp.chan();
         const pong = csp.chan();
-        return () =>
-          cspAll(
+        return async () => {
+          const [, sum] = await cspAll(
             function* () {
               for (let i = 0; i < n; i++) yield csp.put(pong, yield csp.take(ping));
             },
             function* () {
+              let sum = 0;
               for (let i = 0; i < n; i++) {
                 yield csp.put(ping, i);
-                yield csp.take(pong);
+                sum += yield csp.take(pong);
               }
+              return sum;
             },
           );
+          return sum;
+        };
       },
     },
     {
@@ -150,13 +160,87 @@ export function rows(g, why) {
               for (let i = 0; i < n; i++) yield* Queue.offer(pong, yield* Queue.take(ping));
             }),
           );
+          let sum = 0;
           for (let i = 0; i < n; i++) {
             yield* Queue.offer(ping, i);
-            yield* Queue.take(pong);
+            sum += yield* Queue.take(pong);
           }
           yield* Fiber.join(b);
+          return sum;
         });
         return () => Effect.runPromise(program);
+      },
+    },
+  ].map((row) => ({ expect: triangle, ...row }));
+}
+
+function gosyncRows(g, why) {
+  const plain = { lib: "gosync", name: "go() + Chan(0) send/recv", bar: { ratio: 1.3 } };
+  const eager = {
+    lib: "gosync",
+    name: "go() + Chan(0) trySend-first/recv",
+    bar: { ratio: 1.3 },
+    note:
+      "sends as `if (!ch.trySend(v)) await ch.send(v)` (the idiom of workload 2's batch row): a send to " +
+      "a receiver that is already waiting completes without an await",
+  };
+  if (!g)
+    return [
+      { ...plain, na: why },
+      { ...eager, na: why },
+    ];
+  // B echoes under go(); A is the harness's own task and returns once B has finished too.
+  const task = () => {
+    let finished;
+    const done = new Promise((r) => {
+      finished = r;
+    });
+    return { done, finished };
+  };
+  return [
+    {
+      ...plain,
+      make: (n) => {
+        const ping = new g.Chan(0);
+        const pong = new g.Chan(0);
+        return async () => {
+          const b = task();
+          g.go(async () => {
+            for (let i = 0; i < n; i++) await pong.send(await ping.recv());
+            b.finished();
+          });
+          let sum = 0;
+          for (let i = 0; i < n; i++) {
+            await ping.send(i);
+            sum += await pong.recv();
+          }
+          await b.done;
+          return sum;
+        };
+      },
+    },
+    {
+      ...eager,
+      make: (n) => {
+        const ping = new g.Chan(0);
+        const pong = new g.Chan(0);
+        return async () => {
+          const b = task();
+          g.go(async () => {
+            for (let i = 0; i < n; i++) {
+              const v = await ping.recv();
+              if (!pong.trySend(v)) await pong.send(v);
+            }
+            b.finished();
+          });
+          let sum = 0;
+          for (let i = 0; i < n; i++) {
+            if (!ping.trySend(i)) await ping.send(i);
+            sum += await pong.recv();
+          }
+          await b.done;
+          return sum;
+        };
       },
     },
   ];

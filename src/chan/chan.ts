@@ -254,11 +254,16 @@ export class Chan<T> implements AsyncIterable<T> {
   [SUBSCRIBE](listener: CancelListener): void {
     if (this.#closeListeners === null) this.#closeListeners = new Set();
     this.#closeListeners.add(listener);
+    // A call waiting for this channel to close (through a foreign Context's done()) is a waiter too,
+    // for the watcher's keep-alive (a context's done channel).
+    if (this.#closeListeners.size === 1) this.recvq.watcher?.onWaiting(true);
   }
 
   /** @internal */
   [UNSUBSCRIBE](listener: CancelListener): void {
-    this.#closeListeners?.delete(listener);
+    if (this.#closeListeners?.delete(listener) === true && this.#closeListeners.size === 0) {
+      this.recvq.watcher?.onWaiting(false);
+    }
   }
 }
 

@@ -49,7 +49,15 @@ export function afterFunc(ctx: Context, f: () => void): () => boolean {
   checkParent(ctx);
   checkFunction("f", f);
   const src = cancelSourceOf(ctx);
-  if (src === null) return () => false;
+  if (src === null) {
+    // Never cancelled: f will never run, but the first stop() still stops it (Go returns true).
+    let stopped = false;
+    return () => {
+      if (stopped) return false;
+      stopped = true;
+      return true;
+    };
+  }
   const a = new AfterFunc(f, src);
   if (src[REASON]() !== undefined) a.onCancel();
   else src[SUBSCRIBE](a);

@@ -46,10 +46,15 @@ export function checkParent(parent: unknown): Context {
   return parent as Context;
 }
 
+/** Go's &cancelCtxKey: a gosync cancel context returns itself for it, so wrappers can be seen through. */
+export const CANCEL_CTX_KEY = Object.freeze({ name: "gosync.cancelCtx" }) as ContextKey<CancelCtx>;
+
 /** Go's Cause for any context: gosync's own know their cause; others report err(). */
 export function causeOf(ctx: Context): unknown {
   const own = (ctx as Partial<HasCause>)[CAUSE];
   if (typeof own === "function") return own.call(ctx);
+  const cc = ctx.value(CANCEL_CTX_KEY); // a user context wrapping a gosync one (Go's Cause does this)
+  if (cc instanceof CancelCtx) return cc[CAUSE]() ?? ctx.err() ?? undefined;
   return ctx.err() ?? undefined;
 }
 
@@ -100,6 +105,7 @@ export class CancelCtx
   }
 
   value<T>(key: ContextKey<T>): T | undefined {
+    if ((key as unknown) === CANCEL_CTX_KEY) return this as unknown as T;
     return this.parent.value(key);
   }
 

@@ -9,17 +9,17 @@ import { CancelCtx, type CancelFunc, checkParent } from "./cancel.js";
 import { Canceled, DeadlineExceeded } from "./errors.js";
 
 class DeadlineCtx extends CancelCtx {
-  readonly #deadline: Date;
+  readonly #deadline: number;
   #timer: TimerHandle | null = null;
   #keepAlive = false;
 
   constructor(parent: Context, deadline: Date) {
     super(parent);
-    this.#deadline = deadline;
+    this.#deadline = deadline.getTime();
   }
 
   override deadline(): Date {
-    return this.#deadline;
+    return new Date(this.#deadline); // a copy: Go's time.Time is a value
   }
 
   arm(ms: number, cause: unknown): void {
@@ -37,12 +37,14 @@ class DeadlineCtx extends CancelCtx {
   }
 
   override stopped(): void {
+    // CancelCtx's constructor cancels at once under a cancelled parent, before this class's fields exist.
+    if (!(#timer in this)) return;
     if (this.#timer !== null) clock.clearTimer(this.#timer);
     this.#timer = null;
   }
 
   override toString(): string {
-    return `${String(this.parent)}.WithDeadline(${this.#deadline.toISOString()})`;
+    return `${String(this.parent)}.WithDeadline(${new Date(this.#deadline).toISOString()})`;
   }
 }
 
@@ -51,6 +53,13 @@ function checkDate(deadline: unknown): Date {
     throw new TypeError("deadline must be a valid Date");
   }
   return deadline;
+}
+
+/** The largest time a Date can hold (ECMA-262 TimeClip); a timeout beyond it is clamped to it. */
+const MAX_TIME = 8.64e15;
+
+function timeoutDate(ms: number): Date {
+  return new Date(Math.min(Math.max(clock.now() + ms, -MAX_TIME), MAX_TIME));
 }
 
 function make(parent: Context, deadline: Date, cause: unknown): [Context, CancelFunc] {
@@ -104,7 +113,7 @@ export function withDeadlineCause(parent: Context, deadline: Date, cause: unknow
  */
 export function withTimeout(parent: Context, ms: number): [Context, CancelFunc] {
   checkDuration("ms", ms);
-  return make(checkParent(parent), new Date(clock.now() + ms), undefined);
+  return make(checkParent(parent), timeoutDate(ms), undefined);
 }
 
 /**
@@ -117,5 +126,5 @@ export function withTimeout(parent: Context, ms: number): [Context, CancelFunc] 
  */
 export function withTimeoutCause(parent: Context, ms: number, cause: unknown): [Context, CancelFunc] {
   checkDuration("ms", ms);
-  return make(checkParent(parent), new Date(clock.now() + ms), cause);
+  return make(checkParent(parent), timeoutDate(ms), cause);
 }

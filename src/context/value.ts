@@ -9,7 +9,7 @@ import {
   type HasCancelSource,
 } from "../internal/cancel.js";
 import { CAUSE, type HasCause, neverSignal } from "./background.js";
-import { causeOf, checkParent } from "./cancel.js";
+import { CANCEL_CTX_KEY, causeOf, checkParent } from "./cancel.js";
 
 class ValueCtx<V> implements Context, HasCancelSource, HasCause {
   constructor(
@@ -74,6 +74,7 @@ class WithoutCancelCtx implements Context, HasCancelSource, HasCause {
     return undefined;
   }
   value<T>(key: ContextKey<T>): T | undefined {
+    if ((key as unknown) === CANCEL_CTX_KEY) return undefined; // as Go: no cancellation to be seen
     return this.parent.value(key);
   }
   get signal(): AbortSignal {

@@ -40,7 +40,7 @@ export function checkCount(name: string, n: unknown, min = 0): number {
   return n;
 }
 
-/** Throws a RangeError naming the argument unless `ms` is a number that is not NaN. */
+/** Throws a TypeError naming the argument unless `ms` is a number that is not NaN. */
 export function checkDuration(name: string, ms: unknown): number {
   if (typeof ms !== "number" || Number.isNaN(ms)) {
     throw new TypeError(`${name} must be a number of milliseconds, got ${String(ms)}`);

@@ -1,6 +1,12 @@
 // The registry of live tasks and blocked operations that diagnostics read (task dump, deadlock
 // report, leak check). Off by default, and then it costs one boolean test per blocking call and a
 // counter per task: the records below exist only while `tracking` is on.
+//
+// Hook points for gosync/debug and gosync/testing (Node-only layers that install themselves here,
+// so this file stays runtime-agnostic): `currentTask`/`runTask` (task attribution through
+// AsyncLocalStorage), `now` (the gosync clock, virtual inside a synctest bubble), `progress` (how
+// the bubble tells a busy event-loop turn from an idle one) and `observer` (synchronisation events
+// for the lock-order checker and race detector; see SyncObserver).
 
 /** A task started by go(), as diagnostics see it. */
 export interface TaskRecord {
@@ -26,6 +32,19 @@ export interface BlockedOp {
   readonly task: TaskRecord | undefined;
 }
 
+/**
+ * Synchronisation events, for the lock-order checker and the race detector (issue 5, second half).
+ * Primitives report them through syncAcquire/syncRelease below, which cost one null test while no
+ * observer is installed. `obj` is the primitive (a Mutex, a Chan, a WaitGroup...), `kind` says what
+ * happened: "lock", "rlock", "unlock", "runlock", "send", "recv", "close", "done", "wait", "once".
+ * A release is a happens-before source (unlock, send, close, WaitGroup.done); an acquire synchronises
+ * with the releases before it (lock, recv, wait). The task is registry.currentTask().
+ */
+export interface SyncObserver {
+  acquire(obj: object, kind: string): void;
+  release(obj: object, kind: string): void;
+}
+
 export const registry = {
   /** Record tasks and blocked operations (set by gosync/debug and gosync/testing). */
   tracking: false,
@@ -33,7 +52,13 @@ export const registry = {
   captureStacks: false,
   /** Tasks started by go() that have not finished; always counted. */
   liveTasks: 0,
-  nextTaskId: 1,
+  /** Task ids start at 2: 1 stands for code outside any go() task, as Go's main goroutine. */
+  nextTaskId: 2,
+  /**
+   * Bumped (while tracking) whenever an operation blocks or a task starts or ends; with
+   * `blocked.size` it tells whether anything happened between two looks (synctest's idle test).
+   */
+  progress: 0,
   tasks: new Set<TaskRecord>(),
   /** Blocked operations, keyed by the waiter object that stands for each. */
   blocked: new Map<object, BlockedOp>(),
@@ -43,7 +68,21 @@ export const registry = {
   runTask: (_task: TaskRecord | undefined, body: () => unknown): unknown => body(),
   /** The clock's now, installed by time-aware layers; epoch ms by default. */
   now: (): number => Date.now(),
+  /** The lock-order checker / race detector, when on (installed by gosync/debug). */
+  observer: null as SyncObserver | null,
 };
+
+/** A primitive was acquired by the current task (see SyncObserver); one null test when off. */
+export function syncAcquire(obj: object, kind: string): void {
+  const o = registry.observer;
+  if (o !== null) o.acquire(obj, kind);
+}
+
+/** A primitive was released by the current task (see SyncObserver); one null test when off. */
+export function syncRelease(obj: object, kind: string): void {
+  const o = registry.observer;
+  if (o !== null) o.release(obj, kind);
+}
 
 function stackHere(): string | undefined {
   return registry.captureStacks ? new Error("blocked here").stack : undefined;
@@ -55,6 +94,7 @@ function stackHere(): string | undefined {
  */
 export function blockBegin(reason: string, target: object | null, key: object): void {
   if (!registry.tracking) return;
+  registry.progress++;
   registry.blocked.set(key, {
     reason,
     target,
@@ -72,6 +112,7 @@ export function blockEnd(key: object): void {
 export function taskBegin(name: string): TaskRecord | undefined {
   registry.liveTasks++;
   if (!registry.tracking) return undefined;
+  registry.progress++;
   const task: TaskRecord = {
     id: registry.nextTaskId++,
     name,
@@ -84,5 +125,8 @@ export function taskBegin(name: string): TaskRecord | undefined {
 
 export function taskEnd(task: TaskRecord | undefined): void {
   registry.liveTasks--;
-  if (task !== undefined) registry.tasks.delete(task);
+  if (task !== undefined) {
+    registry.progress++;
+    registry.tasks.delete(task);
+  }
 }

@@ -58,37 +58,39 @@ function panic(error: unknown, name: string): void {
   }
 }
 
-class Task {
-  constructor(
-    readonly fn: (...args: unknown[]) => unknown,
-    readonly args: unknown[],
-    readonly record: TaskRecord | undefined,
-  ) {}
+// A blocked task should cost about what a blocked async call does (see bench/RESULTS.md, memory):
+// while tracking is off, a task's completion is observed with two shared handlers, so what stays
+// alive per pending task is the promise reaction and nothing of gosync's own.
+function endUntracked(): void {
+  registry.liveTasks--;
+}
 
-  start(): void {
-    let result: unknown;
-    try {
-      result = registry.runTask(this.record, () => this.fn(...this.args));
-    } catch (e) {
-      this.end();
-      panic(e, this.fn.name || "anonymous");
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        () => this.end(),
-        (e: unknown) => {
-          this.end();
-          panic(e, this.fn.name || "anonymous");
-        },
-      );
-    } else {
-      this.end();
-    }
+function panicUntracked(e: unknown): void {
+  registry.liveTasks--;
+  panic(e, "anonymous");
+}
+
+function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: TaskRecord | undefined): void {
+  let result: unknown;
+  try {
+    result = record === undefined ? fn(...args) : registry.runTask(record, () => fn(...args));
+  } catch (e) {
+    taskEnd(record);
+    panic(e, record?.name ?? (fn.name || "anonymous"));
+    return;
   }
-
-  end(): void {
-    taskEnd(this.record);
+  if (!(result instanceof Promise)) {
+    taskEnd(record);
+  } else if (record === undefined) {
+    result.then(endUntracked, panicUntracked);
+  } else {
+    result.then(
+      () => taskEnd(record),
+      (e: unknown) => {
+        taskEnd(record);
+        panic(e, record.name);
+      },
+    );
   }
 }
 
@@ -105,8 +107,8 @@ class Task {
  */
 export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
   checkFunction("fn", fn);
-  const task = new Task(fn as (...args: unknown[]) => unknown, args, taskBegin(fn.name || "anonymous"));
-  queueMicrotask(() => task.start());
+  const record = taskBegin(fn.name || "anonymous");
+  queueMicrotask(() => start(fn as (...args: unknown[]) => unknown, args, record));
 }
 
 // setImmediate where the runtime has it (Node, Bun, Deno): it runs after pending I/O callbacks,

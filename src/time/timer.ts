@@ -99,8 +99,10 @@ export class Timer {
   /** Stops the timer; true if that prevented it from firing (Go's result). */
   stop(): boolean {
     const active = this.#core.disarm();
+    // Go 1.23: a value that fired but was never received counts as not yet delivered.
+    const undelivered = this.c.length > 0;
     drain(this.c);
-    return active;
+    return active || undelivered;
   }
 
   /** Makes the timer fire `ms` from now; true if it had been active (Go's result). */

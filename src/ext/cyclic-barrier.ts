@@ -1,0 +1,109 @@
+// CyclicBarrier: marusama/cyclicbarrier (seed 001 ch.17) — `parties` tasks wait for each other at a
+// barrier, then all go on together; the barrier is reusable. The optional action runs once per trip,
+// after the last party arrives and before anyone is released. A party that is cancelled, or an
+// action that fails, breaks the barrier: every waiting party rejects with BrokenBarrierError (the
+// failing one with its own error), and so does every await() until reset().
+
+import type { Canceller } from "../chan/context-type.js";
+import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
+import { type Parked, parkOn, type WaitOwner, wake } from "../internal/parked.js";
+import { WaitQueue } from "../internal/waitq.js";
+
+/** The barrier was broken (cyclicbarrier's ErrBrokenBarrier). */
+export class BrokenBarrierError extends GoSyncError {
+  constructor() {
+    super("broken barrier");
+  }
+}
+
+/** One use of the barrier: its waiters, and whether it broke. */
+class Round {
+  readonly q = new WaitQueue<Parked>();
+  broken = false;
+}
+
+/**
+ * A reusable barrier for a fixed number of parties.
+ *
+ * @example
+ * ```ts
+ * const barrier = new CyclicBarrier(3, () => console.log("all arrived"));
+ * for (let i = 0; i < 3; i++) go(async () => { await work(i); await barrier.await(); });
+ * ```
+ */
+export class CyclicBarrier implements WaitOwner {
+  readonly parties: number;
+  readonly #action: (() => void | Promise<void>) | undefined;
+  #round = new Round();
+  /** Arrivals in this round, the one running the action included. */
+  #arrived = 0;
+
+  constructor(parties: number, action?: () => void | Promise<void>) {
+    this.parties = checkCount("parties", parties, 1);
+    if (action !== undefined) checkFunction("action", action);
+    this.#action = action;
+  }
+
+  /** Parties waiting at the barrier now. */
+  get waiting(): number {
+    return this.#arrived;
+  }
+
+  /** Whether the barrier is broken (until reset()). */
+  get broken(): boolean {
+    return this.#round.broken;
+  }
+
+  /**
+   * Waits until all parties have called await(). Rejects with BrokenBarrierError if the barrier is
+   * or becomes broken, and with the ctx's error if this party is cancelled (which breaks it).
+   */
+  async await(ctx?: Canceller): Promise<void> {
+    const round = this.#round;
+    if (round.broken) throw new BrokenBarrierError();
+    const src = ctx === undefined ? null : cancelSourceOf(ctx);
+    if (src !== null) {
+      const reason = src[REASON]();
+      if (reason !== undefined) {
+        this.#break(round);
+        throw reason;
+      }
+    }
+    this.#arrived++;
+    if (this.#arrived < this.parties) return parkOn(round.q, 0, src, "CyclicBarrier.Await", this, this);
+    // The last party: run the action, then release everyone and start the next round.
+    if (this.#action !== undefined) {
+      try {
+        await this.#action();
+      } catch (e) {
+        this.#break(round);
+        throw e;
+      }
+    }
+    if (round.broken) throw new BrokenBarrierError(); // reset() during the action
+    this.#arrived = 0;
+    this.#round = new Round();
+    for (let w = round.q.shift(); w !== null; w = round.q.shift()) wake(w);
+  }
+
+  /** Breaks the current round (its waiters reject with BrokenBarrierError) and starts afresh. */
+  reset(): void {
+    const round = this.#round;
+    this.#break(round);
+    this.#round = new Round();
+    this.#arrived = 0;
+  }
+
+  /** @internal A waiting party was cancelled: the barrier breaks for all. */
+  waiterCancelled(): void {
+    this.#break(this.#round);
+  }
+
+  #break(round: Round): void {
+    round.broken = true;
+    if (round === this.#round) this.#arrived = 0;
+    for (let w = round.q.shift(); w !== null; w = round.q.shift())
+      wake(w, Promise.reject(new BrokenBarrierError()));
+  }
+}

@@ -1,0 +1,134 @@
+// The shared core of the group family (ErrGroup, SizedGroup, ErrSizedGroup, the gollback/Hunch
+// combinators, ScheduledGroup): run tasks, at most `limit` at a time, each given the group's
+// context; record what they throw (the first error, or all of them); optionally cancel the context
+// on the first error; and wait for every task to stop. The public types differ only in policy: who
+// waits when the limit is reached (the caller of go(), or a queue), what an error does, and what
+// wait() reports. Not exported from the package.
+
+import type { Context } from "../chan/context-type.js";
+import { background } from "../context/background.js";
+import { type CancelCauseFunc, withCancelCause } from "../context/cancel.js";
+import { checkFunction } from "../internal/errors.js";
+import { Ring } from "../internal/ring.js";
+import { go } from "../task/go.js";
+
+/** A group task: gets the group's context; fails by throwing or rejecting. */
+export type GroupTask = (ctx: Context) => unknown;
+
+export interface TaskGroupOptions {
+  /** Derive the group's context from this one (and cancel it on the first error if asked). */
+  readonly ctx?: Context | undefined;
+  readonly cancelOnError?: boolean;
+}
+
+interface Queued {
+  readonly fn: GroupTask;
+  readonly started: (() => void) | null;
+}
+
+export class TaskGroup {
+  readonly ctx: Context;
+  readonly #cancel: CancelCauseFunc | null;
+  readonly #cancelOnError: boolean;
+  /** Max concurrently running tasks; Infinity for none. */
+  limit = Number.POSITIVE_INFINITY;
+  /** Tasks running now. */
+  active = 0;
+  readonly errors: unknown[] = [];
+  failed = false;
+  readonly #queue = new Ring<Queued>();
+  #idle: (() => void)[] = [];
+
+  constructor(options: TaskGroupOptions = {}) {
+    if (options.ctx !== undefined) {
+      const [ctx, cancel] = withCancelCause(options.ctx);
+      this.ctx = ctx;
+      this.#cancel = cancel;
+    } else {
+      this.ctx = background();
+      this.#cancel = null;
+    }
+    this.#cancelOnError = options.cancelOnError === true;
+  }
+
+  /** Tasks started or queued that have not finished. */
+  get pending(): number {
+    return this.active + this.#queue.size;
+  }
+
+  /** Whether a task can start now without exceeding the limit. */
+  get hasRoom(): boolean {
+    return this.active < this.limit;
+  }
+
+  /** Starts fn now (the caller checked the limit, or there is none). */
+  start(fn: GroupTask): void {
+    checkFunction("fn", fn);
+    this.active++;
+    go(this.#run, fn);
+  }
+
+  /**
+   * Queues fn to start when there is room; `started` (if given) is called when it does. Starts it
+   * at once if there is room and nothing is queued ahead.
+   */
+  enqueue(fn: GroupTask, started: (() => void) | null = null): void {
+    checkFunction("fn", fn);
+    if (this.active < this.limit && this.#queue.size === 0) {
+      this.start(fn);
+      started?.();
+    } else {
+      this.#queue.push({ fn, started });
+    }
+  }
+
+  /** Records an error as if a task had thrown it. */
+  fail(error: unknown): void {
+    this.errors.push(error);
+    if (!this.failed) {
+      this.failed = true;
+      if (this.#cancelOnError) this.#cancel?.(error);
+    }
+  }
+
+  /** Drops queued tasks that have not started (their `started` is never called). */
+  dropQueued(): void {
+    this.#queue.clear();
+    this.#checkIdle();
+  }
+
+  /** Resolves once no task is running or queued. */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Cancels the group's context (with a cause, if any). */
+  cancel(cause?: unknown): void {
+    this.#cancel?.(cause);
+  }
+
+  readonly #run = async (fn: GroupTask): Promise<void> => {
+    try {
+      await fn(this.ctx);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.active--;
+      while (this.active < this.limit && this.#queue.size > 0) {
+        const next = this.#queue.shift();
+        this.active++;
+        go(this.#run, next.fn);
+        next.started?.();
+      }
+      this.#checkIdle();
+    }
+  };
+
+  #checkIdle(): void {
+    if (this.pending > 0 || this.#idle.length === 0) return;
+    const waiters = this.#idle;
+    this.#idle = [];
+    for (const w of waiters) w();
+  }
+}

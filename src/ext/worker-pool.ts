@@ -1,0 +1,171 @@
+// WorkerPool: a bounded pool of workers (seed 001 ch.10's worker pools; gammazero/workerpool's API).
+// Up to `workers` tasks run at once; submitted tasks wait in a FIFO queue — unbounded, as in
+// gammazero/workerpool, so submit() never blocks (use submitWait() or a Semaphore for backpressure).
+// Workers start on demand and a worker idle for `idleTimeout` ms retires, so an idle pool holds no
+// task and no timer keeps the process alive. stop() drops the queued tasks (their submitWait promises
+// reject with PoolStoppedError); stopWait() runs everything queued first. An error escaping a task
+// submitted with submit() is fatal, like go(), unless `onError` is given.
+
+import { clock, type TimerHandle } from "../internal/clock.js";
+import { checkCount, checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
+import { Ring } from "../internal/ring.js";
+import { go } from "../task/go.js";
+
+/** submitWait() on a pool that was stopped before the task ran. */
+export class PoolStoppedError extends GoSyncError {
+  constructor() {
+    super("workerpool: stopped");
+  }
+}
+
+export interface WorkerPoolOptions {
+  /** Maximum tasks running at once (≥ 1). */
+  readonly workers: number;
+  /** A worker with nothing to do for this long retires. Default 2000 ms. */
+  readonly idleTimeout?: number;
+  /** Receives errors escaping submit()ted tasks instead of them being fatal. */
+  readonly onError?: (error: unknown) => void;
+}
+
+interface Job {
+  readonly run: () => unknown;
+  readonly fail: ((e: unknown) => void) | null;
+}
+
+/**
+ * A pool of at most `workers` concurrent workers taking tasks from a FIFO queue.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ workers: 10 });
+ * for (const f of files) pool.submit(() => resize(f));
+ * const size = await pool.submitWait(() => stat(path));
+ * await pool.stopWait();
+ * ```
+ */
+export class WorkerPool {
+  readonly maxWorkers: number;
+  readonly #idleTimeout: number;
+  readonly #onError: ((e: unknown) => void) | undefined;
+  readonly #queue = new Ring<Job>();
+  /** Workers parked for a job: each is resolved with the next one (or null: retire). */
+  readonly #idle: ((job: Job | null) => void)[] = [];
+  #workers = 0;
+  #stopped = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(options: WorkerPoolOptions) {
+    this.maxWorkers = checkCount("options.workers", options.workers, 1);
+    this.#idleTimeout = checkDuration("options.idleTimeout", options.idleTimeout ?? 2000);
+    if (options.onError !== undefined) checkFunction("options.onError", options.onError);
+    this.#onError = options.onError;
+  }
+
+  /** Workers alive now (running or idle). */
+  get workers(): number {
+    return this.#workers;
+  }
+
+  /** Tasks queued, not yet started. */
+  get waiting(): number {
+    return this.#queue.size;
+  }
+
+  /** Whether stop() or stopWait() was called. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Queues fn; never waits. Throws if the pool is stopped. */
+  submit(fn: () => unknown): void {
+    checkFunction("fn", fn);
+    this.#checkOpen();
+    const onError = this.#onError;
+    this.#dispatch({
+      run: onError === undefined ? fn : () => Promise.resolve().then(fn).catch(onError),
+      fail: null,
+    });
+  }
+
+  /** Queues fn and resolves with its result once it has run (rejects with its error). */
+  submitWait<R>(fn: () => R | Promise<R>): Promise<R> {
+    checkFunction("fn", fn);
+    this.#checkOpen();
+    return new Promise<R>((resolve, reject) => {
+      this.#dispatch({
+        run: async () => {
+          try {
+            resolve(await fn());
+          } catch (e) {
+            reject(e);
+          }
+        },
+        fail: reject,
+      });
+    });
+  }
+
+  /** Stops: queued tasks are dropped (submitWait ones reject); resolves when running tasks end. */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    while (this.#queue.size > 0) this.#queue.shift().fail?.(new PoolStoppedError());
+    return this.#stopWorkers();
+  }
+
+  /** Stops after running every queued task; resolves when all have finished. */
+  stopWait(): Promise<void> {
+    this.#stopped = true;
+    return this.#stopWorkers();
+  }
+
+  #checkOpen(): void {
+    if (this.#stopped) throw new GoSyncError("workerpool: submit on stopped pool");
+  }
+
+  #dispatch(job: Job): void {
+    const idle = this.#idle.pop();
+    if (idle !== undefined) idle(job);
+    else if (this.#workers < this.maxWorkers) {
+      this.#workers++;
+      go(this.#work, job);
+    } else this.#queue.push(job);
+  }
+
+  #stopWorkers(): Promise<void> {
+    for (let w = this.#idle.pop(); w !== undefined; w = this.#idle.pop()) w(null);
+    if (this.#workers === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  readonly #work = async (first: Job): Promise<void> => {
+    let job: Job | null = first;
+    while (job !== null) {
+      await job.run();
+      job = this.#queue.size > 0 ? this.#queue.shift() : this.#stopped ? null : await this.#park();
+    }
+    if (--this.#workers === 0 && this.#stopped) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  /** Waits for a job, or retires (null) after the idle timeout or when the pool stops. */
+  #park(): Promise<Job | null> {
+    return new Promise<Job | null>((resolve) => {
+      let timer: TimerHandle | null = null;
+      const give = (job: Job | null): void => {
+        if (timer !== null) clock.clearTimer(timer);
+        resolve(job);
+      };
+      this.#idle.push(give);
+      timer = clock.setTimer(() => {
+        timer = null;
+        const i = this.#idle.indexOf(give);
+        if (i >= 0) this.#idle.splice(i, 1);
+        resolve(null);
+      }, this.#idleTimeout);
+      clock.keepAlive(timer, false); // an idle pool does not keep the process alive
+    });
+  }
+}

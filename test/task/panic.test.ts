@@ -1,0 +1,112 @@
+// Without a panic handler, an error escaping a task is fatal like a Go panic: `panic: ` and the
+// message on stderr, exit status 2. Checked in child processes.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const SRC = new URL("../../src/index.ts", import.meta.url).href;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an ES module body (with gosync's names in scope as `g`) in a fresh Node process. */
+function run(body: string): Promise<Run> {
+  const code = `import * as g from ${JSON.stringify(SRC)};\n${body}\n`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      cwd: ROOT,
+      timeout: 20_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+}
+
+function assertPanicked(r: Run, message: string, stdout: string[]): void {
+  assert.equal(r.signal, null, `killed by ${r.signal}\nstderr:\n${r.stderr}`);
+  assert.equal(r.status, 2, `exit status\nstderr:\n${r.stderr}`);
+  assert.ok(r.stderr.includes("panic: "), `stderr lacks "panic: ":\n${r.stderr}`);
+  assert.ok(r.stderr.includes(message), `stderr lacks ${JSON.stringify(message)}:\n${r.stderr}`);
+  assert.ok(r.stderr.indexOf("panic: ") <= r.stderr.indexOf(message), "message after `panic: `");
+  assert.deepEqual(
+    r.stdout.split("\n").filter((l) => l !== ""),
+    stdout,
+  );
+}
+
+describe("an unhandled task error is fatal", { concurrency: true }, () => {
+  test("a synchronous throw: exit 2, `panic: ` and the message; nothing runs afterwards", async () => {
+    const r = await run(`
+      setTimeout(() => console.log("survived"), 2000);
+      g.go(function worker() { throw new Error("boom: sync"); });
+      console.log("after go");
+    `);
+    assertPanicked(r, "boom: sync", ["after go"]);
+  });
+
+  test("an async rejection: exit 2, `panic: ` and the message", async () => {
+    const r = await run(`
+      setTimeout(() => console.log("survived"), 2000);
+      g.go(async () => { await g.sleep(5); throw new Error("boom: async"); });
+      console.log("after go");
+    `);
+    assertPanicked(r, "boom: async", ["after go"]);
+  });
+
+  test("a thrown non-Error value", async () => {
+    const r = await run(`
+      g.go(() => { throw "plain string value"; });
+    `);
+    assertPanicked(r, "plain string value", []);
+  });
+
+  test("a handler that throws is itself fatal", async () => {
+    const r = await run(`
+      g.setPanicHandler(() => { throw new Error("handler failed"); });
+      setTimeout(() => console.log("survived"), 2000);
+      g.go(() => { throw new Error("first"); });
+    `);
+    assertPanicked(r, "handler failed", []);
+  });
+
+  test("setPanicHandler(null) restores the fatal default", async () => {
+    const r = await run(`
+      g.setPanicHandler(() => console.log("handled"));
+      g.go(() => { throw new Error("one"); });
+      await g.yieldNow();
+      g.setPanicHandler(null);
+      setTimeout(() => console.log("survived"), 2000);
+      g.go(() => { throw new Error("boom: default again"); });
+    `);
+    assertPanicked(r, "boom: default again", ["handled"]);
+  });
+
+  test("with a handler installed, the process goes on and exits normally", async () => {
+    const r = await run(`
+      g.setPanicHandler((e, task) => console.log("handled " + e.message + " in " + task.name));
+      g.go(function worker() { throw new Error("boom"); });
+      await g.yieldNow();
+      console.log("end");
+    `);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.stdout.split("\n").filter((l) => l !== ""),
+      ["handled boom in worker", "end"],
+    );
+  });
+});

@@ -1,0 +1,247 @@
+// Timer and after(): Go's time.Timer / time.After with Go 1.23 semantics — after Stop or Reset
+// returns, no value from before the call is received; Stop/Reset report whether the timer was
+// active, and a timer that expired but whose value was never received still counts as active.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { after, Chan, otherwise, recv, select, sleep, Timer } from "../../src/index.js";
+
+/** Whether p settles before `turns` macrotask turns have passed (no wall-clock assertion). */
+async function settlesSoon(p: Promise<unknown>, turns = 3): Promise<boolean> {
+  let settled = false;
+  p.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  for (let i = 0; i < turns && !settled; i++) await nextMacrotask();
+  return settled;
+}
+
+/** Waits until the timer has put its value in the channel (without receiving it). */
+async function untilFired(c: Chan<Date>): Promise<void> {
+  while (c.length === 0) await sleep(2);
+}
+
+describe("after", { timeout: 10_000 }, () => {
+  test("delivers one Date, once", async () => {
+    const before = Date.now();
+    const c = after(5);
+    const v = await c.recv();
+    assert.ok(v instanceof Date);
+    assert.ok(v.getTime() >= before, "the time is taken when the timer fires");
+    await sleep(15);
+    assert.equal(c.tryRecv(), undefined, "a second value");
+    assert.equal(c.closed, false, "Go's After channel is never closed");
+  });
+
+  test("zero and negative durations fire (as soon as possible)", async () => {
+    for (const ms of [0, -5]) {
+      const v = await after(ms).recv();
+      assert.ok(v instanceof Date);
+    }
+  });
+
+  test("shorter timers fire first", async () => {
+    const order: string[] = [];
+    await Promise.all([
+      after(20)
+        .recv()
+        .then(() => order.push("20")),
+      after(2)
+        .recv()
+        .then(() => order.push("2")),
+    ]);
+    assert.deepEqual(order, ["2", "20"]);
+  });
+
+  test("works as a select timeout; the losing after is abandoned", async () => {
+    const ch = new Chan<string>(1);
+    ch.trySend("value");
+    assert.equal(
+      await select(
+        recv(ch, (v) => v),
+        recv(after(60_000), () => "timeout"),
+      ),
+      "value",
+    );
+    const never = new Chan<string>();
+    assert.equal(
+      await select(
+        recv(never, (v) => v),
+        recv(after(5), () => "timeout"),
+      ),
+      "timeout",
+    );
+  });
+
+  test("NaN or a non-number throws", () => {
+    for (const bad of [Number.NaN, "5", undefined]) {
+      assert.throws(
+        () => after(bad as unknown as number),
+        (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+      );
+    }
+  });
+});
+
+describe("Timer", { timeout: 10_000 }, () => {
+  test("fires once", async () => {
+    const t = new Timer(5);
+    const v = await t.c.recv();
+    assert.ok(v instanceof Date);
+    await sleep(15);
+    assert.equal(t.c.tryRecv(), undefined);
+  });
+
+  test("does not fire early", async () => {
+    const t = new Timer(60_000);
+    assert.equal(await settlesSoon(t.c.recv(), 5), false);
+    assert.equal(t.stop(), true);
+  });
+
+  test("stop() before it fires returns true; it then never fires; stop() again returns false", async () => {
+    const t = new Timer(5);
+    assert.equal(t.stop(), true);
+    assert.equal(t.stop(), false);
+    await sleep(20);
+    assert.equal(t.c.tryRecv(), undefined);
+  });
+
+  test("stop() after its value was received returns false", async () => {
+    const t = new Timer(1);
+    await t.c.recv();
+    assert.equal(t.stop(), false);
+    assert.equal(t.c.tryRecv(), undefined);
+  });
+
+  test("Go 1.23: after stop() no stale value is received, even if it had already fired", async () => {
+    const t = new Timer(1);
+    await untilFired(t.c);
+    t.stop();
+    assert.equal(t.c.tryRecv(), undefined);
+    assert.equal(t.c.length, 0);
+    assert.equal(await settlesSoon(t.c.recv(), 3), false, "a receive after stop must block");
+  });
+
+  test("Go 1.23: stop() of a timer that fired but was not received returns true", async () => {
+    // runtime (*timer).stop: `if timerchandrain(t.hchan()) { pending = true }` — with Go 1.23's
+    // synchronous timer channels the value was never delivered, so Stop stopped the timer.
+    const t = new Timer(1);
+    await untilFired(t.c);
+    assert.equal(t.stop(), true);
+    assert.equal(t.stop(), false);
+  });
+
+  test("stop() wakes nobody: a receiver blocked on c stays blocked", async () => {
+    const t = new Timer(5);
+    const p = t.c.recv();
+    t.stop();
+    assert.equal(await settlesSoon(p, 5), false);
+    t.reset(1); // let it finish so nothing is left pending
+    assert.ok((await p) instanceof Date);
+  });
+
+  test("reset() of an active timer returns true and it fires once, later", async () => {
+    const t = new Timer(60_000);
+    assert.equal(t.reset(5), true);
+    const v = await t.c.recv();
+    assert.ok(v instanceof Date);
+    await sleep(15);
+    assert.equal(t.c.tryRecv(), undefined);
+  });
+
+  test("reset() of a stopped timer returns false and it fires again", async () => {
+    const t = new Timer(60_000);
+    t.stop();
+    assert.equal(t.reset(1), false);
+    assert.ok((await t.c.recv()) instanceof Date);
+  });
+
+  test("reset() after its value was received returns false and it fires again", async () => {
+    const t = new Timer(1);
+    await t.c.recv();
+    assert.equal(t.reset(1), false);
+    assert.ok((await t.c.recv()) instanceof Date);
+    assert.equal(t.reset(1), false);
+    assert.ok((await t.c.recv()) instanceof Date);
+  });
+
+  test("Go 1.23: reset() discards a value that fired before it; only the new one is received", async () => {
+    const t = new Timer(1);
+    await untilFired(t.c);
+    const resetAt = Date.now();
+    t.reset(5);
+    assert.equal(t.c.tryRecv(), undefined, "stale value after reset");
+    const v = await t.c.recv();
+    assert.ok((v as Date).getTime() >= resetAt, "the value received is from after the reset");
+    await sleep(15);
+    assert.equal(t.c.tryRecv(), undefined);
+  });
+
+  test("Go 1.23: reset() of a timer that fired but was not received returns true", async () => {
+    const t = new Timer(1);
+    await untilFired(t.c);
+    assert.equal(t.reset(60_000), true);
+    t.stop();
+  });
+
+  test("reset() many times before it fires: exactly one value", async () => {
+    const t = new Timer(60_000);
+    for (let i = 0; i < 50; i++) t.reset(60_000);
+    t.reset(2);
+    await t.c.recv();
+    await sleep(15);
+    assert.equal(t.c.tryRecv(), undefined);
+  });
+
+  test("a select on t.c and another channel; stop() afterwards leaves nothing to receive", async () => {
+    const t = new Timer(60_000);
+    const work = new Chan<number>(1);
+    work.trySend(1);
+    assert.equal(
+      await select(
+        recv(work, (v) => v),
+        recv(t.c, () => -1),
+      ),
+      1,
+    );
+    assert.equal(t.stop(), true);
+    assert.equal(
+      await select(
+        recv(t.c, () => "fired"),
+        otherwise(() => "nothing"),
+      ),
+      "nothing",
+    );
+  });
+
+  test("zero and negative durations fire", async () => {
+    for (const ms of [0, -1]) assert.ok((await new Timer(ms).c.recv()) instanceof Date);
+  });
+
+  test("a duration beyond setTimeout's 2^31-1 ms range does not fire early", async () => {
+    const t = new Timer(2 ** 31 + 1000);
+    await sleep(10);
+    assert.equal(t.c.tryRecv(), undefined);
+    assert.equal(t.stop(), true);
+  });
+
+  test("NaN or a non-number throws, in the constructor and in reset (which then changes nothing)", async () => {
+    for (const bad of [Number.NaN, "5", undefined]) {
+      assert.throws(
+        () => new Timer(bad as unknown as number),
+        (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+      );
+    }
+    const t = new Timer(5);
+    assert.throws(
+      () => t.reset(Number.NaN),
+      (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+    );
+    assert.ok((await t.c.recv()) instanceof Date, "the timer still fires after a rejected reset");
+  });
+});
