@@ -3,15 +3,18 @@
 // when the programs have ended: every example stops all its tasks and timers, so nothing is left to
 // keep the process alive.
 
+import { crawler } from "./crawler.js";
 import { du } from "./du.js";
+import { h2o } from "./h2o.js";
 import { pipeline } from "./pipeline.js";
 import type { BaseOptions, Example } from "./registry.js";
 import { ring } from "./ring.js";
 import { shutdown } from "./shutdown.js";
 import { sieve } from "./sieve.js";
+import { stampede } from "./stampede.js";
 
 /** The examples in tour order. */
-const examples: readonly Example[] = [sieve, ring, pipeline, shutdown, du];
+const examples: readonly Example[] = [sieve, ring, pipeline, shutdown, du, h2o, stampede, crawler];
 
 const print = (line: string): void => {
   console.log(line);
