@@ -3,7 +3,7 @@
 // again (Go re-panics with the same value on every call). For an async function the result is its
 // promise, shared by every caller.
 
-import { checkFunction } from "../internal/errors.js";
+import { checkFunction, GoSyncError } from "../internal/errors.js";
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
@@ -13,7 +13,9 @@ function memo<A extends unknown[], T>(f: (...args: A) => T): (...args: A) => T {
   let fn: ((...args: A) => T) | null = f;
   return (...args: A): T => {
     if (outcome === null) {
-      const run = fn as (...args: A) => T;
+      // Go deadlocks when f calls the function it is wrapped in; say so instead.
+      if (fn === null) throw new GoSyncError("sync: once function called from inside itself");
+      const run = fn;
       fn = null; // drop f (and what it closes over) once it has run, as Go does
       try {
         outcome = { ok: true, value: run(...args) };

@@ -51,12 +51,13 @@ export class Once {
     } finally {
       this.#inside = false;
     }
-    if (!(result instanceof Promise)) {
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") {
       this.#state = null;
       return RESOLVED;
     }
     // Others wait for the settlement but never see fn's error; the first caller does.
-    const settled = result.then(
+    const pending = Promise.resolve(result as PromiseLike<void>);
+    const settled = pending.then(
       () => {
         this.#state = null;
       },
@@ -65,6 +66,6 @@ export class Once {
       },
     );
     this.#state = settled;
-    return result.then(() => settled);
+    return pending.then(() => settled);
   }
 }

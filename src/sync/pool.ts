@@ -2,14 +2,15 @@
 // limit; this one keeps what is put until it is full (`maxSize`, default 1024) and drops items the
 // `accept` predicate rejects — the seed's rule for pools of buffers: never keep an oversized buffer,
 // or one huge request pins its memory forever (Go issue 23199). get() reuses the most recently put
-// item (LIFO keeps caches warm), else makes one with `new`, else returns undefined (Go's nil).
+// item (LIFO keeps caches warm), else makes one with `new` (required: Go's nil New makes Get return
+// nil, which TypeScript would have to type as T | undefined everywhere).
 
 import { checkCount, checkFunction } from "../internal/errors.js";
 
 /** How a Pool makes, vets and resets its items. */
 export interface PoolOptions<T> {
-  /** Makes an item when the pool is empty (Go's New). */
-  readonly new?: () => T;
+  /** Makes an item when the pool is empty (Go's New; required, so get() always has one to give). */
+  readonly new: () => T;
   /** Items kept at most; put() drops the rest. Default 1024. */
   readonly maxSize?: number;
   /** put() keeps an item only if this returns true (e.g. `(b) => b.capacity <= 64 * 1024`). */
@@ -30,13 +31,15 @@ export interface PoolOptions<T> {
  */
 export class Pool<T> {
   readonly #items: T[] = [];
-  readonly #new: (() => T) | undefined;
+  readonly #new: () => T;
   readonly #max: number;
   readonly #accept: ((item: T) => boolean) | undefined;
   readonly #reset: ((item: T) => void) | undefined;
 
-  constructor(options: PoolOptions<T> = {}) {
-    if (options.new !== undefined) checkFunction("options.new", options.new);
+  constructor(options: PoolOptions<T>) {
+    if (options === null || typeof options !== "object")
+      throw new TypeError("options must be an object with new");
+    checkFunction("options.new", options.new);
     if (options.accept !== undefined) checkFunction("options.accept", options.accept);
     if (options.reset !== undefined) checkFunction("options.reset", options.reset);
     this.#new = options.new;
@@ -50,10 +53,10 @@ export class Pool<T> {
     return this.#items.length;
   }
 
-  /** An item from the pool, or a new one, or undefined if the pool is empty and has no `new`. */
+  /** An item from the pool (the most recently put), or a new one. */
   get(): T {
     if (this.#items.length > 0) return this.#items.pop() as T;
-    return this.#new?.() as T;
+    return this.#new();
   }
 
   /** Returns an item to the pool, unless `accept` rejects it or the pool is full. */

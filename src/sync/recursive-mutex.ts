@@ -4,6 +4,7 @@
 // lock held by someone else; here ownership is a separate flag, and any value (0 included) is a token.
 
 import type { Canceller } from "../chan/context-type.js";
+import { cancelSourceOf, REASON } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";
@@ -39,6 +40,9 @@ export class RecursiveMutex<K = unknown> {
   /** Locks for `owner`; returns at once if `owner` already holds it. */
   lock(owner: K, ctx?: Canceller): Promise<void> {
     if (this.#held && Object.is(this.#owner, owner)) {
+      // Even a re-entry that could proceed fails on an already-cancelled ctx (one rule for all calls).
+      const reason = ctx === undefined ? undefined : cancelSourceOf(ctx)?.[REASON]();
+      if (reason !== undefined) return Promise.reject(reason);
       this.#count++;
       return RESOLVED;
     }

@@ -2,7 +2,7 @@
 // throws is not counted, so the next do() tries again; after the first success, do() returns at once.
 // Callers are serialised: while one attempt runs, the others wait, then (if it failed) try in turn.
 
-import { checkFunction } from "../internal/errors.js";
+import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";
 
@@ -18,6 +18,7 @@ import { Mutex } from "./mutex.js";
  */
 export class RetryOnce {
   #done = false;
+  #inside = false;
   readonly #mu = new Mutex();
 
   /** Whether fn has succeeded. */
@@ -29,6 +30,9 @@ export class RetryOnce {
   do(fn: () => void | Promise<void>): Promise<void> {
     if (this.#done) return RESOLVED;
     checkFunction("fn", fn);
+    // Like Once: a call from inside fn's synchronous part would wait for itself forever.
+    if (this.#inside)
+      return Promise.reject(new GoSyncError("sync: RetryOnce.do called from inside its own function"));
     return this.#slow(fn);
   }
 
@@ -36,7 +40,14 @@ export class RetryOnce {
     await this.#mu.lock();
     try {
       if (!this.#done) {
-        await fn();
+        this.#inside = true;
+        let result: void | Promise<void>;
+        try {
+          result = fn();
+        } finally {
+          this.#inside = false;
+        }
+        await result;
         this.#done = true;
       }
     } finally {

@@ -1,0 +1,90 @@
+// Shared helpers for the sync tests (not a test file itself).
+//
+// "Blocks" in these tests never means "did not finish within some milliseconds": it means "still
+// pending after every runnable task has run", i.e. after the event loop has drained a few times.
+// Every hand-off in gosync's sync package runs on microtasks, and yieldNow() is one macrotask turn,
+// so anything that can proceed has settled long before TURNS macrotask turns have passed.
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+
+/** Macrotask turns that count as "the event loop has drained". */
+export const TURNS = 5;
+
+/** Lets `n` macrotask turns pass (every pending microtask runs in between). */
+export async function settle(n: number = TURNS): Promise<void> {
+  for (let i = 0; i < n; i++) await nextMacrotask();
+}
+
+export type Outcome<T> =
+  | { readonly s: "pending" }
+  | { readonly s: "fulfilled"; readonly v: T }
+  | { readonly s: "rejected"; readonly e: unknown };
+
+/** A promise whose state can be read synchronously at any time. */
+export interface Tracked<T> {
+  readonly promise: Promise<T>;
+  readonly state: Outcome<T>;
+  readonly pending: boolean;
+  readonly fulfilled: boolean;
+  readonly rejected: boolean;
+  /** The rejection reason (throws if the promise did not reject). */
+  readonly error: unknown;
+}
+
+/** Tracks `p`; a rejection is observed here, so it never counts as unhandled. */
+export function track<T>(p: Promise<T> | T): Tracked<T> {
+  const promise = Promise.resolve(p);
+  let state: Outcome<T> = { s: "pending" };
+  promise.then(
+    (v) => {
+      state = { s: "fulfilled", v };
+    },
+    (e: unknown) => {
+      state = { s: "rejected", e };
+    },
+  );
+  return {
+    promise,
+    get state() {
+      return state;
+    },
+    get pending() {
+      return state.s === "pending";
+    },
+    get fulfilled() {
+      return state.s === "fulfilled";
+    },
+    get rejected() {
+      return state.s === "rejected";
+    },
+    get error() {
+      if (state.s !== "rejected") throw new Error(`expected a rejection, the promise is ${state.s}`);
+      return state.e;
+    },
+  };
+}
+
+/** Resolves after `n` microtask hops (a short critical section that still lets others run). */
+export async function hops(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+/** A deterministic pseudo-random generator (mulberry32), so the hammer tests are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A promise with its resolve function outside (Promise.withResolvers is not in Node 20). */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
