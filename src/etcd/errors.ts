@@ -1,0 +1,72 @@
+// EtcdError: every error gosync/etcd reports, one class with a `code` to switch on. Messages are Go's
+// texts where Go has one (etcd's rpctypes, mvcc and concurrency errors), so logs read alike in both
+// languages. Go returns these as distinct error values; TypeScript gets one class and a union of codes.
+
+/** What went wrong, as a string union to switch on. */
+export type EtcdErrorCode =
+  | "lease-not-found"
+  | "lease-exists"
+  | "compacted"
+  | "future-revision"
+  | "duplicate-key"
+  | "too-many-ops"
+  | "empty-key"
+  | "permission-denied"
+  | "auth-failed"
+  | "unavailable"
+  | "closed"
+  | "watch-canceled"
+  | "session-expired"
+  | "locked"
+  | "not-leader"
+  | "no-leader"
+  | "key-exists"
+  | "too-many-clients"
+  | "stm-conflict"
+  | "unknown";
+
+const GO_TEXT: Partial<Record<EtcdErrorCode, string>> = {
+  "lease-not-found": "etcdserver: requested lease not found",
+  "lease-exists": "etcdserver: lease already exists",
+  compacted: "mvcc: required revision has been compacted",
+  "future-revision": "mvcc: required revision is a future revision",
+  "duplicate-key": "etcdserver: duplicate key given in txn request",
+  "too-many-ops": "etcdserver: too many operations in txn request",
+  "empty-key": "etcdserver: key is not provided",
+  "permission-denied": "etcdserver: permission denied",
+  "auth-failed": "etcdserver: authentication failed, invalid user ID or password",
+  closed: "gosync/etcd: backend is closed",
+  "session-expired": "session: session is expired",
+  locked: "mutex: Locked by another session",
+  "not-leader": "election: not leader",
+  "no-leader": "election: no leader",
+  "key-exists": "key already exists",
+  "too-many-clients": "too many clients",
+  "stm-conflict": "stm: too many conflicts, transaction not committed",
+};
+
+/**
+ * An error from a backend or a primitive of gosync/etcd.
+ *
+ * @example
+ * ```ts
+ * try { await election.proclaim("v2"); }
+ * catch (e) { if (e instanceof EtcdError && e.code === "not-leader") await election.campaign("v2"); }
+ * ```
+ */
+export class EtcdError extends Error {
+  readonly code: EtcdErrorCode;
+  constructor(code: EtcdErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? GO_TEXT[code] ?? code, options);
+    this.code = code;
+  }
+  override get name(): string {
+    return "EtcdError";
+  }
+}
+
+/** Makes the EtcdError for `code` with Go's text. */
+export function etcdError(code: EtcdErrorCode, detail?: string): EtcdError {
+  const base = GO_TEXT[code] ?? code;
+  return new EtcdError(code, detail === undefined ? base : `${base}: ${detail}`);
+}

@@ -1,0 +1,245 @@
+// Mutex: a distributed lock, FIFO by create revision, on Go's exact key layout and transactions, so a
+// TypeScript and a Go process contending on the same prefix exclude each other.
+//
+// Mirrors: go.etcd.io/etcd/clientv3/concurrency.Mutex (3.4: Lock, Unlock, IsOwner, Key, Header; and
+// the later TryLock). Key `pfx + "/" + hex(lease)`, value "", attached to the session lease; acquire =
+// Txn{if CREATE(K)==0 then Put(K), Range(first by create) else Range(K), Range(first by create)};
+// the holder is the oldest key; a waiter waits for its predecessor's delete; unlock = Del(K).
+// Exclusion is per session: two Mutex objects of one session on one prefix share K (as in Go).
+// Where it differs: after waiting it re-checks that its key still exists (3.4 does not, and can
+// report a lock it lost); waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
+// each acquisition has a fencing token (`rev`) and an AbortSignal that aborts when the session is
+// lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
+
+import type { Canceller } from "../chan/context-type.js";
+import type { Compare, ResponseHeader } from "./backend.js";
+import { checkKey, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
+import { linkSignals, throwIfDone } from "./cancel.js";
+import { EtcdError } from "./errors.js";
+import type { Session } from "./session.js";
+import { waitDeletes } from "./wait-deletes.js";
+
+function checkSession(session: unknown): Session {
+  const s = session as Partial<Session> | null;
+  if (typeof s !== "object" || s === null || typeof s.lease !== "bigint" || typeof s.backend !== "object") {
+    throw new TypeError("session must be a Session");
+  }
+  return session as Session;
+}
+
+/**
+ * A distributed mutual-exclusion lock held by a session.
+ *
+ * @example
+ * ```ts
+ * const m = new Mutex(session, "/locks/report");
+ * await m.lock(ctx);
+ * try {
+ *   // fence writes with the lock: they only apply while it is still held
+ *   await backend.txn({ compare: [m.isOwner()], success: [{ type: "put", key: "/report", value: "v" }] });
+ * } finally {
+ *   await m.unlock();
+ * }
+ * ```
+ */
+export class Mutex {
+  readonly session: Session;
+  readonly #pfx: Uint8Array;
+  readonly #key: Uint8Array;
+  #rev = -1n;
+  #header: ResponseHeader | null = null;
+  #holder: AbortController | null = null;
+  #unlisten: (() => void) | null = null;
+
+  constructor(session: Session, pfx: string | Uint8Array) {
+    this.session = checkSession(session);
+    checkKey("pfx", pfx);
+    this.#pfx = concat(pfx, "/");
+    this.#key = concat(this.#pfx, leaseHex(session.lease));
+  }
+
+  /** This session's key under the prefix: `pfx + "/" + hex(lease)` (Go's Key). */
+  get key(): string {
+    return text(this.#key);
+  }
+
+  /** The create revision of the held key: a fencing token that grows with every acquisition; -1n when not held. */
+  get rev(): bigint {
+    return this.#rev;
+  }
+
+  /** The header of the response that acquired the lock (Go's Header), or null. */
+  get header(): ResponseHeader | null {
+    return this.#header;
+  }
+
+  /** Aborts when this acquisition ends: the session is lost or the lock is released. */
+  get signal(): AbortSignal {
+    if (this.#holder === null) {
+      const ac = new AbortController();
+      ac.abort(new EtcdError("session-expired", "mutex: not locked"));
+      return ac.signal;
+    }
+    return this.#holder.signal;
+  }
+
+  /** Whether this object holds the lock as far as it knows (use isOwner() in a txn to be sure). */
+  get locked(): boolean {
+    return this.#rev >= 0n;
+  }
+
+  /**
+   * The compare `CREATE(key) == rev`: put it in your own txn so a write applies only while this lock
+   * is still held (Go's IsOwner).
+   *
+   * @example
+   * ```ts
+   * const r = await backend.txn({ compare: [m.isOwner()], success: [{ type: "put", key: "k", value: "v" }] });
+   * if (!r.succeeded) throw new Error("lost the lock");
+   * ```
+   */
+  isOwner(): Compare {
+    return { key: this.#key, target: "create", result: "=", value: this.#rev };
+  }
+
+  /** One acquire txn: returns [myRev, held now]. */
+  async #attempt(): Promise<[bigint, boolean, ResponseHeader]> {
+    const b = this.session.backend;
+    const first = {
+      type: "range",
+      key: this.#pfx,
+      end: prefixEnd(this.#pfx),
+      sortTarget: "create",
+      sortOrder: "ascend",
+      limit: 1,
+    } as const;
+    const r = await b.txn({
+      compare: [{ key: this.#key, target: "create", result: "=", value: 0n }],
+      success: [{ type: "put", key: this.#key, value: "", lease: this.session.lease }, first],
+      failure: [{ type: "range", key: this.#key }, first],
+    });
+    const [mine, owner] = r.responses;
+    let myRev = r.header.revision;
+    if (!r.succeeded) {
+      const kv = mine?.type === "range" ? mine.kvs[0] : undefined;
+      if (kv === undefined) throw new EtcdError("unknown", "mutex: own key vanished inside a txn");
+      myRev = kv.createRevision;
+    }
+    const o = owner?.type === "range" ? owner.kvs[0] : undefined;
+    return [myRev, o === undefined || o.createRevision === myRev, r.header];
+  }
+
+  #acquired(rev: bigint, header: ResponseHeader): void {
+    this.#rev = rev;
+    this.#header = header;
+    this.#unlisten?.();
+    const ac = new AbortController();
+    this.#holder = ac;
+    const s = this.session.signal;
+    const on = (): void => ac.abort(s.reason);
+    if (s.aborted) on();
+    else {
+      s.addEventListener("abort", on, { once: true });
+      this.#unlisten = () => s.removeEventListener("abort", on);
+    }
+  }
+
+  #sessionAlive(): void {
+    const err = this.session.err;
+    if (err !== null) throw err;
+  }
+
+  /**
+   * Waits until this session holds the lock. If ctx is cancelled (or the session is lost) while
+   * waiting, the queued key is removed and the call rejects with the reason.
+   *
+   * @example
+   * ```ts
+   * const [ctx, cancel] = withTimeout(background(), 5000);
+   * try { await m.lock(ctx); } finally { cancel(); }
+   * ```
+   */
+  async lock(ctx?: Canceller): Promise<void> {
+    throwIfDone(ctx);
+    this.#sessionAlive();
+    const [myRev, held, header] = await this.#attempt();
+    if (held) {
+      this.#acquired(myRev, header);
+      return;
+    }
+    const link = linkSignals(ctx, this.session.signal);
+    try {
+      const h = await waitDeletes(
+        this.session.backend,
+        this.#pfx,
+        myRev - 1n,
+        { key: this.#key, rev: myRev },
+        link.signal,
+      );
+      this.#acquired(myRev, h);
+    } catch (e) {
+      // Leave no residue: a cancelled waiter's key would block everyone behind it.
+      await this.session.backend.delete({ key: this.#key }).catch(() => {});
+      this.#rev = -1n;
+      throw e;
+    } finally {
+      link.dispose();
+    }
+  }
+
+  /**
+   * Takes the lock if it is free right now; never waits. Resolves to whether it was taken.
+   *
+   * @example
+   * ```ts
+   * if (await m.tryLock()) { try { work(); } finally { await m.unlock(); } }
+   * ```
+   */
+  async tryLock(): Promise<boolean> {
+    this.#sessionAlive();
+    const [myRev, held, header] = await this.#attempt();
+    if (held) {
+      this.#acquired(myRev, header);
+      return true;
+    }
+    // Not first in line: withdraw the key (Go's TryLock does the same).
+    await this.session.backend.delete({ key: this.#key });
+    return false;
+  }
+
+  /**
+   * Releases the lock by deleting this session's key (Go's Unlock: unconditional).
+   *
+   * @example
+   * ```ts
+   * await m.unlock();
+   * ```
+   */
+  async unlock(): Promise<void> {
+    await this.session.backend.delete({ key: toBytes(this.#key) });
+    this.#rev = -1n;
+    this.#header = null;
+    this.#unlisten?.();
+    this.#unlisten = null;
+    this.#holder?.abort(new EtcdError("closed", "mutex: unlocked"));
+    this.#holder = null;
+  }
+
+  /**
+   * Runs fn while holding the lock; fn receives the holder's signal (aborted if the lock is lost).
+   *
+   * @example
+   * ```ts
+   * await m.withLock(async (signal) => { await job(signal); });
+   * ```
+   */
+  async withLock<T>(fn: (signal: AbortSignal) => T | Promise<T>, ctx?: Canceller): Promise<T> {
+    if (typeof fn !== "function") throw new TypeError(`fn must be a function, got ${typeof fn}`);
+    await this.lock(ctx);
+    try {
+      return await fn(this.signal);
+    } finally {
+      await this.unlock();
+    }
+  }
+}
