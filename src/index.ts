@@ -20,6 +20,7 @@ export { fromSignal } from "./context/signal.js";
 export { withoutCancel, withValue } from "./context/value.js";
 export * from "./ext/index.js";
 export { ChanClosedError, GoSyncError } from "./internal/errors.js";
+export * from "./patterns/index.js";
 export { Cond } from "./sync/cond.js";
 export { LockHandle } from "./sync/lock-handle.js";
 export type { Locker } from "./sync/locker.js";
