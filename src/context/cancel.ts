@@ -129,8 +129,15 @@ export class CancelCtx
     this.#interest = 0; // children and waiters leaving now no longer count (see #addInterest)
     this.#done?.close();
     const listeners = this.#listeners;
+    if (listeners !== null) {
+      // A listener may unsubscribe others while being told (a semaphore granting the waiter behind
+      // a cancelled one): delete each before telling it, so an unsubscribed one is never called.
+      for (const l of listeners) {
+        listeners.delete(l);
+        l.onCancel(err);
+      }
+    }
     this.#listeners = null;
-    if (listeners !== null) for (const l of listeners) l.onCancel(err);
     if (hadInterest) {
       this.interested(false);
       if (this.#parentSrc instanceof CancelCtx) this.#parentSrc.#addInterest(-1);

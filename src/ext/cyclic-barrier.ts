@@ -72,18 +72,19 @@ export class CyclicBarrier implements WaitOwner {
     }
     this.#arrived++;
     if (this.#arrived < this.parties) return parkOn(round.q, 0, src, "CyclicBarrier.Await", this, this);
-    // The last party: run the action, then release everyone and start the next round.
+    // The last party: start the next round (later arrivals wait for it), run the action, release.
+    this.#arrived = 0;
+    this.#round = new Round();
     if (this.#action !== undefined) {
       try {
         await this.#action();
       } catch (e) {
         this.#break(round);
+        this.#break(this.#round); // broken until reset(), also for parties of the next round
         throw e;
       }
     }
-    if (round.broken) throw new BrokenBarrierError(); // reset() during the action
-    this.#arrived = 0;
-    this.#round = new Round();
+    if (round.broken) throw new BrokenBarrierError();
     for (let w = round.q.shift(); w !== null; w = round.q.shift()) wake(w);
   }
 

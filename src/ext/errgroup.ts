@@ -7,7 +7,7 @@
 
 import type { Context } from "../chan/context-type.js";
 import { checkParent } from "../context/cancel.js";
-import { GoSyncError } from "../internal/errors.js";
+import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type GroupTask, TaskGroup } from "./task-group.js";
 
 /**
@@ -39,6 +39,7 @@ export class ErrGroup {
    * started (Go's Go blocks); otherwise starts it at once and returns undefined.
    */
   go(fn: GroupTask): void | Promise<void> {
+    checkFunction("fn", fn);
     const core = this.#core;
     if (core.hasRoom && core.pending === core.active) {
       core.start(fn);

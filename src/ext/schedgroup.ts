@@ -158,6 +158,11 @@ export class ScheduledGroup {
 
   readonly #fire = (): void => {
     this.#timer = null;
+    if (this.#ctx.err() !== null) {
+      this.#schedule.items.length = 0; // cancelled: tasks not yet run never run
+      this.#drained?.();
+      return;
+    }
     const now = clock.now();
     for (let e = this.#schedule.peek(); e !== undefined && e.at <= now; e = this.#schedule.peek()) {
       this.#schedule.pop();

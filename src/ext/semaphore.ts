@@ -8,7 +8,7 @@
 // releasing more than held throws `semaphore: released more than held` without changing anything.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -93,6 +93,13 @@ export class Semaphore implements WaitOwner {
 
   #grant(): void {
     for (let w = this.#q.head; w !== null; w = this.#q.head) {
+      const src = w.src;
+      if (src !== null && src[REASON]() !== undefined) {
+        // Its ctx is done (being cancelled right now, with others on the same ctx): never grant it.
+        src[UNSUBSCRIBE](w);
+        w.onCancel(src[REASON]()); // leaves the queue, rejects, and calls #grant again
+        return;
+      }
       if (this.#size - this.#held < w.n) break; // FIFO: nobody overtakes the head
       this.#held += w.n;
       this.#q.shift();

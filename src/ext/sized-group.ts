@@ -6,7 +6,8 @@
 // later go() calls do nothing, and wait() rejects with that error.
 
 import type { Context } from "../chan/context-type.js";
-import { checkCount } from "../internal/errors.js";
+import { background } from "../context/background.js";
+import { checkCount, checkFunction } from "../internal/errors.js";
 import { type GroupTask, TaskGroup } from "./task-group.js";
 
 export interface SizedGroupOptions {
@@ -42,7 +43,7 @@ export class SizedGroup {
   constructor(size: number, options: SizedGroupOptions = {}) {
     // Only ErrSizedGroup's options can ask for termOnError; for a SizedGroup it is always absent.
     const term = (options as ErrSizedGroupOptions).termOnError === true;
-    this.core = new TaskGroup({ ctx: options.ctx, cancelOnError: term });
+    this.core = new TaskGroup({ ctx: options.ctx ?? (term ? background() : undefined), cancelOnError: term });
     this.core.limit = checkCount("size", size, 1);
     this.#preemptive = options.preemptive === true;
   }
@@ -92,7 +93,9 @@ export class ErrSizedGroup extends SizedGroup {
 
   override go(fn: GroupTask): void | Promise<void> {
     if (this.#term && this.core.failed) return; // terminated: later tasks do not run
-    return super.go(fn);
+    if (!this.#term) return super.go(fn);
+    checkFunction("fn", fn);
+    return super.go((ctx) => (this.core.failed ? undefined : fn(ctx))); // queued ones are skipped too
   }
 
   override async wait(): Promise<void> {

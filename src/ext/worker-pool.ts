@@ -11,6 +11,10 @@ import { checkCount, checkDuration, checkFunction, GoSyncError } from "../intern
 import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
+const rethrow = (e: unknown): never => {
+  throw e;
+};
+
 /** submitWait() on a pool that was stopped before the task ran. */
 export class PoolStoppedError extends GoSyncError {
   constructor() {
@@ -140,7 +144,11 @@ export class WorkerPool {
   readonly #work = async (first: Job): Promise<void> => {
     let job: Job | null = first;
     while (job !== null) {
-      await job.run();
+      try {
+        await job.run();
+      } catch (e) {
+        go(rethrow, e); // the panic path (fatal, or the panic handler), without losing the worker
+      }
       job = this.#queue.size > 0 ? this.#queue.shift() : this.#stopped ? null : await this.#park();
     }
     if (--this.#workers === 0 && this.#stopped) {

@@ -9,7 +9,7 @@
 // the readers it was holding back go in.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -147,15 +147,19 @@ export class RWMutex implements Locker, WaitOwner {
   }
 
   #admitReaders(): void {
-    for (let r = this.#readerQ.shift(); r !== null; r = this.#readerQ.shift()) {
+    for (let r = this.#readerQ.head; r !== null; r = this.#readerQ.head) {
+      if (dropIfCancelled(r)) continue;
+      this.#readerQ.shift();
       this.#readers++;
       wake(r);
     }
   }
 
   #nextWriter(): void {
-    const w = this.#writerQ.shift();
+    let w = this.#writerQ.head;
+    while (w !== null && dropIfCancelled(w)) w = this.#writerQ.head;
     if (w === null) return;
+    this.#writerQ.shift();
     if (this.#readers === 0) {
       this.#writing = true;
       wake(w);
@@ -164,4 +168,18 @@ export class RWMutex implements Locker, WaitOwner {
       this.#pending = w;
     }
   }
+}
+
+/**
+ * A waiter whose ctx is being cancelled right now (with others on the same ctx, one listener at a
+ * time) must not be let in: it leaves with its ctx's error instead. Returns whether it did.
+ */
+function dropIfCancelled(w: Parked): boolean {
+  const src = w.src;
+  if (src === null) return false;
+  const reason = src[REASON]();
+  if (reason === undefined) return false;
+  src[UNSUBSCRIBE](w);
+  w.onCancel(reason);
+  return true;
 }

@@ -314,3 +314,25 @@ describe("RWMutex: rLocker() with a Cond", () => {
     assert.equal(waiter.state.s === "fulfilled" ? waiter.state.v : -1, 1, "it held the read lock again");
   });
 });
+
+test("one ctx shared by a pending writer and the readers behind it: cancelling it lets none of them in", async () => {
+  const rw = new RWMutex();
+  await rw.rLock(); // R1 holds
+  const [ctx, cancel] = withCancel(background());
+  const outcomes: string[] = [];
+  const note = (name: string, p: Promise<void>): Promise<void> =>
+    p.then(
+      () => void outcomes.push(`${name} acquired`),
+      (e: unknown) => void outcomes.push(`${name} ${e === Canceled ? "cancelled" : String(e)}`),
+    );
+  const w = note("W", rw.lock(ctx)); // pending: waits for R1
+  const r2 = note("R2", rw.rLock(ctx)); // held back by the pending writer
+  const r3 = note("R3", rw.rLock(ctx));
+  cancel();
+  await Promise.all([w, r2, r3]);
+  assert.deepEqual(outcomes.sort(), ["R2 cancelled", "R3 cancelled", "W cancelled"]);
+  assert.equal(rw.readers, 1, "only R1 is inside");
+  assert.equal(rw.waiters, 0);
+  rw.rUnlock();
+  assert.equal(rw.tryLock(), true);
+});

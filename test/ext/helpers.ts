@@ -1,0 +1,154 @@
+// Shared helpers for the tests of the extended primitives (not a test file itself).
+//
+// "Blocks" here never means "did not finish within some milliseconds": it means "still pending
+// after every runnable task has run", i.e. after the event loop has drained a few macrotask turns.
+// Timers appear only with tiny durations, to let them fire; no test asserts how long anything took.
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { registry } from "../../src/internal/registry.js";
+
+/** Macrotask turns that count as "the event loop has drained". */
+export const TURNS = 5;
+
+/** Lets `n` macrotask turns pass (every pending microtask runs in between). */
+export async function settle(n: number = TURNS): Promise<void> {
+  for (let i = 0; i < n; i++) await nextMacrotask();
+}
+
+/** Waits (macrotask turn by turn, at most `turns` of them) until `cond` holds; returns whether it did. */
+export async function until(cond: () => boolean, turns = 2000): Promise<boolean> {
+  for (let i = 0; i < turns; i++) {
+    if (cond()) return true;
+    await nextMacrotask();
+  }
+  return cond();
+}
+
+/** Waits until `cond` holds, letting real timers fire (1 ms steps, at most `steps`). */
+export async function eventually(cond: () => boolean, steps = 2000): Promise<boolean> {
+  for (let i = 0; i < steps; i++) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return cond();
+}
+
+export type Outcome<T> =
+  | { readonly s: "pending" }
+  | { readonly s: "fulfilled"; readonly v: T }
+  | { readonly s: "rejected"; readonly e: unknown };
+
+/** A promise whose state can be read synchronously at any time. */
+export interface Tracked<T> {
+  readonly promise: Promise<T>;
+  readonly state: Outcome<T>;
+  readonly pending: boolean;
+  readonly fulfilled: boolean;
+  readonly rejected: boolean;
+  /** The value (throws unless fulfilled). */
+  readonly value: T;
+  /** The rejection reason (throws unless rejected). */
+  readonly error: unknown;
+}
+
+/** Tracks `p`; a rejection is observed here, so it never counts as unhandled. */
+export function track<T>(p: Promise<T> | T): Tracked<T> {
+  const promise = Promise.resolve(p);
+  let state: Outcome<T> = { s: "pending" };
+  promise.then(
+    (v) => {
+      state = { s: "fulfilled", v };
+    },
+    (e: unknown) => {
+      state = { s: "rejected", e };
+    },
+  );
+  return {
+    promise,
+    get state() {
+      return state;
+    },
+    get pending() {
+      return state.s === "pending";
+    },
+    get fulfilled() {
+      return state.s === "fulfilled";
+    },
+    get rejected() {
+      return state.s === "rejected";
+    },
+    get value(): T {
+      if (state.s !== "fulfilled") throw new Error(`expected a value, the promise is ${state.s}`);
+      return state.v;
+    },
+    get error(): unknown {
+      if (state.s !== "rejected") throw new Error(`expected a rejection, the promise is ${state.s}`);
+      return state.e;
+    },
+  };
+}
+
+/** A promise with its resolve function: a gate a test opens when it chooses. */
+export function gate(): { readonly promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => {
+    open = r;
+  });
+  return { promise, open };
+}
+
+/** A small seeded PRNG (mulberry32), so "random" schedules are reproducible. */
+export function rng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n: number): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
+  };
+}
+
+/** Lets a random number (0..max-1) of macrotask turns pass: a jitter that needs no timer. */
+export async function jitter(random: (n: number) => number, max = 4): Promise<void> {
+  const turns = Math.floor(random(max));
+  for (let i = 0; i < turns; i++) await nextMacrotask();
+}
+
+/**
+ * Records promise rejections nobody handled while `body` runs (and a few turns after). A gosync
+ * primitive must never leave one behind: under Node's default mode it kills the process.
+ */
+export async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const stop = catchUnhandled(seen);
+  try {
+    await body();
+    await settle();
+  } finally {
+    stop();
+  }
+  return seen;
+}
+
+/**
+ * Collects unhandled rejections into `seen` until the returned function is called. The test
+ * runner's own handler is set aside meanwhile, so the test reports them through its assertions
+ * (with its context) rather than the runner failing it with the bare rejection reason.
+ */
+export function catchUnhandled(seen: unknown[]): () => void {
+  const saved = process.listeners("unhandledRejection");
+  for (const l of saved) process.off("unhandledRejection", l);
+  const onUnhandled = (reason: unknown): void => {
+    seen.push(reason);
+  };
+  process.on("unhandledRejection", onUnhandled);
+  return () => {
+    process.off("unhandledRejection", onUnhandled);
+    for (const l of saved) process.on("unhandledRejection", l);
+  };
+}
+
+/** Live tasks started by go() now (the registry counts them always). */
+export function liveTasks(): number {
+  return registry.liveTasks;
+}
