@@ -9,6 +9,10 @@
 //   takeLast    hunch.Last     the last n results to arrive
 //   retry       both Retry     one function, retried until it succeeds or the attempts run out
 //   waterfall   hunch.Waterfall functions in sequence, each given the previous result
+//
+// Where they differ from gollback and Hunch: a combinator resolves only after every function it
+// started has stopped (the losers see their context cancelled and must return), so nothing it
+// started outlives it — Go's rule "never start a goroutine without knowing when it will stop".
 
 import type { Context } from "../chan/context-type.js";
 import { checkParent } from "../context/cancel.js";
