@@ -1,8 +1,10 @@
 // Side-by-side benchmarks: gosync (built code, dist/esm) against a bare-JS baseline and the peer
 // libraries, every workload in one run. Writes bench/RESULTS.md and bench/chart.svg.
 //
-//   npm run bench                            build, then run everything (about a minute)
+//   npm run bench                            build, then run everything (about 90 s on a quiet 2-core machine)
 //   node --expose-gc bench/run.mjs --quick   fewer, shorter samples: for working on the suite
+//   node --expose-gc bench/run.mjs --only=6b,7a   just these workloads (ids as in RESULTS.md),
+//                                            printed only: RESULTS.md and chart.svg are left as they are
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -11,14 +13,23 @@ import { formatNs, measure } from "./harness.mjs";
 import { checkBar, fmtRatio, markdown, num, ratioOf, svg } from "./report.mjs";
 import * as buffered from "./workloads/buffered.mjs";
 import * as context from "./workloads/context.mjs";
+import * as limit from "./workloads/limit.mjs";
+import * as locks from "./workloads/locks.mjs";
 import { note as miniNote } from "./workloads/minichan.mjs";
 import * as pingpong from "./workloads/pingpong.mjs";
 import * as select from "./workloads/select.mjs";
+import * as semaphore from "./workloads/semaphore.mjs";
+import * as singleflight from "./workloads/singleflight.mjs";
+import * as waitonce from "./workloads/waitonce.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const quick = process.argv.includes("--quick");
 const timing = quick ? { rounds: 3, targetMs: 10 } : { rounds: 21, targetMs: 40 };
 const log = (s) => process.stdout.write(`${s}\n`);
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+/** The workload ids to run, or null for all of them (and then the report files are written). */
+const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
+const wanted = (id) => only === null || only.has(id);
 
 if (typeof globalThis.gc !== "function") {
   log("note: run with node --expose-gc so every sample starts with an empty young generation");
@@ -51,10 +62,13 @@ function machineInfo() {
   };
 }
 
-/** Measures one workload's rows in this process; `value` is the figure the report shows. */
-async function timed(title, rows) {
+/**
+ * Measures one workload's rows in this process; `value` is the figure the report shows. `opts` may
+ * lower minN for workloads whose one operation is a whole batch (milliseconds each).
+ */
+async function timed(title, rows, opts = {}) {
   log(`\n${title}`);
-  const results = await measure(rows, { ...timing, log });
+  const results = await measure(rows, { ...timing, ...opts, log });
   return results.map((r) => ({ ...r, value: r.nsPerOp }));
 }
 
@@ -116,13 +130,10 @@ async function main() {
   for (const [k, v] of Object.entries(machine)) log(`${k}: ${v}`);
 
   const { g, why } = gs;
-  const workload = async (id, title, about, rows) => ({
-    id,
-    title,
-    about,
-    unit: "ns",
-    results: await timed(title, rows),
-  });
+  const workload = async (id, title, about, rows, opts) =>
+    wanted(id) ? { id, title, about, unit: "ns", results: await timed(title, rows, opts) } : null;
+  /** Whole batches (a group of 1,000 tasks, a batch of 10,000) take 0.1-30 ms: start from n = 1. */
+  const batch = { minN: 1 };
   const sections = [
     await workload("1", pingpong.title, pingpong.about, pingpong.rows(g, why)),
     await workload("2", buffered.title, buffered.about, buffered.rows(g, why)),
@@ -134,7 +145,7 @@ async function main() {
       context.aboutTree,
       context.rowsTree(g, why),
     ),
-    {
+    wanted("5") && {
       id: "5",
       title: "5. Memory per task blocked on recv (100,000 tasks)",
       about:
@@ -145,7 +156,15 @@ async function main() {
       unit: "B",
       results: memory(gs),
     },
-  ];
+    await workload("6a", locks.titleUncontended, locks.aboutUncontended, locks.rowsUncontended(g, why)),
+    await workload("6b", locks.titleContended, locks.aboutContended, locks.rowsContended(g, why)),
+    await workload("6c", locks.titleRW, locks.aboutRW, locks.rowsRW(g, why)),
+    await workload("6d", waitonce.titleWG, waitonce.aboutWG, waitonce.rowsWG(g, why), batch),
+    await workload("6e", waitonce.titleOnce, waitonce.aboutOnce, waitonce.rowsOnce(g, why)),
+    await workload("7a", semaphore.title, semaphore.about, semaphore.rows(g, why)),
+    await workload("7b", limit.title, limit.about, limit.rows(g, why), batch),
+    await workload("7c", singleflight.title, singleflight.about, singleflight.rows(g, why), batch),
+  ].filter(Boolean);
   context.touched();
 
   const seconds = (Date.now() - started.getTime()) / 1000;
@@ -153,8 +172,10 @@ async function main() {
     .loadavg()
     .map((x) => x.toFixed(2))
     .join(" / ");
-  writeFileSync(here("./RESULTS.md"), markdown({ sections, machine, started, seconds }));
-  writeFileSync(here("./chart.svg"), svg(sections));
+  if (only === null) {
+    writeFileSync(here("./RESULTS.md"), markdown({ sections, machine, started, seconds }));
+    writeFileSync(here("./chart.svg"), svg(sections));
+  }
 
   log("\nBars:");
   for (const s of sections) {
@@ -168,7 +189,11 @@ async function main() {
       );
     }
   }
-  log(`\nwrote bench/RESULTS.md and bench/chart.svg in ${seconds.toFixed(0)} s`);
+  log(
+    only === null
+      ? `\nwrote bench/RESULTS.md and bench/chart.svg in ${seconds.toFixed(0)} s`
+      : `\n--only: ran ${[...only].join(", ")} in ${seconds.toFixed(0)} s; RESULTS.md and chart.svg left as they were`,
+  );
 }
 
 await main();

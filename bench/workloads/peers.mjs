@@ -1,13 +1,40 @@
 // The peer libraries, imported once so every workload uses the same instances, plus small adapters
 // that turn each library's notion of "a task that has finished" into a promise the harness can await.
 
+import { AsyncMutex as EsfxMutex } from "@esfx/async-mutex";
 import * as thing from "@thi.ng/csp";
 import { Channel as AsyncChannel } from "async-channel";
+import { Mutex as AmMutex, Semaphore as AmSemaphore } from "async-mutex";
+import { Sema } from "async-sema";
+import { Mutex as AwMutex, Semaphore as AwSemaphore } from "await-semaphore";
 import { SimpleChannel } from "channel-ts";
-import { Effect, Fiber, Queue } from "effect";
+import { Effect, Semaphore as EffectSemaphore, Fiber, Queue } from "effect";
 import csp from "js-csp";
+import pLimit from "p-limit";
+import pMap from "p-map";
+import PQueue from "p-queue";
+import RWLock from "rwmutex";
 
-export { AsyncChannel, csp, Effect, Fiber, Queue, SimpleChannel, thing };
+export {
+  AmMutex,
+  AmSemaphore,
+  AsyncChannel,
+  AwMutex,
+  AwSemaphore,
+  csp,
+  Effect,
+  EffectSemaphore,
+  EsfxMutex,
+  Fiber,
+  PQueue,
+  pLimit,
+  pMap,
+  Queue,
+  RWLock,
+  Sema,
+  SimpleChannel,
+  thing,
+};
 
 /**
  * Runs js-csp processes (generator functions) and resolves with their return values once all have

@@ -20,7 +20,14 @@ export type SingleFlightResult<V> =
 
 class Flight<V> {
   dups = 0;
+  #result: Promise<SingleFlightValue<V>> | null = null;
   constructor(readonly promise: Promise<V>) {}
+  /** What do() resolves with, one promise shared by every caller (shared is read at settlement). */
+  get result(): Promise<SingleFlightValue<V>> {
+    if (this.#result === null)
+      this.#result = this.promise.then((value) => ({ value, shared: this.dups > 0 }));
+    return this.#result;
+  }
 }
 
 /**
@@ -41,10 +48,8 @@ export class SingleFlight<K, V> {
   }
 
   /** Runs fn for key unless a call for key is in flight; either way resolves with its value. */
-  async do(key: K, fn: () => V | Promise<V>): Promise<SingleFlightValue<V>> {
-    const f = this.#join(key, fn);
-    const value = await f.promise;
-    return { value, shared: f.dups > 0 };
+  do(key: K, fn: () => V | Promise<V>): Promise<SingleFlightValue<V>> {
+    return this.#join(key, fn).result;
   }
 
   /** Like do(), delivering the result (value or error) on a channel of capacity 1. */

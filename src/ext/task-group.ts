@@ -109,20 +109,24 @@ export class TaskGroup {
   }
 
   readonly #run = async (fn: GroupTask): Promise<void> => {
-    try {
-      await fn(this.ctx);
-    } catch (e) {
-      this.fail(e);
-    } finally {
-      this.active--;
-      while (this.active < this.limit && this.#queue.size > 0) {
-        const next = this.#queue.shift();
-        this.active++;
-        go(this.#run, next.fn);
-        next.started?.();
+    // A task that finishes hands its slot to the queue's head by running it itself: one go() per
+    // slot rather than per task.
+    let next: GroupTask | null = fn;
+    while (next !== null) {
+      try {
+        await next(this.ctx);
+      } catch (e) {
+        this.fail(e);
       }
-      this.#checkIdle();
+      next = null;
+      if (this.#queue.size > 0 && this.active <= this.limit) {
+        const q = this.#queue.shift();
+        q.started?.();
+        next = q.fn;
+      }
     }
+    this.active--;
+    this.#checkIdle();
   };
 
   #checkIdle(): void {

@@ -31,10 +31,8 @@ export interface WorkerPoolOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-interface Job {
-  readonly run: () => unknown;
-  readonly fail: ((e: unknown) => void) | null;
-}
+/** A submit()ted function as it is, or a submitWait() one with the way to fail its caller. */
+type Job = (() => unknown) | { readonly run: () => unknown; readonly fail: (e: unknown) => void };
 
 /**
  * A pool of at most `workers` concurrent workers taking tasks from a FIFO queue.
@@ -51,7 +49,7 @@ export class WorkerPool {
   readonly maxWorkers: number;
   readonly #idleTimeout: number;
   readonly #onError: ((e: unknown) => void) | undefined;
-  readonly #queue = new Ring<Job>();
+  readonly #queue = new Ring<Job>(64);
   /** Workers parked for a job: each is resolved with the next one (or null: retire). */
   readonly #idle: ((job: Job | null) => void)[] = [];
   #workers = 0;
@@ -85,10 +83,7 @@ export class WorkerPool {
     checkFunction("fn", fn);
     this.#checkOpen();
     const onError = this.#onError;
-    this.#dispatch({
-      run: onError === undefined ? fn : () => Promise.resolve().then(fn).catch(onError),
-      fail: null,
-    });
+    this.#dispatch(onError === undefined ? fn : () => Promise.resolve().then(fn).catch(onError));
   }
 
   /** Queues fn and resolves with its result once it has run (rejects with its error). */
@@ -112,7 +107,10 @@ export class WorkerPool {
   /** Stops: queued tasks are dropped (submitWait ones reject); resolves when running tasks end. */
   stop(): Promise<void> {
     this.#stopped = true;
-    while (this.#queue.size > 0) this.#queue.shift().fail?.(new PoolStoppedError());
+    while (this.#queue.size > 0) {
+      const job = this.#queue.shift();
+      if (typeof job !== "function") job.fail(new PoolStoppedError());
+    }
     return this.#stopWorkers();
   }
 
@@ -145,7 +143,7 @@ export class WorkerPool {
     let job: Job | null = first;
     while (job !== null) {
       try {
-        await job.run();
+        await (typeof job === "function" ? job() : job.run());
       } catch (e) {
         go(rethrow, e); // the panic path (fatal, or the panic handler), without losing the worker
       }

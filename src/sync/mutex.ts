@@ -16,6 +16,7 @@ import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
+import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import { LockHandle } from "./lock-handle.js";
 import type { Locker } from "./locker.js";
@@ -60,8 +61,12 @@ export class Mutex implements Locker {
       const reason = src[REASON]();
       if (reason !== undefined) return Promise.reject(reason);
     }
+    // Diagnostics (gosync/debug's lock-order check, race detector): one null test when off.
+    const o = registry.observer;
+    if (o !== null) o.request?.(this, "lock");
     if (!this.#locked) {
       this.#locked = true;
+      if (o !== null) o.acquire(this, "lock");
       return RESOLVED;
     }
     return parkOn(this.#q, 0, src, "sync.Mutex.Lock", this);
@@ -71,31 +76,48 @@ export class Mutex implements Locker {
   tryLock(): boolean {
     if (this.#locked) return false;
     this.#locked = true;
+    if (registry.observer !== null) registry.observer.acquire(this, "lock");
     return true;
   }
 
   /** Unlocks, handing the lock to the longest waiter if any. */
   unlock(): void {
     if (!this.#locked) throw new GoSyncError("sync: unlock of unlocked mutex");
+    const o = registry.observer;
+    if (o !== null) o.release(this, "unlock");
     const next = this.#q.shift();
     if (next === null) this.#locked = false;
-    else wake(next); // stays locked: the waiter owns it now
+    else {
+      if (o !== null) o.acquire(this, "lock", next); // the waiter owns it now
+      wake(next); // stays locked
+    }
   }
 
   /** Runs fn holding the lock; unlocks when it settles, also when it throws. */
   async withLock<R>(fn: () => R | Promise<R>, ctx?: Canceller): Promise<R> {
     checkFunction("fn", fn);
     await this.lock(ctx);
+    let result: R | Promise<R>;
     try {
-      return await fn();
+      result = fn();
+    } catch (e) {
+      this.unlock();
+      throw e;
+    }
+    // A synchronous result unlocks at once; only a promise keeps the lock until it settles.
+    if (!(result instanceof Promise)) {
+      this.unlock();
+      return result;
+    }
+    try {
+      return await result;
     } finally {
       this.unlock();
     }
   }
 
   /** Locks and returns a handle that unlocks once, for `using` / `await using`. */
-  async acquire(ctx?: Canceller): Promise<LockHandle> {
-    await this.lock(ctx);
-    return new LockHandle(() => this.unlock());
+  acquire(ctx?: Canceller): Promise<LockHandle> {
+    return this.lock(ctx).then(() => new LockHandle(() => this.unlock()));
   }
 }
