@@ -5,6 +5,10 @@
 
 import { crawler } from "./crawler.js";
 import { du } from "./du.js";
+import { etcdBank } from "./etcd-bank.js";
+import { etcdElection } from "./etcd-election.js";
+import { etcdLock } from "./etcd-lock.js";
+import { etcdQueue } from "./etcd-queue.js";
 import { h2o } from "./h2o.js";
 import { pipeline } from "./pipeline.js";
 import type { BaseOptions, Example } from "./registry.js";
@@ -14,7 +18,20 @@ import { sieve } from "./sieve.js";
 import { stampede } from "./stampede.js";
 
 /** The examples in tour order. */
-const examples: readonly Example[] = [sieve, ring, pipeline, shutdown, du, h2o, stampede, crawler];
+const examples: readonly Example[] = [
+  sieve,
+  ring,
+  pipeline,
+  shutdown,
+  du,
+  h2o,
+  stampede,
+  crawler,
+  etcdElection,
+  etcdLock,
+  etcdBank,
+  etcdQueue,
+];
 
 const print = (line: string): void => {
   console.log(line);
