@@ -10,6 +10,11 @@
 // Invariants (as in Go's hchan): a channel never has both waiting receivers and waiting senders; a
 // buffered channel has waiting receivers only when its buffer is empty and waiting senders only when
 // it is full; waiters are served FIFO.
+//
+// Diagnostics (gosync/debug's race detector): every completed send, receive and close is reported to
+// registry.observer (SyncObserver.chan) with the parked waiter on the other side, if any; the clocks
+// that travel with the values live in the detector's side tables, so while no observer is installed
+// this costs one null test per completed operation and nothing in the waiters or the buffer.
 
 import {
   type CancelListener,
@@ -20,11 +25,23 @@ import {
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
 import { checkCount, closeOfClosed, GoSyncError, sendOnClosed } from "../internal/errors.js";
-import { blockBegin } from "../internal/registry.js";
+import { blockBegin, registry } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Canceller } from "./context-type.js";
-import { deliver, fail, park, RECV, RECV_BATCH, RECV_ITER, RECV_OK, SEND, sent, Waiter } from "./waiter.js";
+import {
+  deliver,
+  fail,
+  park,
+  RECV,
+  RECV_BATCH,
+  RECV_ITER,
+  RECV_OK,
+  SEND,
+  sent,
+  Waiter,
+  waiterKey,
+} from "./waiter.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Why a wait on a closed done channel ended, for contexts implemented outside gosync. */
@@ -145,8 +162,13 @@ export class Chan<T> implements AsyncIterable<T> {
   close(): void {
     if (this.#closed) throw closeOfClosed();
     this.#closed = true;
+    const o = registry.observer;
+    if (o !== null) o.chan?.(this, "close", null);
     // Waiting receivers exist only when the buffer is empty: they all get (undefined, false).
-    for (let r = this.recvq.shift(); r !== null; r = this.recvq.shift()) deliver(r, undefined, false);
+    for (let r = this.recvq.shift(); r !== null; r = this.recvq.shift()) {
+      if (o !== null) o.chan?.(this, "closed", waiterKey(r));
+      deliver(r, undefined, false);
+    }
     for (let s = this.sendq.shift(); s !== null; s = this.sendq.shift()) fail(s, sendOnClosed());
     const listeners = this.#closeListeners;
     if (listeners !== null) {
@@ -182,6 +204,8 @@ export class Chan<T> implements AsyncIterable<T> {
       const v = buf.shift();
       // A full buffer may have senders waiting: the oldest one's value moves into the freed slot.
       const s = this.sendq.shift();
+      if (registry.observer !== null)
+        registry.observer.chan?.(this, "recv", s === null ? null : waiterKey(s));
       if (s !== null) {
         buf.push(s.value as T);
         sent(s);
@@ -193,18 +217,26 @@ export class Chan<T> implements AsyncIterable<T> {
     if (s !== null) {
       takenOk = true;
       const v = s.value as T;
+      if (registry.observer !== null) registry.observer.chan?.(this, "recv", waiterKey(s));
       sent(s);
       return v;
     }
     takenOk = false; // closed and drained
+    if (registry.observer !== null) registry.observer.chan?.(this, "closed", null);
     return undefined;
   }
 
   /** @internal Sends now; the caller checked canSend and that the channel is open. */
   putNow(value: T): void {
     const r = this.recvq.shift();
-    if (r !== null) deliver(r, value, true);
-    else (this.#buf as Ring<T>).push(value);
+    const o = registry.observer;
+    if (r !== null) {
+      if (o !== null) o.chan?.(this, "send", waiterKey(r));
+      deliver(r, value, true);
+    } else {
+      (this.#buf as Ring<T>).push(value);
+      if (o !== null) o.chan?.(this, "send", null);
+    }
   }
 
   #takeMany(max: number): T[] {

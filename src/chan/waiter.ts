@@ -143,6 +143,14 @@ function executor(resolve: (v: never) => void): void {
   parking.resolve = resolve as (v: unknown) => void;
 }
 
+/**
+ * The key of the registry.blocked record of the task parked on `w`: the waiter itself, or for a
+ * select's case, the select (for the diagnostics' SyncObserver.chan peer).
+ */
+export function waiterKey(w: Waiter): object {
+  return w.mode >= SELECT ? (w.aux as SelectOp) : w;
+}
+
 /** The promise a waiter (or select) settles; created with no per-call closure. */
 export function park<T>(w: Waiter | SelectOp): Promise<T> {
   parking = w;

@@ -247,14 +247,20 @@ function frameLocation(line: string): string | undefined {
   return m[3] ?? m[5];
 }
 
+/** One frame of a V8 stack: the function (with `async ` when V8 says so) and its location. */
+export interface StackFrame {
+  readonly fn: string;
+  readonly loc: string;
+}
+
 /**
- * A V8 stack as Go prints frames (`fn(...)` then the tab-indented location), without gosync's own
- * frames, Node internals, or the error line.
+ * @internal The frames of a V8 stack, without gosync's own frames, Node internals, or the error
+ * line.
  */
-function trimStack(stack: string | undefined): string | undefined {
-  if (stack === undefined) return undefined;
+export function stackFrames(stack: string | undefined): StackFrame[] {
+  if (stack === undefined) return [];
   const root = gosyncRoot();
-  const out: string[] = [];
+  const out: StackFrame[] = [];
   for (const line of stack.split("\n")) {
     const m = FRAME.exec(line);
     if (m === null) continue;
@@ -263,9 +269,19 @@ function trimStack(stack: string | undefined): string | undefined {
     const loc = (m[3] ?? m[5] ?? "").replace(/^file:\/\//, "");
     if (loc.startsWith("node:") || loc === "<anonymous>" || loc === "native") continue;
     if (root !== null && loc.startsWith(root.replace(/^file:\/\//, ""))) continue;
-    out.push(`${async}${fn ?? "(anonymous)"}(...)\n\t${loc}`);
+    out.push({ fn: `${async}${fn ?? "(anonymous)"}`, loc });
   }
-  return out.length === 0 ? undefined : out.join("\n");
+  return out;
+}
+
+/**
+ * @internal A V8 stack as Go prints frames (`fn(...)` then the tab-indented location), without
+ * gosync's own frames, Node internals, or the error line.
+ */
+export function trimStack(stack: string | undefined): string | undefined {
+  const frames = stackFrames(stack);
+  if (frames.length === 0) return undefined;
+  return frames.map((f) => `${f.fn}(...)\n\t${f.loc}`).join("\n");
 }
 
 // ---- printing ----

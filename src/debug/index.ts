@@ -4,11 +4,15 @@
 //
 // - task dump: dumpTasks() / formatTaskDump(), Go's goroutine dump (SIGQUIT, runtime.Stack);
 // - deadlock report: Go's `fatal error: all goroutines are asleep - deadlock!` at exit;
-// - GOSYNC_DEBUG (Go's GODEBUG): `deadlock`, `stacks`, `track`, read when this module is imported,
-//   e.g. `GOSYNC_DEBUG=deadlock,stacks node --import gosync/debug app.js`.
+// - lock-order check: enableLockOrderCheck(), lockdep / go-deadlock's `POTENTIAL DEADLOCK` for Mutex
+//   and RWMutex taken in opposite orders, locked recursively, or held too long;
+// - race detector: enableRaceDetector() + track(obj), Go's `-race` (`WARNING: DATA RACE`) for state
+//   shared between tasks, with atomicAdd & co. (sync/atomic) and raceAcquire/raceRelease;
+// - GOSYNC_DEBUG (Go's GODEBUG): `deadlock`, `stacks`, `track`, `lockorder`, `lockhold=MS`, `race`,
+//   read when this module is imported, e.g. `GOSYNC_DEBUG=deadlock,stacks node --import gosync/debug app.js`.
 //
-// The lock-order checker and the race detector (issue 5, second half) will plug into the registry's
-// SyncObserver hook (see addObserver in track.ts).
+// The lock-order check and the race detector listen to the primitives through the registry's
+// SyncObserver hook (see addObserver in track.ts): one null test per operation while they are off.
 
 import { applyDebugSettings } from "./env.js";
 
@@ -28,6 +32,31 @@ export {
   type TaskInfo,
 } from "./dump.js";
 export { applyDebugSettings, type DebugSettings, parseDebugSettings } from "./env.js";
+export {
+  disableLockOrderCheck,
+  enableLockOrderCheck,
+  isLockOrderCheckOn,
+  type LockOrderOptions,
+  type LockOrderReport,
+  type LockSite,
+  POTENTIAL_DEADLOCK,
+} from "./lockorder.js";
+export {
+  atomicAdd,
+  atomicCompareAndSwap,
+  atomicLoad,
+  atomicStore,
+  atomicSwap,
+  disableRaceDetector,
+  enableRaceDetector,
+  isRaceDetectorOn,
+  type RaceAccess,
+  type RaceDetectorOptions,
+  type RaceReport,
+  raceAcquire,
+  raceRelease,
+  track,
+} from "./race.js";
 export { enableStackCapture, enableTracking, isTracking } from "./track.js";
 
 applyDebugSettings(process.env.GOSYNC_DEBUG);

@@ -79,6 +79,16 @@ export function runningTask(): TaskRecord | undefined {
   return storage.getStore();
 }
 
+/**
+ * @internal The task parked on `waiter` (the key of a registry.blocked record: a parked lock call, a
+ * channel waiter, a select): its record, undefined for main, or null if unknown (it blocked before
+ * tracking was on).
+ */
+export function taskOfWaiter(waiter: object): TaskRecord | undefined | null {
+  const op = registry.blocked.get(waiter);
+  return op === undefined ? null : op.task;
+}
+
 /** @internal The record of the task that started `task`, or undefined for main. */
 export function creatorOfTask(task: TaskRecord): TaskRecord | undefined {
   return creatorOf.get(task);
@@ -122,11 +132,20 @@ export function addObserver(observer: SyncObserver | null, onTaskStart?: TaskSta
 const observers: SyncObserver[] = [];
 
 const fanOut: SyncObserver = {
-  acquire(obj, kind) {
-    for (const o of observers) o.acquire(obj, kind);
+  acquire(obj, kind, waiter) {
+    for (const o of observers) o.acquire(obj, kind, waiter);
   },
   release(obj, kind) {
     for (const o of observers) o.release(obj, kind);
+  },
+  request(obj, kind) {
+    for (const o of observers) o.request?.(obj, kind);
+  },
+  chan(ch, event, peer) {
+    for (const o of observers) o.chan?.(ch, event, peer);
+  },
+  wake(waiter) {
+    for (const o of observers) o.wake?.(waiter);
   },
 };
 

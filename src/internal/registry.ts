@@ -33,17 +33,54 @@ export interface BlockedOp {
 }
 
 /**
- * Synchronisation events, for the lock-order checker and the race detector (issue 5, second half).
- * Primitives report them through syncAcquire/syncRelease below, which cost one null test while no
- * observer is installed. `obj` is the primitive (a Mutex, a Chan, a WaitGroup...), `kind` says what
- * happened: "lock", "rlock", "unlock", "runlock", "send", "recv", "close", "done", "wait", "once".
- * A release is a happens-before source (unlock, send, close, WaitGroup.done); an acquire synchronises
- * with the releases before it (lock, recv, wait). The task is registry.currentTask().
+ * Synchronisation events, for the lock-order checker and the race detector (gosync/debug). The
+ * primitives report them only while an observer is installed: each hook is one null test of
+ * `registry.observer` when off. `obj` is the primitive (a Mutex, a WaitGroup...), `kind` says what
+ * happened. A release is a happens-before source, an acquire synchronises with the releases before it:
+ *
+ * - Mutex / RWMutex: acquire "lock" / "rlock", release "unlock" / "runlock" (and `request` before a
+ *   lock call that may wait, with the same kinds, for the lock-order check);
+ * - WaitGroup: release "done" (a negative add), acquire "wait" (wait returns);
+ * - Once (and onceFunc, RetryOnce): release "once" (fn finished), acquire "once" (do returns);
+ * - Cond: release "signal" (signal/broadcast that wakes someone), acquire "wait" (the woken waiter);
+ * - Pool: release "put" / acquire "get", on the item;
+ * - go(): release "go" on the new task's TaskRecord (the child's start acquires it: see gosync/debug's
+ *   addObserver onTaskStart).
+ *
+ * The task is registry.currentTask(), except when `waiter` is given: then the event is on behalf of
+ * the task parked on that waiter (its registry.blocked record), which is being woken by the current
+ * one (unlock handing the lock to the next waiter, say) and will resume later. Channels report
+ * through `chan` (see ChanEvent), since their happens-before rules pair a sender with a receiver.
  */
 export interface SyncObserver {
-  acquire(obj: object, kind: string): void;
+  acquire(obj: object, kind: string, waiter?: object): void;
   release(obj: object, kind: string): void;
+  /** A lock call (kind "lock" or "rlock") is about to acquire `obj` or wait for it. */
+  request?(obj: object, kind: string): void;
+  /**
+   * A channel operation completed: see ChanEvent. `peer` is the parked waiter (the key of its
+   * registry.blocked record: a channel waiter or a select) on the other side, if any.
+   */
+  chan?(ch: object, event: ChanEvent, peer: object | null): void;
+  /**
+   * The operation parked on `waiter` (the key of its registry.blocked record) stops waiting, now, by
+   * the current task's doing: completed (an unlock, a send, a timer the sleeper armed) or cancelled
+   * (a ctx). The waker's past happens before the woken operation returns — how a cancellation, and
+   * primitives without hooks of their own, order tasks.
+   */
+  wake?(waiter: object): void;
 }
+
+/**
+ * What a channel reports to the observer, all in the current task:
+ * - "send": it sent a value, into the buffer (peer null) or to the parked receiver `peer`;
+ * - "recv": it received a value, from the buffer (peer: a parked sender whose value moved into the
+ *   freed slot, if any) or, unbuffered, from the parked sender `peer`;
+ * - "close": it closed the channel;
+ * - "closed": a receive returned because the channel is closed and drained: the current task's
+ *   (peer null) or a parked receiver's that close() wakes (peer).
+ */
+export type ChanEvent = "send" | "recv" | "close" | "closed";
 
 export const registry = {
   /** Record tasks and blocked operations (set by gosync/debug and gosync/testing). */
@@ -68,20 +105,29 @@ export const registry = {
   runTask: (_task: TaskRecord | undefined, body: () => unknown): unknown => body(),
   /** The clock's now, installed by time-aware layers; epoch ms by default. */
   now: (): number => Date.now(),
-  /** The lock-order checker / race detector, when on (installed by gosync/debug). */
+  /** The lock-order checker / race detector, when on (installed by gosync/debug's addObserver). */
   observer: null as SyncObserver | null,
 };
 
-/** A primitive was acquired by the current task (see SyncObserver); one null test when off. */
-export function syncAcquire(obj: object, kind: string): void {
+/**
+ * A primitive was acquired by the current task, or on behalf of the task parked on `waiter` (see
+ * SyncObserver); one null test when off.
+ */
+export function syncAcquire(obj: object, kind: string, waiter?: object): void {
   const o = registry.observer;
-  if (o !== null) o.acquire(obj, kind);
+  if (o !== null) o.acquire(obj, kind, waiter);
 }
 
 /** A primitive was released by the current task (see SyncObserver); one null test when off. */
 export function syncRelease(obj: object, kind: string): void {
   const o = registry.observer;
   if (o !== null) o.release(obj, kind);
+}
+
+/** A lock call is about to acquire `obj` or wait for it (see SyncObserver.request). */
+export function syncRequest(obj: object, kind: string): void {
+  const o = registry.observer;
+  if (o !== null && o.request !== undefined) o.request(obj, kind);
 }
 
 function stackHere(): string | undefined {
@@ -106,7 +152,11 @@ export function blockBegin(reason: string, target: object | null, key: object): 
 
 /** The operation standing for `key` is no longer blocked. */
 export function blockEnd(key: object): void {
-  if (registry.blocked.size > 0) registry.blocked.delete(key);
+  if (registry.blocked.size > 0) {
+    const o = registry.observer;
+    if (o !== null && o.wake !== undefined) o.wake(key); // before the record goes: it names the task
+    registry.blocked.delete(key);
+  }
 }
 
 export function taskBegin(name: string): TaskRecord | undefined {

@@ -7,6 +7,7 @@
 import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON } from "../internal/cancel.js";
 import { type Parked, parkOn, wake } from "../internal/parked.js";
+import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Locker } from "./locker.js";
 
@@ -72,11 +73,24 @@ export class Cond {
   /** Wakes the longest-waiting task, if any. */
   signal(): void {
     const w = this.#q.shift();
-    if (w !== null) wake(w);
+    if (w !== null) {
+      // Diagnostics: the signal happens before the woken wait returns (one null test when off).
+      const o = registry.observer;
+      if (o !== null) {
+        o.release(this, "signal");
+        o.acquire(this, "wait", w);
+      }
+      wake(w);
+    }
   }
 
   /** Wakes every waiting task. */
   broadcast(): void {
-    for (let w = this.#q.shift(); w !== null; w = this.#q.shift()) wake(w);
+    const o = registry.observer;
+    if (o !== null && this.#q.size > 0) o.release(this, "signal");
+    for (let w = this.#q.shift(); w !== null; w = this.#q.shift()) {
+      if (o !== null) o.acquire(this, "wait", w);
+      wake(w);
+    }
   }
 }

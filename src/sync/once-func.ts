@@ -4,6 +4,7 @@
 // promise, shared by every caller.
 
 import { checkFunction, GoSyncError } from "../internal/errors.js";
+import { syncAcquire, syncRelease } from "../internal/registry.js";
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
@@ -22,7 +23,9 @@ function memo<A extends unknown[], T>(f: (...args: A) => T): (...args: A) => T {
       } catch (error) {
         outcome = { ok: false, error };
       }
-    }
+      // Diagnostics: f's return happens before every later call returns (one null test when off).
+      syncRelease(outcome, "once");
+    } else syncAcquire(outcome, "once");
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   };

@@ -9,6 +9,7 @@
 
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
+import { registry, syncAcquire, syncRelease } from "../internal/registry.js";
 
 /**
  * Go's sync.Once: performs exactly one action.
@@ -38,8 +39,12 @@ export class Once {
     if (this.#inside)
       return Promise.reject(new GoSyncError("sync: Once.do called from inside its own function"));
     const state = this.#state;
-    if (state === null) return RESOLVED;
-    if (state !== undefined) return state;
+    // Diagnostics: fn's completion happens before every do() returns (one null test when off).
+    if (state === null) {
+      if (registry.observer !== null) registry.observer.acquire(this, "once");
+      return RESOLVED;
+    }
+    if (state !== undefined) return registry.observer === null ? state : state.then(() => this.#acquired());
     checkFunction("fn", fn);
     let result: void | Promise<void>;
     this.#inside = true;
@@ -47,25 +52,32 @@ export class Once {
       result = fn();
     } catch (e) {
       this.#state = null;
+      syncRelease(this, "once");
       return Promise.reject(e);
     } finally {
       this.#inside = false;
     }
     if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") {
       this.#state = null;
+      syncRelease(this, "once");
       return RESOLVED;
     }
     // Others wait for the settlement but never see fn's error; the first caller does.
     const pending = Promise.resolve(result as PromiseLike<void>);
     const settled = pending.then(
-      () => {
-        this.#state = null;
-      },
-      () => {
-        this.#state = null;
-      },
+      () => this.#finished(),
+      () => this.#finished(),
     );
     this.#state = settled;
     return pending.then(() => settled);
+  }
+
+  #finished(): void {
+    this.#state = null;
+    syncRelease(this, "once");
+  }
+
+  #acquired(): void {
+    syncAcquire(this, "once");
   }
 }

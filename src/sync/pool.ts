@@ -6,6 +6,7 @@
 // nil, which TypeScript would have to type as T | undefined everywhere).
 
 import { checkCount, checkFunction } from "../internal/errors.js";
+import { registry } from "../internal/registry.js";
 
 /** How a Pool makes, vets and resets its items. */
 export interface PoolOptions<T> {
@@ -55,7 +56,13 @@ export class Pool<T> {
 
   /** An item from the pool (the most recently put), or a new one. */
   get(): T {
-    if (this.#items.length > 0) return this.#items.pop() as T;
+    if (this.#items.length > 0) {
+      const item = this.#items.pop() as T;
+      // Diagnostics: a put happens before the get that returns the same item (as Go's race build).
+      if (registry.observer !== null && typeof item === "object")
+        registry.observer.acquire(item as object, "get");
+      return item;
+    }
     return this.#new();
   }
 
@@ -65,6 +72,8 @@ export class Pool<T> {
     if (this.#accept !== undefined && !this.#accept(item)) return;
     if (this.#items.length >= this.#max) return;
     this.#reset?.(item);
+    if (registry.observer !== null && typeof item === "object")
+      registry.observer.release(item as object, "put");
     this.#items.push(item);
   }
 }

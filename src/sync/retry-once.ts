@@ -4,6 +4,7 @@
 
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
+import { syncAcquire, syncRelease } from "../internal/registry.js";
 import { Mutex } from "./mutex.js";
 
 /**
@@ -28,7 +29,10 @@ export class RetryOnce {
 
   /** Runs fn unless it has already succeeded; rethrows fn's error (and then does not count it). */
   do(fn: () => void | Promise<void>): Promise<void> {
-    if (this.#done) return RESOLVED;
+    if (this.#done) {
+      syncAcquire(this, "once"); // diagnostics: the success happens before (one null test when off)
+      return RESOLVED;
+    }
     checkFunction("fn", fn);
     // Like Once: a call from inside fn's synchronous part would wait for itself forever.
     if (this.#inside)
@@ -49,6 +53,7 @@ export class RetryOnce {
         }
         await result;
         this.#done = true;
+        syncRelease(this, "once");
       }
     } finally {
       this.#mu.unlock();

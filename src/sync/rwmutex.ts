@@ -12,6 +12,7 @@ import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
+import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Locker } from "./locker.js";
 
@@ -68,8 +69,12 @@ export class RWMutex implements Locker, WaitOwner {
       const reason = src[REASON]();
       if (reason !== undefined) return Promise.reject(reason);
     }
+    // Diagnostics (gosync/debug's lock-order check, race detector): one null test when off.
+    const o = registry.observer;
+    if (o !== null) o.request?.(this, "rlock");
     if (!this.#writerTurn && this.#writerQ.size === 0) {
       this.#readers++;
+      if (o !== null) o.acquire(this, "rlock");
       return RESOLVED;
     }
     return parkOn(this.#readerQ, 0, src, "sync.RWMutex.RLock", this, this);
@@ -79,18 +84,22 @@ export class RWMutex implements Locker, WaitOwner {
   tryRLock(): boolean {
     if (this.#writerTurn || this.#writerQ.size > 0) return false;
     this.#readers++;
+    if (registry.observer !== null) registry.observer.acquire(this, "rlock");
     return true;
   }
 
   /** Undoes one rLock; throws `sync: RUnlock of unlocked RWMutex` without a read lock held. */
   rUnlock(): void {
     if (this.#readers === 0) throw new GoSyncError("sync: RUnlock of unlocked RWMutex");
+    const o = registry.observer;
+    if (o !== null) o.release(this, "runlock");
     this.#readers--;
     if (this.#readers === 0 && this.#pending !== null) {
       const w = this.#pending;
       this.#pending = null;
       this.#pendingQ.remove(w);
       this.#writing = true;
+      if (o !== null) o.acquire(this, "lock", w);
       wake(w);
     }
   }
@@ -102,9 +111,12 @@ export class RWMutex implements Locker, WaitOwner {
       const reason = src[REASON]();
       if (reason !== undefined) return Promise.reject(reason);
     }
+    const o = registry.observer;
+    if (o !== null) o.request?.(this, "lock");
     if (!this.#writerTurn && this.#writerQ.size === 0) {
       if (this.#readers === 0) {
         this.#writing = true;
+        if (o !== null) o.acquire(this, "lock");
         return RESOLVED;
       }
       const p = parkOn(this.#pendingQ, 1, src, "sync.RWMutex.Lock", this, this);
@@ -118,12 +130,14 @@ export class RWMutex implements Locker, WaitOwner {
   tryLock(): boolean {
     if (this.#writerTurn || this.#writerQ.size > 0 || this.#readers > 0) return false;
     this.#writing = true;
+    if (registry.observer !== null) registry.observer.acquire(this, "lock");
     return true;
   }
 
   /** Undoes lock; throws `sync: Unlock of unlocked RWMutex` if not write-locked. */
   unlock(): void {
     if (!this.#writing) throw new GoSyncError("sync: Unlock of unlocked RWMutex");
+    if (registry.observer !== null) registry.observer.release(this, "unlock");
     this.#writing = false;
     // The readers that arrived during this writer go first ...
     this.#admitReaders();
@@ -151,6 +165,7 @@ export class RWMutex implements Locker, WaitOwner {
       if (dropIfCancelled(r)) continue;
       this.#readerQ.shift();
       this.#readers++;
+      if (registry.observer !== null) registry.observer.acquire(this, "rlock", r);
       wake(r);
     }
   }
@@ -162,6 +177,7 @@ export class RWMutex implements Locker, WaitOwner {
     this.#writerQ.shift();
     if (this.#readers === 0) {
       this.#writing = true;
+      if (registry.observer !== null) registry.observer.acquire(this, "lock", w);
       wake(w);
     } else {
       this.#pendingQ.push(w);

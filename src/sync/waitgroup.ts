@@ -8,6 +8,7 @@ import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
+import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import { go } from "../task/go.js";
 
@@ -43,7 +44,15 @@ export class WaitGroup {
     const next = this.#count + delta;
     if (next < 0) throw new GoSyncError("sync: negative WaitGroup counter");
     this.#count = next;
-    if (next === 0) for (let w = this.#q.shift(); w !== null; w = this.#q.shift()) wake(w);
+    // Diagnostics: done happens before the wait it releases (one null test when off).
+    const o = registry.observer;
+    if (o !== null && delta < 0) o.release(this, "done");
+    if (next === 0) {
+      for (let w = this.#q.shift(); w !== null; w = this.#q.shift()) {
+        if (o !== null) o.acquire(this, "wait", w);
+        wake(w);
+      }
+    }
   }
 
   /** add(-1). */
@@ -58,7 +67,10 @@ export class WaitGroup {
       const reason = src[REASON]();
       if (reason !== undefined) return Promise.reject(reason);
     }
-    if (this.#count === 0) return RESOLVED;
+    if (this.#count === 0) {
+      if (registry.observer !== null) registry.observer.acquire(this, "wait");
+      return RESOLVED;
+    }
     return this.#waitReused(parkOn(this.#q, 0, src, "sync.WaitGroup.Wait", this));
   }
 

@@ -286,13 +286,23 @@ describe("describeTarget", () => {
 
 describe("GOSYNC_DEBUG", () => {
   test("comma-separated names, each on or name=1 / name=0; unknown names ignored", () => {
-    const off = { deadlock: false, stacks: false, track: false };
+    const off = {
+      deadlock: false,
+      stacks: false,
+      track: false,
+      lockorder: false,
+      lockHoldMs: undefined,
+      race: false,
+    };
     assert.deepEqual(parseDebugSettings(undefined), off);
     assert.deepEqual(parseDebugSettings(""), off);
     assert.deepEqual(parseDebugSettings("deadlock"), { ...off, deadlock: true });
     assert.deepEqual(parseDebugSettings("deadlock,stacks=1"), { ...off, deadlock: true, stacks: true });
     assert.deepEqual(parseDebugSettings(" track , stacks=0,gctrace=1"), { ...off, track: true });
     assert.deepEqual(parseDebugSettings("deadlock=0"), off);
+    assert.deepEqual(parseDebugSettings("race,lockorder"), { ...off, race: true, lockorder: true });
+    assert.deepEqual(parseDebugSettings("lockhold=250"), { ...off, lockorder: true, lockHoldMs: 250 });
+    assert.deepEqual(parseDebugSettings("lockhold=0,lockhold=x"), off);
   });
 });
 
@@ -320,8 +330,14 @@ describe("hook points for the lock-order checker and race detector", () => {
         });
       });
       await done.recv();
-      assert.deepEqual(events, ["acquire lock L", "release unlock L"]);
-      assert.deepEqual(second, ["a", "r"]);
+      // go() releases on the new task's record: the fork edge (see go.ts).
+      assert.deepEqual(events, [
+        "acquire lock L",
+        "release unlock L",
+        "release go outer",
+        "release go inner",
+      ]);
+      assert.deepEqual(second, ["a", "r", "r", "r"]); // every observer sees every event
       assert.deepEqual(starts, [
         ["outer", undefined],
         ["inner", "outer"],
