@@ -5,14 +5,30 @@
 // embedded backend needs no server package at all.
 //
 // Mirrors: go.etcd.io/etcd/clientv3.New + the KV / Lease / Watcher interfaces. Where it differs:
-// connect() is async and checks the cluster (and TLS and credentials) before it resolves, so a wrong
-// password or an untrusted certificate fails at connect with a clear EtcdError, never later and
-// never as a hang; every watch gets its own gRPC stream (multiplexed on one HTTP/2 connection);
-// lease keep-alives share one stream; the per-host circuit breaker of etcd3 is replaced by a
-// pass-through policy so a restarted member is used again at once.
+// - connect() is async and checks the cluster before it resolves — a member's status (TLS and the
+//   password: etcd3 authenticates before its first call), then a read that an auth-enabled etcd
+//   refuses to an unauthenticated client — so an untrusted certificate (EtcdError "tls-failed"), a
+//   wrong password, or missing credentials ("auth-failed") fail at connect, within dialTimeout,
+//   never later and never as a hang. Credentials for an etcd without auth are ignored, as in Go.
+// - Every watch shares one gRPC Watch stream, as in Go (watch-mux.ts); lease keep-alives share another.
+//   An expired auth token (etcd's simple tokens expire when idle) is renewed: etcd3 renews it for
+//   unary calls; a watch refused for it renews it and opens a fresh stream.
+// - Retries: a read, or a write that provably never reached etcd, is retried while etcd is
+//   unreachable (restarting, no leader yet, a member down), for up to dialTimeout; a write whose fate
+//   is unknown is reported ("unavailable") and left to the primitives, whose writes are idempotent.
+//   etcd3's own retry policy (which repeats any write) is off.
+// - etcd3's per-host circuit breaker (which also trips on errors etcd answered with) is replaced by
+//   a small one that skips a member whose connection failed for a second, unless all are down.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import {
+  type CancelListener,
+  type CancelSource,
+  cancelSourceOf,
+  REASON,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
+} from "../internal/cancel.js";
 import type {
   Backend,
   DeleteRequest,
@@ -51,29 +67,131 @@ import {
   str,
 } from "./etcd3-wire.js";
 import { checkRangeRequest, checkTxnRequest, leaseIdCheck, ttlCheck } from "./requests.js";
+import { WatchMux } from "./watch-mux.js";
 import { WatchStream } from "./watch-stream.js";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
   /** Client URLs or host:port pairs, e.g. ["https://10.0.0.1:2379"]. */
   readonly endpoints: readonly string[];
-  /** TLS: the CA that signed the server certificate, and a client certificate + key for mTLS (PEM). */
+  /**
+   * TLS (PEM): `ca`, the CA that signed the server certificate (default: the system's roots); `cert`
+   * and `key`, a client certificate and its key, for etcd's --client-cert-auth. With `tls`, plain
+   * host:port endpoints are dialled with https.
+   */
   readonly tls?: {
     readonly ca?: string | Uint8Array;
     readonly cert?: string | Uint8Array;
     readonly key?: string | Uint8Array;
   };
-  /** Username/password authentication (etcd `auth enable`). */
+  /** Username/password authentication (etcd `auth enable`); ignored if the server has auth disabled. */
   readonly auth?: { readonly username: string; readonly password: string };
-  /** How long connect() and each request may take to reach a member, in ms (default 5000). */
+  /**
+   * How long connect() may take, and each request (with its retries while etcd is unreachable), in
+   * ms (default 5000).
+   */
   readonly dialTimeout?: number;
 }
 
-/** etcd3's per-host policy, replaced: run the call, no circuit breaker. */
+const NEVER = new AbortController().signal;
+
+/** etcd3's fault-handling policies, replaced: run the call once, no circuit breaker, no retry. */
 const passThrough = {
   execute<T>(fn: (ctx: { signal: AbortSignal; attempt: number }) => T | PromiseLike<T>): Promise<T> {
-    return Promise.resolve().then(() => fn({ signal: new AbortController().signal, attempt: 0 }));
+    try {
+      return Promise.resolve(fn({ signal: NEVER, attempt: 0 }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   },
+};
+
+/** A member whose connection failed is skipped for this long (its calls go to the other members). */
+const DOWN_MS = 1000;
+/** gRPC transport failures (as opposed to errors etcd answered with). */
+const CONNECTION_FAILED =
+  /No connection established|ECONNREFUSED|ECONNRESET|Connection dropped|connection closed/i;
+
+type Execute = <T>(fn: (ctx: { signal: AbortSignal; attempt: number }) => T | PromiseLike<T>) => Promise<T>;
+
+/**
+ * etcd3's per-host fault policy, replaced by a small breaker shared by the hosts of one client:
+ * a member whose connection failed is skipped for DOWN_MS — etcd3 then sends the call to the next
+ * member at once, instead of a retry landing on the dead member again and again (each call picks a
+ * member at random) — unless every member is down, then calls go through (a restarted member is used
+ * again at once). Not etcd3's circuit breaker: that one also opens on errors etcd answered with.
+ */
+class HostHealth {
+  readonly #downUntil = new Map<string, number>();
+  constructor(private readonly hosts: number) {}
+
+  #allDown(now: number): boolean {
+    if (this.#downUntil.size < this.hosts) return false;
+    for (const until of this.#downUntil.values()) if (until <= now) return false;
+    return true;
+  }
+
+  policy(host: string): { execute: Execute } {
+    const fail = (e: unknown): void => {
+      if (CONNECTION_FAILED.test(e instanceof Error ? e.message : String(e))) {
+        this.#downUntil.set(host, Date.now() + DOWN_MS);
+      }
+    };
+    const execute: Execute = (fn) => {
+      let r: Promise<Awaited<ReturnType<typeof fn>>>;
+      if (this.#downUntil.size === 0) {
+        try {
+          r = Promise.resolve(fn({ signal: NEVER, attempt: 0 }));
+        } catch (e) {
+          fail(e); // etcd3's markFailed reports a failed stream this way
+          return Promise.reject(e);
+        }
+        r.catch(fail);
+        return r;
+      }
+      const now = Date.now();
+      const until = this.#downUntil.get(host);
+      if (until !== undefined && until > now && !this.#allDown(now)) {
+        return Promise.reject(
+          new Error(`14 UNAVAILABLE: No connection established (member ${host} is down)`),
+        );
+      }
+      try {
+        r = Promise.resolve(fn({ signal: NEVER, attempt: 0 }));
+      } catch (e) {
+        fail(e);
+        return Promise.reject(e);
+      }
+      return r.then(
+        (v) => {
+          this.#downUntil.delete(host);
+          return v;
+        },
+        (e: unknown) => {
+          fail(e);
+          throw e;
+        },
+      );
+    };
+    return { execute };
+  }
+}
+
+/** Errors that prove a request was never applied, so even a write may be sent again. */
+const NOT_APPLIED =
+  /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: too many requests|etcdserver: not capable|etcdserver: server stopped/;
+
+const isRead = (op: PObj): boolean => "request_range" in op;
+
+/** Cancel reasons after which a watch is retried once with a renewed auth token. */
+const AUTH_RETRY = /invalid auth token|revision of auth store is old/;
+
+/** The key connect() reads to find out whether the server wants authentication (any key would do). */
+const PROBE = {
+  key: new TextEncoder().encode("gosync/connect-probe"),
+  serializable: true,
+  keys_only: true,
+  limit: "1",
 };
 
 // ---- the backend ---------------------------------------------------------------------------------
@@ -92,27 +210,57 @@ class EtcdBackend implements Backend {
   #ka: Promise<Duplex<PObj, { ID: string; TTL: string }>> | null = null;
   readonly #kaWaiters = new Map<string, KaWaiter[]>();
 
-  constructor(client: Etcd3Client, timeout: number) {
+  readonly #auth: boolean;
+  readonly #mux: WatchMux;
+  /** connect()'s checks try each endpoint about twice, then report (Infinity: until dialTimeout). */
+  readonly #attempts: number;
+
+  constructor(client: Etcd3Client, timeout: number, auth: boolean, endpoints: number) {
     this.#c = client;
+    this.#attempts = 2 * endpoints + 1;
     this.#timeout = timeout;
+    this.#auth = auth;
+    this.#mux = new WatchMux(
+      () => client.watchClient.watch(),
+      (e) => (this.#closed ? etcdError("closed") : fromGrpc(e)),
+    );
   }
 
   #opts(): CallOptions {
     return { deadline: Date.now() + this.#timeout };
   }
 
-  async #call<T>(f: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one RPC. While etcd is unreachable (restarting, a member down, no leader yet) the call is
+   * retried with backoff, for at most dialTimeout in all — a read (`safe`) on any transient error, a
+   * write only when the error proves it was never applied (no connection, "no leader"): a write whose
+   * fate is unknown is reported, not repeated. Each attempt goes to a randomly chosen endpoint.
+   */
+  async #call<T>(f: () => Promise<T>, safe = false, attempts = Number.POSITIVE_INFINITY): Promise<T> {
     if (this.#closed) throw etcdError("closed");
-    try {
-      return await f();
-    } catch (e) {
-      throw fromGrpc(e);
+    let backoff = 25;
+    let deadline = 0; // retries stop dialTimeout after the call began
+    const started = Date.now();
+    for (let i = 1; ; i++) {
+      try {
+        return await f();
+      } catch (e) {
+        const err = fromGrpc(e);
+        if (this.#closed) throw etcdError("closed");
+        if (err.code !== "unavailable" || i >= attempts || !(safe || NOT_APPLIED.test(err.message)))
+          throw err;
+        const now = Date.now();
+        if (deadline === 0) deadline = started + this.#timeout;
+        if (now + backoff >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(backoff * 2, 250);
+      }
     }
   }
 
   async range(req: RangeRequest): Promise<RangeResponse> {
     const p = rangeReq(req);
-    return rangeRes(await this.#call(() => this.#c.kv.range(p, this.#opts())));
+    return rangeRes(await this.#call(() => this.#c.kv.range(p, this.#opts()), true));
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
@@ -132,7 +280,8 @@ class EtcdBackend implements Backend {
       success: (req.success ?? []).map(opReq),
       failure: (req.failure ?? []).map(opReq),
     };
-    const r = await this.#call(() => this.#c.kv.txn(p, this.#opts()));
+    const readOnly = p.success.every(isRead) && p.failure.every(isRead);
+    const r = await this.#call(() => this.#c.kv.txn(p, this.#opts()), readOnly);
     const ops = (r.succeeded ? req.success : req.failure) ?? [];
     return {
       header: header(r.header),
@@ -151,40 +300,54 @@ class EtcdBackend implements Backend {
     const filters: string[] = [];
     if (req.noPut === true) filters.push("Noput");
     if (req.noDelete === true) filters.push("Nodelete");
-    const stream = await this.#call(() => this.#c.watchClient.watch());
-    let ws: WatchStream | null = null;
-    const stop = (): void => {
-      if (ws !== null) this.#watches.delete(ws);
-      try {
-        stream.cancel();
-      } catch {
-        // already gone
-      }
+    const create = {
+      key: n.key,
+      range_end: n.end,
+      start_revision: start.toString(),
+      prev_kv: req.prevKv === true,
+      filters,
     };
-    ws = new WatchStream(stop);
-    const w = ws;
-    this.#watches.add(w);
+    try {
+      return await this.#watchOnce(create, start, src);
+    } catch (e) {
+      // A watch stream carries the auth token it was opened with; etcd refuses a watch on an expired
+      // token (unary calls renew it by themselves). Renew it with a unary call, then try once more.
+      if (!(this.#auth && e instanceof EtcdError && AUTH_RETRY.test(e.message))) throw e;
+      await this.renewToken();
+      this.#mux.retire();
+      return await this.#watchOnce(create, start, src);
+    }
+  }
+
+  #watchOnce(create: PObj, start: bigint, src: CancelSource | null): Promise<Watch> {
+    if (this.#closed) return Promise.reject(etcdError("closed"));
     return new Promise<Watch>((resolve, reject) => {
-      let created = false;
-      stream.on("data", (res) => {
-        if (res.created && !created) {
-          created = true;
+      let settled = false;
+      let ws: WatchStream | null = null;
+      const listener: CancelListener = {
+        onCancel: (r) => {
+          if (settled) return;
+          settled = true;
+          handle.cancel();
+          reject(r);
+        },
+      };
+      const handle = this.#mux.watch(create, {
+        created: (res) => {
+          if (settled) return;
+          settled = true;
+          src?.[UNSUBSCRIBE](listener);
+          const w = new WatchStream(() => {
+            this.#watches.delete(w);
+            handle.cancel();
+          });
           w.header = header(res.header);
+          ws = w;
+          this.#watches.add(w);
           resolve(w);
-        }
-        if (res.canceled) {
-          const compact = BigInt(res.compact_revision || "0");
-          const err =
-            compact > 0n
-              ? etcdError("compacted", `watch from ${start}, compacted at ${compact}`)
-              : new EtcdError("watch-canceled", `watch canceled by the server: ${res.cancel_reason}`);
-          if (!created) reject(err);
-          w.fail(err);
-          stop();
-          return;
-        }
-        if (res.events.length > 0) {
-          w.push({
+        },
+        events: (res) => {
+          ws?.push({
             header: header(res.header),
             events: res.events.map((e) => ({
               type: e.type === "Delete" ? "delete" : "put",
@@ -192,30 +355,44 @@ class EtcdBackend implements Backend {
               prevKv: e.prev_kv ? kv(e.prev_kv) : undefined,
             })),
           });
-        }
-      });
-      stream.on("error", (e) => {
-        const err = fromGrpc(e);
-        if (!created) reject(err);
-        w.fail(err);
-        this.#watches.delete(w);
-      });
-      stream.on("end", () => {
-        const err = new EtcdError("unavailable", "etcd watch stream ended");
-        if (!created) reject(err);
-        w.fail(err);
-        this.#watches.delete(w);
-      });
-      stream.write({
-        create_request: {
-          key: n.key,
-          range_end: n.end,
-          start_revision: start.toString(),
-          prev_kv: req.prevKv === true,
-          filters,
+        },
+        failed: (e, res) => {
+          let err: unknown = e;
+          if (res !== null) {
+            // Refused at creation (no permission, compacted) or cancelled later by the server.
+            const compact = BigInt(res.compact_revision || "0");
+            err =
+              compact > 0n
+                ? etcdError("compacted", `watch from ${start}, compacted at ${compact}`)
+                : res.cancel_reason
+                  ? fromGrpc(new Error(res.cancel_reason))
+                  : new EtcdError("watch-canceled", "watch canceled by the server");
+          }
+          src?.[UNSUBSCRIBE](listener);
+          if (!settled) {
+            settled = true;
+            reject(err);
+          }
+          if (ws !== null) {
+            this.#watches.delete(ws);
+            ws.fail(err instanceof Error ? err : fromGrpc(err));
+          }
         },
       });
+      src?.[SUBSCRIBE](listener);
     });
+  }
+
+  /**
+   * Makes a cheap unary call (a serializable, keys-only read of one key): on an expired auth token the
+   * etcd3 transport authenticates again. A permission error there is fine: the token is valid.
+   */
+  async renewToken(): Promise<void> {
+    try {
+      await this.#call(() => this.#c.kv.range(PROBE, this.#opts()), true, this.#attempts);
+    } catch (e) {
+      if (!(e instanceof EtcdError && e.code === "permission-denied")) throw e;
+    }
   }
 
   async leaseGrant(ttl: number, id?: bigint): Promise<LeaseGrantResponse> {
@@ -230,7 +407,7 @@ class EtcdBackend implements Backend {
 
   async leaseRevoke(id: bigint): Promise<void> {
     leaseIdCheck(id);
-    await this.#call(() => this.#c.leaseClient.leaseRevoke({ ID: id.toString() }, this.#opts()));
+    await this.#call(() => this.#c.leaseClient.leaseRevoke({ ID: id.toString() }, this.#opts()), true);
   }
 
   #kaStream(): Promise<Duplex<PObj, { ID: string; TTL: string }>> {
@@ -276,8 +453,9 @@ class EtcdBackend implements Backend {
 
   async leaseTimeToLive(id: bigint, keys = false): Promise<LeaseTimeToLiveResponse> {
     leaseIdCheck(id);
-    const r = await this.#call(() =>
-      this.#c.leaseClient.leaseTimeToLive({ ID: id.toString(), keys }, this.#opts()),
+    const r = await this.#call(
+      () => this.#c.leaseClient.leaseTimeToLive({ ID: id.toString(), keys }, this.#opts()),
+      true,
     );
     return {
       header: header(r.header),
@@ -287,9 +465,14 @@ class EtcdBackend implements Backend {
     };
   }
 
-  /** Asks a member for its status: proves the connection, TLS and credentials work. */
-  async ping(): Promise<void> {
-    await this.#call(() => this.#c.maintenance.status(this.#opts()));
+  /**
+   * Proves the connection works: a member's status (TLS, and the credentials: etcd3 authenticates
+   * before its first call), then a read that etcd refuses if it has auth enabled and the client is
+   * not authenticated — so connect() reports that instead of the first real request.
+   */
+  async check(): Promise<void> {
+    await this.#call(() => this.#c.maintenance.status(this.#opts()), true, this.#attempts);
+    await this.renewToken();
   }
 
   async close(): Promise<void> {
@@ -297,6 +480,7 @@ class EtcdBackend implements Backend {
     this.#closed = true;
     for (const w of [...this.#watches]) w.fail(etcdError("closed"));
     this.#watches.clear();
+    this.#mux.close(etcdError("closed"));
     const err = etcdError("closed");
     for (const ws of this.#kaWaiters.values()) for (const w of ws) w.reject(err);
     this.#kaWaiters.clear();
@@ -315,6 +499,8 @@ function pem(name: string, v: string | Uint8Array | undefined): Uint8Array | und
 /**
  * Connects to a real etcd (v3 API) and checks that it answers — with the given TLS material and
  * credentials — before resolving. Needs the `etcd3` npm package (an optional peer dependency).
+ * Fails with EtcdError `tls-failed` (certificate refused either way), `auth-failed` (wrong or missing
+ * credentials) or `unavailable` (nothing answered within dialTimeout).
  *
  * @example
  * ```ts
@@ -358,34 +544,67 @@ export async function connect(options: ConnectOptions): Promise<Backend> {
   const hosts = endpoints.map((e) =>
     secure && !e.startsWith("https://") ? `https://${e.replace(/^http:\/\//, "")}` : e,
   );
-  const client = new mod.Etcd3({
-    hosts,
-    dialTimeout: timeout,
-    credentials:
-      tls === undefined
-        ? undefined
-        : {
-            rootCertificate: ca === undefined ? undefined : Buffer.from(ca),
-            privateKey: key === undefined ? undefined : Buffer.from(key),
-            certChain: cert === undefined ? undefined : Buffer.from(cert),
-          },
-    auth:
-      auth === undefined
-        ? undefined
-        : {
-            username: auth.username,
-            password: auth.password,
-            callOptions: () => ({ deadline: Date.now() + timeout }),
-          },
-    faultHandling: { host: () => passThrough },
-    grpcOptions: { "grpc.max_receive_message_length": 64 * 1024 * 1024 },
-  });
-  const backend = new EtcdBackend(client, timeout);
+  const build = (withAuth: boolean): Etcd3Client =>
+    new mod.Etcd3({
+      hosts,
+      dialTimeout: timeout,
+      credentials:
+        tls === undefined
+          ? undefined
+          : {
+              rootCertificate: ca === undefined ? undefined : Buffer.from(ca),
+              privateKey: key === undefined ? undefined : Buffer.from(key),
+              certChain: cert === undefined ? undefined : Buffer.from(cert),
+            },
+      auth:
+        auth === undefined || !withAuth
+          ? undefined
+          : {
+              username: auth.username,
+              password: auth.password,
+              callOptions: () => ({ deadline: Date.now() + timeout }),
+            },
+      // Retries are ours (#call): etcd3's default global policy retries writes whose fate is unknown.
+      faultHandling: { host: (h: string) => health.policy(h), global: passThrough },
+      grpcOptions: { "grpc.max_receive_message_length": 64 * 1024 * 1024 },
+    });
+  const health = new HostHealth(hosts.length);
+  const where = ` (endpoints: ${hosts.join(", ")})`;
+  const open = async (withAuth: boolean): Promise<EtcdBackend> => {
+    const backend = new EtcdBackend(build(withAuth), timeout, withAuth && auth !== undefined, hosts.length);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new EtcdError("unavailable", `etcd did not answer within ${timeout} ms${where}`)),
+        timeout,
+      );
+    });
+    try {
+      await Promise.race([backend.check(), expired]);
+      return backend;
+    } catch (e) {
+      await backend.close();
+      if (e instanceof EtcdError && (e.code === "unavailable" || e.code === "tls-failed")) {
+        let hint = "";
+        if (e.code === "unavailable" && !/ECONNREFUSED|did not answer/.test(e.message)) {
+          hint = secure
+            ? "; is the endpoint serving TLS? (for plain text use http:// and no tls option)"
+            : "; is the endpoint serving plain text? (for TLS use https:// or the tls option)";
+        }
+        throw new EtcdError(e.code, e.message + where + hint, { cause: e.cause ?? e });
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   try {
-    await backend.ping();
+    return await open(true);
   } catch (e) {
-    await backend.close();
+    // Go's clientv3 goes on without a token when the server has authentication disabled.
+    if (auth !== undefined && e instanceof EtcdError && e.message.includes("authentication is not enabled")) {
+      return await open(false);
+    }
     throw e;
   }
-  return backend;
 }

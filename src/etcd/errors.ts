@@ -13,6 +13,7 @@ export type EtcdErrorCode =
   | "empty-key"
   | "permission-denied"
   | "auth-failed"
+  | "tls-failed"
   | "unavailable"
   | "closed"
   | "watch-canceled"
@@ -35,6 +36,7 @@ const GO_TEXT: Partial<Record<EtcdErrorCode, string>> = {
   "empty-key": "etcdserver: key is not provided",
   "permission-denied": "etcdserver: permission denied",
   "auth-failed": "etcdserver: authentication failed, invalid user ID or password",
+  "tls-failed": "gosync/etcd: TLS handshake with etcd failed",
   closed: "gosync/etcd: backend is closed",
   "session-expired": "session: session is expired",
   locked: "mutex: Locked by another session",

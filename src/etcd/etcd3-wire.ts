@@ -121,10 +121,13 @@ export const header = (h: PHeader | null | undefined): ResponseHeader => ({
   revision: BigInt(h?.revision ?? "0"),
 });
 
+/** A plain Uint8Array view of a Buffer from the wire (no copy; a Buffer's methods and equality differ). */
+const view = (b: Bytes): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 export function kv(p: PKeyValue): KeyValue {
   return {
-    key: new Uint8Array(p.key),
-    value: new Uint8Array(p.value),
+    key: view(p.key),
+    value: view(p.value),
     createRevision: BigInt(p.create_revision),
     modRevision: BigInt(p.mod_revision),
     version: BigInt(p.version),
@@ -136,23 +139,23 @@ export function kv(p: PKeyValue): KeyValue {
 export const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
 export const str = (v: bigint | undefined): string => (v ?? 0n).toString();
 
+/** Only the fields that differ from the proto defaults: less for protobufjs to convert and encode. */
 export function rangeReq(r: RangeRequest): PObj {
   const n = checkRangeRequest(r);
-  return {
-    key: n.key,
-    range_end: n.end,
-    limit: String(n.limit),
-    revision: str(n.revision),
-    sort_order: cap(n.sortOrder),
-    sort_target: cap(n.sortTarget),
-    serializable: n.serializable,
-    keys_only: n.keysOnly,
-    count_only: n.countOnly,
-    min_mod_revision: str(n.minModRevision),
-    max_mod_revision: str(n.maxModRevision),
-    min_create_revision: str(n.minCreateRevision),
-    max_create_revision: str(n.maxCreateRevision),
-  };
+  const p: PObj = { key: n.key };
+  if (n.end !== undefined) p.range_end = n.end;
+  if (n.limit !== 0) p.limit = n.limit;
+  if (n.revision !== 0n) p.revision = n.revision.toString();
+  if (n.sortOrder !== "none") p.sort_order = cap(n.sortOrder);
+  if (n.sortTarget !== "key") p.sort_target = cap(n.sortTarget);
+  if (n.serializable) p.serializable = true;
+  if (n.keysOnly) p.keys_only = true;
+  if (n.countOnly) p.count_only = true;
+  if (n.minModRevision !== 0n) p.min_mod_revision = n.minModRevision.toString();
+  if (n.maxModRevision !== 0n) p.max_mod_revision = n.maxModRevision.toString();
+  if (n.minCreateRevision !== 0n) p.min_create_revision = n.minCreateRevision.toString();
+  if (n.maxCreateRevision !== 0n) p.max_create_revision = n.maxCreateRevision.toString();
+  return p;
 }
 
 export function rangeRes(p: PRangeResponse): RangeResponse {
@@ -160,12 +163,10 @@ export function rangeRes(p: PRangeResponse): RangeResponse {
 }
 
 export function putReq(r: PutRequest): PObj {
-  return {
-    key: toBytes(checkValue("key", r.key)),
-    value: toBytes(checkValue("value", r.value)),
-    lease: str(r.lease),
-    prev_kv: r.prevKv === true,
-  };
+  const p: PObj = { key: toBytes(checkValue("key", r.key)), value: toBytes(checkValue("value", r.value)) };
+  if (r.lease !== undefined && r.lease !== 0n) p.lease = r.lease.toString();
+  if (r.prevKv === true) p.prev_kv = true;
+  return p;
 }
 
 export function putRes(p: PPutResponse, wantPrev: boolean): PutResponse {
@@ -173,11 +174,11 @@ export function putRes(p: PPutResponse, wantPrev: boolean): PutResponse {
 }
 
 export function delReq(r: DeleteRequest): PObj {
-  return {
-    key: toBytes(checkValue("key", r.key)),
-    range_end: end(r.end),
-    prev_kv: r.prevKv === true,
-  };
+  const p: PObj = { key: toBytes(checkValue("key", r.key)) };
+  const e = end(r.end);
+  if (e !== undefined) p.range_end = e;
+  if (r.prevKv === true) p.prev_kv = true;
+  return p;
 }
 
 export function delRes(p: PDeleteResponse): DeleteResponse {
@@ -226,7 +227,8 @@ export function opRes(op: Op, p: PResponseOp): OpResponse {
   }
 }
 
-export const MESSAGES: readonly [string, EtcdErrorCode][] = [
+/** etcd's error texts (rpctypes) → code, and for some a plainer description than etcd's own. */
+export const MESSAGES: readonly (readonly [string, EtcdErrorCode, string?])[] = [
   ["requested lease not found", "lease-not-found"],
   ["lease already exists", "lease-exists"],
   ["required revision has been compacted", "compacted"],
@@ -236,24 +238,64 @@ export const MESSAGES: readonly [string, EtcdErrorCode][] = [
   ["key is not provided", "empty-key"],
   ["permission denied", "permission-denied"],
   ["authentication failed", "auth-failed"],
-  ["user name is empty", "auth-failed"],
+  [
+    "user name is empty",
+    "auth-failed",
+    "etcd has authentication enabled and this client is not authenticated: " +
+      "give connect() { auth: { username, password } } (or a client certificate whose CN names a user)",
+  ],
+  [
+    "invalid auth token",
+    "auth-failed",
+    "etcd refused the auth token (expired or revoked) and it could not be renewed",
+  ],
+  ["authentication is not enabled", "auth-failed", "authentication is not enabled on this etcd"],
+  ["revision of auth store is old", "unavailable", "etcd's auth store changed during the request; retry it"],
+  ["too many requests", "unavailable", "etcd is overloaded (too many requests)"],
 ];
+
+/** A TLS alert from the server during the handshake: it refused the client's certificate. */
+const TLS_REJECTED =
+  /alert (bad certificate|certificate required|unknown ca|certificate unknown|unsupported certificate|access denied|handshake failure)|SSL alert number (40|42|43|46|48|49|116)\b/i;
+/** The client could not verify the server's certificate. */
+const TLS_UNTRUSTED =
+  /unable to verify|self[- ]signed|unable to get (local )?issuer|certificate has expired|not yet valid|does not match certificate|Hostname\/IP does not match|ERR_TLS_CERT|CERT_HAS_EXPIRED|DEPTH_ZERO_SELF_SIGNED/i;
+/** Any other TLS-level failure (e.g. https:// to a plain-text port). */
+const TLS_OTHER = /wrong version number|SSL routines|packet length too long|ERR_SSL_/i;
+
+function tlsError(msg: string, cause: Error): EtcdError | null {
+  let why: string;
+  if (TLS_REJECTED.test(msg)) {
+    why =
+      "the server rejected the client certificate (none was given, or it is not signed by a CA the server trusts)";
+  } else if (TLS_UNTRUSTED.test(msg)) {
+    why =
+      "the server's certificate is not trusted (give the CA that signed it as tls.ca; its SAN must name the endpoint's host or IP)";
+  } else if (TLS_OTHER.test(msg)) {
+    why = "TLS error (is the endpoint serving TLS? https:// needs a TLS listener)";
+  } else {
+    return null;
+  }
+  return new EtcdError("tls-failed", `${etcdError("tls-failed").message}: ${why} (${msg.trim()})`, { cause });
+}
 
 /** @internal Turns a gRPC / etcd3 error into an EtcdError with a code (the original is its cause). */
 export function fromGrpc(err: unknown): EtcdError {
   if (err instanceof EtcdError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
   const msg = e.message;
-  for (const [text, code] of MESSAGES) {
-    if (msg.includes(text)) return new EtcdError(code, `${etcdError(code).message} (${msg})`, { cause: e });
+  for (const [text, code, plain] of MESSAGES) {
+    if (msg.includes(text)) {
+      return new EtcdError(code, `${plain ?? etcdError(code).message} (${msg})`, { cause: e });
+    }
   }
   const name = e.constructor.name;
   if (
     /Unavailable|DeadlineExceeded|Cancelled/.test(name) ||
     /UNAVAILABLE|DEADLINE_EXCEEDED|No connection/.test(msg)
   ) {
-    return new EtcdError("unavailable", `etcd unavailable: ${msg}`, { cause: e });
+    return tlsError(msg, e) ?? new EtcdError("unavailable", `etcd unavailable: ${msg.trim()}`, { cause: e });
   }
   if (/ClientClosed/.test(name)) return new EtcdError("closed", undefined, { cause: e });
-  return new EtcdError("unknown", msg, { cause: e });
+  return tlsError(msg, e) ?? new EtcdError("unknown", msg, { cause: e });
 }

@@ -13,11 +13,21 @@
 
 import type { Canceller } from "../chan/context-type.js";
 import type { Compare, ResponseHeader } from "./backend.js";
-import { checkKey, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
+import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
+import { type Linked, linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
 import type { Session } from "./session.js";
-import { waitDeletes } from "./wait-deletes.js";
+import { OLDER_LIMIT, pause, retrying, type Seed, transient, waitDeletes } from "./wait-deletes.js";
+
+interface Attempt {
+  readonly myRev: bigint;
+  readonly held: boolean;
+  readonly header: ResponseHeader;
+  readonly seed: Seed | undefined;
+}
+
+/** The reason a holder's signal aborts with on unlock (one shared instance: unlock is a hot path). */
+const UNLOCKED = new EtcdError("closed", "mutex: unlocked");
 
 function checkSession(session: unknown): Session {
   const s = session as Partial<Session> | null;
@@ -75,10 +85,21 @@ export class Mutex {
 
   /** Aborts when this acquisition ends: the session is lost or the lock is released. */
   get signal(): AbortSignal {
-    if (this.#holder === null) {
+    if (this.#rev < 0n) {
       const ac = new AbortController();
       ac.abort(new EtcdError("session-expired", "mutex: not locked"));
       return ac.signal;
+    }
+    if (this.#holder === null) {
+      const ac = new AbortController();
+      this.#holder = ac;
+      const s = this.session.signal;
+      const on = (): void => ac.abort(s.reason);
+      if (s.aborted) on();
+      else {
+        s.addEventListener("abort", on, { once: true });
+        this.#unlisten = () => s.removeEventListener("abort", on);
+      }
     }
     return this.#holder.signal;
   }
@@ -102,23 +123,40 @@ export class Mutex {
     return { key: this.#key, target: "create", result: "=", value: this.#rev };
   }
 
-  /** One acquire txn: returns [myRev, held now]. */
-  async #attempt(): Promise<[bigint, boolean, ResponseHeader]> {
+  /**
+   * One acquire txn (Go's, plus a keys-only read of the keys older than ours, so a waiter needs no
+   * read of its own before it starts waiting).
+   */
+  async #attempt(withOlder = true): Promise<Attempt> {
     const b = this.session.backend;
+    const pfxEnd = prefixEnd(this.#pfx);
     const first = {
       type: "range",
       key: this.#pfx,
-      end: prefixEnd(this.#pfx),
+      end: pfxEnd,
       sortTarget: "create",
       sortOrder: "ascend",
       limit: 1,
     } as const;
+    const older = {
+      type: "range",
+      key: this.#pfx,
+      end: pfxEnd,
+      keysOnly: true,
+      sortTarget: "create",
+      sortOrder: "descend",
+      limit: OLDER_LIMIT + 1, // our own key may be among them
+    } as const;
     const r = await b.txn({
       compare: [{ key: this.#key, target: "create", result: "=", value: 0n }],
-      success: [{ type: "put", key: this.#key, value: "", lease: this.session.lease }, first],
-      failure: [{ type: "range", key: this.#key }, first],
+      success: [
+        { type: "put", key: this.#key, value: "", lease: this.session.lease },
+        first,
+        ...(withOlder ? [older] : []),
+      ],
+      failure: [{ type: "range", key: this.#key }, first, ...(withOlder ? [older] : [])],
     });
-    const [mine, owner] = r.responses;
+    const [mine, owner, all] = r.responses;
     let myRev = r.header.revision;
     if (!r.succeeded) {
       const kv = mine?.type === "range" ? mine.kvs[0] : undefined;
@@ -126,22 +164,20 @@ export class Mutex {
       myRev = kv.createRevision;
     }
     const o = owner?.type === "range" ? owner.kvs[0] : undefined;
-    return [myRev, o === undefined || o.createRevision === myRev, r.header];
+    const seed = all?.type === "range" ? { rev: r.header.revision, kvs: all.kvs, more: all.more } : undefined;
+    return { myRev, held: o === undefined || o.createRevision === myRev, header: r.header, seed };
   }
 
   #acquired(rev: bigint, header: ResponseHeader): void {
+    if (rev !== this.#rev) {
+      // A new acquisition (not a re-entrant lock of the same key): a signal of an earlier one is over.
+      this.#unlisten?.();
+      this.#unlisten = null;
+      this.#holder?.abort(UNLOCKED);
+      this.#holder = null; // made on first use of `signal` (most holders never ask for it)
+    }
     this.#rev = rev;
     this.#header = header;
-    this.#unlisten?.();
-    const ac = new AbortController();
-    this.#holder = ac;
-    const s = this.session.signal;
-    const on = (): void => ac.abort(s.reason);
-    if (s.aborted) on();
-    else {
-      s.addEventListener("abort", on, { once: true });
-      this.#unlisten = () => s.removeEventListener("abort", on);
-    }
   }
 
   #sessionAlive(): void {
@@ -162,28 +198,59 @@ export class Mutex {
   async lock(ctx?: Canceller): Promise<void> {
     throwIfDone(ctx);
     this.#sessionAlive();
-    const [myRev, held, header] = await this.#attempt();
-    if (held) {
-      this.#acquired(myRev, header);
-      return;
-    }
-    const link = linkSignals(ctx, this.session.signal);
+    let link: Linked | null = null;
     try {
+      let att: Attempt;
+      try {
+        att = await this.#attempt();
+      } catch (e) {
+        if (!transient(e)) throw e;
+        // etcd unreachable (restarting, member gone): the txn is idempotent for this session — retry.
+        link = linkSignals(ctx, this.session.signal);
+        att = await retrying(() => this.#attempt(), link.signal);
+      }
+      if (att.held) {
+        this.#acquired(att.myRev, att.header);
+        return;
+      }
+      link ??= linkSignals(ctx, this.session.signal);
       const h = await waitDeletes(
         this.session.backend,
         this.#pfx,
-        myRev - 1n,
-        { key: this.#key, rev: myRev },
+        att.myRev - 1n,
+        { key: this.#key, rev: att.myRev },
         link.signal,
+        "create",
+        att.seed,
       );
-      this.#acquired(myRev, h);
+      this.#acquired(att.myRev, h);
     } catch (e) {
       // Leave no residue: a cancelled waiter's key would block everyone behind it.
-      await this.session.backend.delete({ key: this.#key }).catch(() => {});
+      await this.#withdraw();
       this.#rev = -1n;
       throw e;
     } finally {
-      link.dispose();
+      link?.dispose();
+    }
+  }
+
+  /** Deletes this session's key, retrying while etcd is unreachable (not past the session's end). */
+  async #withdraw(): Promise<void> {
+    const b = this.session.backend;
+    let backoff = 50;
+    for (let tries = 0; ; tries++) {
+      try {
+        await b.delete({ key: this.#key });
+        return;
+      } catch (e) {
+        if (!transient(e) || this.session.err !== null || tries >= 20) return; // the lease cleans up
+        try {
+          await pause(backoff, this.session.signal);
+        } catch {
+          return;
+        }
+        backoff = Math.min(backoff * 2, 1000);
+      }
     }
   }
 
@@ -197,7 +264,7 @@ export class Mutex {
    */
   async tryLock(): Promise<boolean> {
     this.#sessionAlive();
-    const [myRev, held, header] = await this.#attempt();
+    const { myRev, held, header } = await this.#attempt(false);
     if (held) {
       this.#acquired(myRev, header);
       return true;
@@ -216,13 +283,33 @@ export class Mutex {
    * ```
    */
   async unlock(): Promise<void> {
-    await this.session.backend.delete({ key: toBytes(this.#key) });
+    await this.#release();
     this.#rev = -1n;
     this.#header = null;
     this.#unlisten?.();
     this.#unlisten = null;
-    this.#holder?.abort(new EtcdError("closed", "mutex: unlocked"));
+    this.#holder?.abort(UNLOCKED);
     this.#holder = null;
+  }
+
+  /** Unlock's delete: retried while etcd is unreachable; once the session is gone its lease removes the key. */
+  async #release(): Promise<void> {
+    const b = this.session.backend;
+    let backoff = 50;
+    for (;;) {
+      try {
+        await b.delete({ key: this.#key });
+        return;
+      } catch (e) {
+        if (!transient(e) || this.session.err !== null) throw e;
+        try {
+          await pause(backoff, this.session.signal);
+        } catch {
+          throw e; // the session ended while etcd was unreachable
+        }
+        backoff = Math.min(backoff * 2, 1000);
+      }
+    }
   }
 
   /**

@@ -266,8 +266,8 @@ for (const t of all) {
     test("handoff is immediate even when other writes happened since the waiter's read", async () => {
       const b = await t.make();
       const pfx = uniquePrefix("handoff");
-      // Every watch the waiter starts comes after an unrelated write, so it always starts past the
-      // waiter's read: the re-check path runs each time.
+      // Every watch the waiter starts comes after an unrelated write, so it starts past the revision of
+      // the waiter's acquire txn: the waiter must read again before it trusts the watch.
       const noisy = new Proxy(b, {
         get(target, prop, receiver) {
           if (prop === "watch") {
@@ -299,6 +299,54 @@ for (const t of all) {
         // Go's scheme pays etcd's 100 ms catch-up loop here: a median around 50 ms.
         const median = lat[lat.length >> 1]!;
         assert.ok(median < 30, `handoff latencies ${lat.map((x) => x.toFixed(1)).join(", ")} ms`);
+      } finally {
+        await Promise.all(ss.map((s) => s.close()));
+        await b.close();
+      }
+    });
+
+    test("a contended hand-off costs no read and no new watch: one txn per lock, one delete per unlock", async (tc) => {
+      const b = await t.make();
+      const calls = new Map<string, number>();
+      const counted = new Proxy(b, {
+        get(target, prop, receiver) {
+          const v: unknown = Reflect.get(target, prop, receiver);
+          if (typeof v !== "function") return v;
+          const name = String(prop);
+          return (...args: unknown[]) => {
+            calls.set(name, (calls.get(name) ?? 0) + 1);
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const ss = await sessions(counted, 5);
+      try {
+        const pfx = uniquePrefix("cost");
+        calls.clear();
+        let inside = 0;
+        let acquisitions = 0;
+        await Promise.all(
+          ss.map(async (s) => {
+            const m = new Mutex(s, pfx);
+            for (let i = 0; i < 10; i++) {
+              await m.lock();
+              assert.equal(++inside, 1);
+              acquisitions++;
+              await delay(1);
+              inside--;
+              await m.unlock();
+            }
+          }),
+        );
+        const n = (k: string): number => calls.get(k) ?? 0;
+        tc.diagnostic(`calls for 50 acquisitions: ${[...calls].map(([k, v]) => `${k} ${v}`).join(", ")}`);
+        assert.equal(acquisitions, 50);
+        assert.equal(n("delete"), 50, "one delete per unlock");
+        // One acquire txn per lock; a waiter reads again only if the shared watch started after its
+        // txn (the first waiter, or a few times when the watch lingered out between waits).
+        assert.ok(n("txn") <= 50 + 6, `${n("txn")} txns for 50 acquisitions`);
+        assert.ok(n("watch") <= 3, `${n("watch")} watches for 50 acquisitions`);
+        assert.equal(n("range"), 0, "no plain reads");
       } finally {
         await Promise.all(ss.map((s) => s.close()));
         await b.close();

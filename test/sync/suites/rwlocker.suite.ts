@@ -37,6 +37,14 @@ export interface RWLockerSuiteOptions {
   readonly unlockError?: RegExp;
   /** What rUnlock() without a read lock throws (default: Go's `RUnlock of unlocked RWMutex`). */
   readonly rUnlockError?: RegExp;
+  /**
+   * How waiting readers are let in after a writer. "go" (the default): as Go's sync.RWMutex, the
+   * readers that arrived while a writer held the lock go in before the next writer, even one that
+   * queued before them. "arrival": strictly by arrival, as Go's etcd recipe (contrib/recipes
+   * RWMutex) — a reader waits for every writer that queued before it. Either way writers are FIFO
+   * and neither side starves; the suite checks the policy the implementation declares.
+   */
+  readonly admission?: "go" | "arrival";
 }
 
 /** A lock call as a promise, whether the implementation's lock returns one or nothing. */
@@ -48,6 +56,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
   const settle = opts.settle ?? (() => defaultSettle());
   const unlockError = opts.unlockError ?? /Unlock of unlocked RWMutex/;
   const rUnlockError = opts.rUnlockError ?? /RUnlock of unlocked RWMutex/;
+  const admission = opts.admission ?? "go";
 
   describe(`RW locker suite: ${name}`, () => {
     test("readers share: 10 readers hold the lock at once (Go's TestParallelReaders)", async () => {
@@ -191,7 +200,9 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       };
       const reader = track(factorial(10));
       await settle();
-      const writer = track(rw.lock());
+      // Only so that the test can end the deadlock (Go's program hangs): the writer takes a ctx.
+      const [ctx, cancel] = withCancel(background());
+      const writer = track(rw.lock(ctx));
       await settle();
       writerTurn.resolve();
       await settle();
@@ -200,6 +211,11 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       assert.deepEqual(log, ["RLock 10", "RLock 9"], "it blocked at the second (nested) RLock");
       for (let i = 0; i < 4; i++) await settle();
       assert.ok(reader.pending && writer.pending, "still deadlocked after the event loop drained again");
+      // The writer gives up: the held-back nested RLock gets in and the recursion completes.
+      cancel();
+      await assert.rejects(writer.promise, (e: unknown) => e === Canceled);
+      assert.equal(await reader.promise, 0);
+      assert.equal(log.filter((l) => l.startsWith("RUnlock")).length, 10);
     });
 
     test("a recursive read lock with no writer waiting is fine", async () => {
@@ -212,61 +228,118 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       rw.unlock();
     });
 
-    test("readers that arrive while a writer holds go in before the next writer", async () => {
-      const rw = make();
-      await rw.lock();
-      const order: string[] = [];
-      const r1 = track(started(rw.rLock()).then(() => order.push("r1")));
-      const w2 = track(started(rw.lock()).then(() => order.push("w2")));
-      const r2 = track(started(rw.rLock()).then(() => order.push("r2")));
-      await settle();
-      assert.deepEqual(order, []);
-      rw.unlock();
-      await settle();
-      assert.deepEqual(order.sort(), ["r1", "r2"], "both waiting readers go in");
-      assert.ok(w2.pending, "the next writer waits for them");
-      const r3 = track(rw.rLock());
-      await settle();
-      assert.ok(r3.pending, "a reader arriving now waits behind the pending writer");
-      rw.rUnlock();
-      rw.rUnlock();
-      await settle();
-      assert.ok(w2.fulfilled, "the writer goes in once those readers left");
-      assert.ok(r1.fulfilled && r2.fulfilled);
-      rw.unlock();
-      await settle();
-      assert.ok(r3.fulfilled);
-      rw.rUnlock();
-    });
+    if (admission === "go") {
+      test("readers that arrive while a writer holds go in before the next writer", async () => {
+        const rw = make();
+        await rw.lock();
+        const order: string[] = [];
+        const r1 = track(started(rw.rLock()).then(() => order.push("r1")));
+        const w2 = track(started(rw.lock()).then(() => order.push("w2")));
+        const r2 = track(started(rw.rLock()).then(() => order.push("r2")));
+        await settle();
+        assert.deepEqual(order, []);
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order.sort(), ["r1", "r2"], "both waiting readers go in");
+        assert.ok(w2.pending, "the next writer waits for them");
+        const r3 = track(rw.rLock());
+        await settle();
+        assert.ok(r3.pending, "a reader arriving now waits behind the pending writer");
+        rw.rUnlock();
+        rw.rUnlock();
+        await settle();
+        assert.ok(w2.fulfilled, "the writer goes in once those readers left");
+        assert.ok(r1.fulfilled && r2.fulfilled);
+        rw.unlock();
+        await settle();
+        assert.ok(r3.fulfilled);
+        rw.rUnlock();
+      });
 
-    test("writers take turns in FIFO order, with readers in between (neither side starves)", async () => {
-      const rw = make();
-      await rw.lock();
-      const order: string[] = [];
-      const ops = [
-        track(started(rw.lock()).then(() => order.push("w1"))),
-        track(started(rw.rLock()).then(() => order.push("r1"))),
-        track(started(rw.lock()).then(() => order.push("w2"))),
-        track(started(rw.rLock()).then(() => order.push("r2"))),
-        track(started(rw.lock()).then(() => order.push("w3"))),
-      ];
-      await settle();
-      rw.unlock(); // r1 and r2 arrived during the first writer: they go in; w1 takes the next turn
-      await settle();
-      assert.deepEqual(order.slice().sort(), ["r1", "r2"]);
-      rw.rUnlock();
-      rw.rUnlock();
-      await settle();
-      assert.deepEqual(order.slice(2), ["w1"]);
-      rw.unlock();
-      await settle();
-      assert.deepEqual(order.slice(3), ["w2"]);
-      rw.unlock();
-      await settle();
-      assert.deepEqual(order.slice(4), ["w3"]);
-      rw.unlock();
-      assert.ok(ops.every((o) => o.fulfilled));
-    });
+      test("writers take turns in FIFO order, with readers in between (neither side starves)", async () => {
+        const rw = make();
+        await rw.lock();
+        const order: string[] = [];
+        const ops = [
+          track(started(rw.lock()).then(() => order.push("w1"))),
+          track(started(rw.rLock()).then(() => order.push("r1"))),
+          track(started(rw.lock()).then(() => order.push("w2"))),
+          track(started(rw.rLock()).then(() => order.push("r2"))),
+          track(started(rw.lock()).then(() => order.push("w3"))),
+        ];
+        await settle();
+        rw.unlock(); // r1 and r2 arrived during the first writer: they go in; w1 takes the next turn
+        await settle();
+        assert.deepEqual(order.slice().sort(), ["r1", "r2"]);
+        rw.rUnlock();
+        rw.rUnlock();
+        await settle();
+        assert.deepEqual(order.slice(2), ["w1"]);
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order.slice(3), ["w2"]);
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order.slice(4), ["w3"]);
+        rw.unlock();
+        assert.ok(ops.every((o) => o.fulfilled));
+      });
+    } else {
+      test("readers and writers go in strictly in arrival order (Go's etcd recipe)", async () => {
+        const rw = make();
+        await rw.lock();
+        const order: string[] = [];
+        const r1 = track(started(rw.rLock()).then(() => order.push("r1")));
+        const w2 = track(started(rw.lock()).then(() => order.push("w2")));
+        const r2 = track(started(rw.rLock()).then(() => order.push("r2")));
+        await settle();
+        assert.deepEqual(order, []);
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order, ["r1"], "the reader that queued before w2 goes in; r2 queued after it");
+        assert.ok(w2.pending && r2.pending);
+        rw.rUnlock();
+        await settle();
+        assert.deepEqual(order, ["r1", "w2"]);
+        assert.ok(r2.pending, "r2 waits for the writer that queued before it");
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order, ["r1", "w2", "r2"]);
+        assert.ok(r1.fulfilled && w2.fulfilled && r2.fulfilled);
+        rw.rUnlock();
+      });
+
+      test("writers and readers alternate in arrival order (neither side starves)", async () => {
+        const rw = make();
+        await rw.lock();
+        const order: string[] = [];
+        const ops = [
+          track(started(rw.lock()).then(() => order.push("w1"))),
+          track(started(rw.rLock()).then(() => order.push("r1"))),
+          track(started(rw.lock()).then(() => order.push("w2"))),
+          track(started(rw.rLock()).then(() => order.push("r2"))),
+          track(started(rw.lock()).then(() => order.push("w3"))),
+        ];
+        await settle();
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order, ["w1"]);
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order, ["w1", "r1"]);
+        rw.rUnlock();
+        await settle();
+        assert.deepEqual(order, ["w1", "r1", "w2"]);
+        rw.unlock();
+        await settle();
+        assert.deepEqual(order, ["w1", "r1", "w2", "r2"]);
+        rw.rUnlock();
+        await settle();
+        assert.deepEqual(order, ["w1", "r1", "w2", "r2", "w3"]);
+        rw.unlock();
+        assert.ok(ops.every((o) => o.fulfilled));
+      });
+    }
 
     test("a continuous stream of writers cannot starve a reader, nor readers a writer", async () => {
       const rw = make();

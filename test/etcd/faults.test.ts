@@ -1,0 +1,236 @@
+// Faults on a real etcd, under Mutex contention (no mocks):
+// - a single etcd killed (SIGKILL) and restarted while six sessions contend, four with a 5 s TTL
+//   (they outlive the outage) and two with a 1 s TTL (their leases run out: they must notice);
+// - a 3-member etcd cluster on loopback whose raft leader is killed during contention.
+// Every contender has its own connection. Every acquisition is recorded with its fencing token
+// (the key's create revision) and the holder's [start, end] interval on one clock; `end` is taken
+// just before a fenced txn (compare CREATE(key) == token) that tells whether the token was still
+// valid at the end. Checked: no two holders whose tokens were valid overlapped; tokens grow with
+// every acquisition; a counter incremented under the lock with fenced writes lost no update;
+// every contender acquired again after the fault; every lost session noticed (session-expired).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { type Backend, connect, EtcdError, Mutex, Session, text } from "../../src/etcd/index.js";
+import { EtcdCluster, EtcdServer, haveEtcd, uniquePrefix } from "./harness.js";
+
+const enabled = haveEtcd();
+
+interface Hold {
+  readonly who: number;
+  readonly token: bigint;
+  readonly start: number;
+  readonly end: number;
+  /**
+   * The fenced txn after `end` succeeded: the token was still valid for the whole interval. False when
+   * it failed, or could not be sent (then `end` is when the holder gave up).
+   */
+  readonly valid: boolean;
+}
+
+interface Loss {
+  readonly who: number;
+  readonly at: number;
+  readonly code: string;
+}
+
+interface Run {
+  readonly holds: Hold[];
+  readonly losses: Loss[];
+  readonly errors: Map<string, number>;
+  readonly increments: number;
+  readonly counter: number;
+  /** Sessions created per contender (1 = never lost). */
+  readonly sessions: number[];
+}
+
+/**
+ * `n` contenders, each with its own connection, take the Mutex in a loop until `stopAt`
+ * (performance.now() clock), each doing a fenced increment of a shared counter while holding.
+ */
+async function contend(
+  endpoints: string[],
+  n: number,
+  ttlOf: (who: number) => number,
+  stopAt: number,
+): Promise<Run> {
+  const pfx = uniquePrefix("fault-mutex");
+  const counterKey = `${pfx}-counter`;
+  const holds: Hold[] = [];
+  const losses: Loss[] = [];
+  const errors = new Map<string, number>();
+  const sessions = new Array<number>(n).fill(0);
+  let increments = 0;
+  const stop = AbortSignal.timeout(Math.max(1, Math.ceil(stopAt - performance.now())));
+  const note = (e: unknown): void => {
+    const code = e instanceof EtcdError ? e.code : e instanceof Error ? e.name : String(e);
+    errors.set(code, (errors.get(code) ?? 0) + 1);
+  };
+  const backends: Backend[] = [];
+  const contender = async (who: number): Promise<void> => {
+    const b = await connect({ endpoints, dialTimeout: 2000 });
+    backends.push(b);
+    let session: Session | null = null;
+    let holding: { token: bigint; start: number } | null = null;
+    while (performance.now() < stopAt) {
+      try {
+        if (session === null || session.err !== null) {
+          session = await Session.create(b, { ttl: ttlOf(who) });
+          sessions[who]! += 1;
+          const s = session;
+          s.signal.addEventListener("abort", () => {
+            const err = s.err;
+            const code = err instanceof EtcdError ? err.code : String(err);
+            if (code !== "closed") losses.push({ who, at: performance.now(), code });
+          });
+        }
+        const m = new Mutex(session, pfx);
+        await m.lock(stop);
+        const start = performance.now();
+        const token = m.rev;
+        holding = { token, start };
+        const got = await b.range({ key: counterKey });
+        const v = got.kvs.length === 0 ? 0 : Number(text(got.kvs[0]!.value));
+        const inc = await b.txn({
+          compare: [m.isOwner()],
+          success: [{ type: "put", key: counterKey, value: String(v + 1) }],
+        });
+        if (inc.succeeded) increments++;
+        await delay(Math.floor(Math.random() * 4));
+        const end = performance.now();
+        const check = await b.txn({ compare: [m.isOwner()] });
+        holds.push({ who, token, start, end, valid: check.succeeded });
+        holding = null;
+        await m.unlock();
+      } catch (e) {
+        if (holding !== null) {
+          // The hold could not be confirmed (etcd unreachable, session lost): its token counts as invalid.
+          holds.push({ who, ...holding, end: performance.now(), valid: false });
+          holding = null;
+        }
+        if (stop.aborted) break;
+        note(e);
+        await delay(20);
+      }
+    }
+    await session?.close().catch(() => {});
+  };
+  await Promise.all(Array.from({ length: n }, (_, who) => contender(who)));
+  let counter = -1;
+  for (const b of backends) {
+    if (counter < 0) {
+      const r = await b.range({ key: counterKey }).catch(() => null);
+      if (r !== null) counter = r.kvs.length === 0 ? 0 : Number(text(r.kvs[0]!.value));
+    }
+  }
+  await Promise.all(backends.map((b) => b.close()));
+  return { holds, losses, errors, increments, counter, sessions };
+}
+
+/** The invariants every run must keep, whatever the fault. */
+function checkRun(run: Run, label: string): void {
+  const valid = run.holds.filter((h) => h.valid).sort((a, b) => a.start - b.start);
+  for (let i = 1; i < valid.length; i++) {
+    const [a, b] = [valid[i - 1]!, valid[i]!];
+    assert.ok(
+      a.end <= b.start,
+      `${label}: holders ${a.who} (token ${a.token}, ${a.start.toFixed(1)}–${a.end.toFixed(1)}) and ` +
+        `${b.who} (token ${b.token}, ${b.start.toFixed(1)}–${b.end.toFixed(1)}) overlapped`,
+    );
+    assert.ok(
+      a.token < b.token,
+      `${label}: fencing tokens grow with every acquisition (${a.token} → ${b.token})`,
+    );
+  }
+  assert.equal(run.counter, run.increments, `${label}: no lost update (fenced increments vs counter)`);
+}
+
+function summary(run: Run, fault: number): string {
+  const after = run.holds.filter((h) => h.start > fault).length;
+  const invalid = run.holds.filter((h) => !h.valid).length;
+  return (
+    `${run.holds.length} acquisitions (${after} after the fault, ${invalid} whose token could not be confirmed valid at the end), ` +
+    `counter ${run.counter}, sessions per contender ${run.sessions.join("/")}, ` +
+    `losses ${run.losses.map((l) => `#${l.who} ${l.code} +${(l.at - fault).toFixed(0)}ms`).join(", ") || "none"}, ` +
+    `errors ${[...run.errors].map(([k, v]) => `${k}×${v}`).join(", ") || "none"}`
+  );
+}
+
+describe("faults under Mutex contention", { skip: !enabled }, () => {
+  test("etcd killed and restarted: everything recovers; short-TTL sessions notice their lost leases", async (t) => {
+    const server = await EtcdServer.start();
+    try {
+      const t0 = performance.now();
+      const killAt = t0 + 2000;
+      const restartAt = killAt + 1500;
+      const stopAt = restartAt + 3500;
+      const ttlOf = (who: number): number => (who < 4 ? 5 : 1);
+      let restartedAt = 0;
+      const fault = (async () => {
+        await delay(Math.max(0, Math.round(killAt - performance.now())));
+        await server.kill("SIGKILL");
+        await delay(Math.max(0, Math.round(restartAt - performance.now())));
+        await server.spawn();
+        restartedAt = performance.now();
+      })();
+      const run = await contend([server.endpoint], 6, ttlOf, stopAt).finally(() => fault);
+      t.diagnostic(
+        `restart: ${summary(run, killAt)}; etcd serving again after ${(restartedAt - killAt).toFixed(0)} ms`,
+      );
+      checkRun(run, "restart");
+      assert.ok(run.holds.filter((h) => h.start < killAt).length > 20, "contention before the kill");
+      for (let who = 0; who < 6; who++) {
+        assert.ok(
+          run.holds.some((h) => h.who === who && h.start > restartedAt),
+          `contender ${who} acquired again after the restart`,
+        );
+      }
+      // The 1 s sessions could not keep their leases through the outage, and noticed within ~TTL.
+      for (const who of [4, 5]) {
+        const lost = run.losses.find((l) => l.who === who && l.at > killAt);
+        assert.ok(lost !== undefined, `short-TTL contender ${who} noticed its session was lost`);
+        assert.equal(lost.code, "session-expired");
+        assert.ok(lost.at - killAt < 2500, `noticed ${(lost.at - killAt).toFixed(0)} ms after the kill`);
+        assert.ok(run.sessions[who]! >= 2, `contender ${who} went on with a new session`);
+      }
+      // The 5 s sessions outlived the outage (etcd restores leases with their TTL on restart).
+      for (let who = 0; who < 4; who++) {
+        assert.equal(run.sessions[who], 1, `contender ${who} kept its session`);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("3-member cluster: the leader killed during contention; a new leader takes over and nothing overlaps", async (t) => {
+    const cluster = await EtcdCluster.start(3);
+    try {
+      const t0 = performance.now();
+      const killAt = t0 + 2000;
+      const stopAt = killAt + 4000;
+      let killed = "";
+      let newLeader = "";
+      const fault = (async () => {
+        await delay(Math.max(0, Math.round(killAt - performance.now())));
+        const leader = await cluster.leader();
+        killed = leader.member.name;
+        await leader.kill("SIGKILL");
+        newLeader = (await cluster.leader()).member.name;
+      })();
+      const run = await contend(cluster.endpoints, 6, () => 5, stopAt).finally(() => fault);
+      t.diagnostic(`leader ${killed} killed, ${newLeader} took over: ${summary(run, killAt)}`);
+      checkRun(run, "cluster");
+      assert.notEqual(newLeader, killed);
+      assert.ok(run.holds.filter((h) => h.start < killAt).length > 20, "contention before the kill");
+      for (let who = 0; who < 6; who++) {
+        assert.ok(
+          run.holds.some((h) => h.who === who && h.start > killAt + 500),
+          `contender ${who} acquired again after the leader was killed`,
+        );
+      }
+      assert.deepEqual(run.sessions, [1, 1, 1, 1, 1, 1], "no session lost its lease");
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
