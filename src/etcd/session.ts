@@ -75,6 +75,7 @@ export class Session {
     throwIfDone(options.ctx);
     let id: bigint;
     let granted: number;
+    const sent = clock.now();
     if (options.lease !== undefined) {
       id = options.lease;
       granted = await backend.leaseKeepAlive(id);
@@ -94,7 +95,7 @@ export class Session {
         throw e;
       }
     }
-    s.#armDeadline();
+    s.#armDeadline(sent + granted * 1000 - clock.now());
     s.#schedule((granted * 1000) / 3);
     return s;
   }
@@ -121,21 +122,26 @@ export class Session {
     }, ms);
   }
 
-  /** If no keep-alive succeeds for a full TTL, the lease has expired on the server too. */
-  #armDeadline(): void {
+  /**
+   * If no keep-alive succeeds within `ms`, the lease has expired on the server too. The deadline
+   * counts from when the last successful keep-alive was *sent*: the server restarted the lease's
+   * clock no earlier than that, so the holder learns of the loss no later than the server acts on it.
+   */
+  #armDeadline(ms: number): void {
     if (this.#deadline !== null) clock.clearTimer(this.#deadline);
     this.#deadline = clock.setTimer(() => {
       this.#deadline = null;
       this.#end(
         new EtcdError("session-expired", "session: lease expired (no keep-alive answer for a full TTL)"),
       );
-    }, this.ttl * 1000);
+    }, ms);
     clock.keepAlive(this.#deadline, false);
   }
 
   async #keepAlive(): Promise<void> {
     if (this.#err !== null) return;
     let ttl: number;
+    const sent = clock.now();
     try {
       ttl = await race(this.backend.leaseKeepAlive(this.lease), this.#ac.signal);
     } catch (e) {
@@ -151,7 +157,7 @@ export class Session {
       this.#end(new EtcdError("session-expired", "session: lease expired or revoked"));
       return;
     }
-    this.#armDeadline();
+    this.#armDeadline(sent + ttl * 1000 - clock.now());
     this.#schedule((ttl * 1000) / 3);
   }
 
