@@ -43,6 +43,14 @@ async function runOne(ex: Example, index: number, opts: BaseOptions): Promise<vo
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `npm start -- --etcd URL` plays the whole tour with the etcd examples on a real etcd.
+  if (argv[0] === "--etcd" || argv[0]?.startsWith("--etcd=") === true) {
+    const etcd = argv[0] === "--etcd" ? argv.slice(0, 2) : argv.slice(0, 1);
+    print("gosync tour: Go's concurrency programs, in TypeScript");
+    for (const [i, ex] of examples.entries())
+      await runOne(ex, i, ex.name.startsWith("etcd-") ? { args: etcd } : {});
+    return 0;
+  }
   const [first, ...rest] = argv;
   if (first === "--list" || first === "-l") {
     const width = Math.max(...examples.map((ex) => ex.name.length));
@@ -50,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (first === "--help" || first === "-h") {
-    print("usage: npm start [-- --list | -- <example> [args...]]");
+    print("usage: npm start [-- --list | -- --etcd URL | -- <example> [args...]]");
     return 0;
   }
   if (first === undefined) {
