@@ -15,16 +15,8 @@ import type { KeyValue, ResponseHeader, Value } from "./backend.js";
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
-import type { Session } from "./session.js";
+import { checkSession, type Session } from "./session.js";
 import { waitDeletes } from "./wait-deletes.js";
-
-function checkSession(session: unknown): Session {
-  const s = session as Partial<Session> | null;
-  if (typeof s !== "object" || s === null || typeof s.lease !== "bigint" || typeof s.backend !== "object") {
-    throw new TypeError("session must be a Session");
-  }
-  return session as Session;
-}
 
 /**
  * A leader election among sessions on one prefix.

@@ -16,7 +16,7 @@ import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
 import { type Linked, linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
-import type { Session } from "./session.js";
+import { checkSession, type Session } from "./session.js";
 import { OLDER_LIMIT, pause, retrying, type Seed, transient, waitDeletes } from "./wait-deletes.js";
 
 interface Attempt {
@@ -28,14 +28,6 @@ interface Attempt {
 
 /** The reason a holder's signal aborts with on unlock (one shared instance: unlock is a hot path). */
 const UNLOCKED = new EtcdError("closed", "mutex: unlocked");
-
-function checkSession(session: unknown): Session {
-  const s = session as Partial<Session> | null;
-  if (typeof s !== "object" || s === null || typeof s.lease !== "bigint" || typeof s.backend !== "object") {
-    throw new TypeError("session must be a Session");
-  }
-  return session as Session;
-}
 
 /**
  * A distributed mutual-exclusion lock held by a session.

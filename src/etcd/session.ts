@@ -207,3 +207,12 @@ export class Session {
     await this.close();
   }
 }
+
+/** Throws a TypeError unless `session` is a Session (the primitives built on one check it first). */
+export function checkSession(session: unknown): Session {
+  const s = session as Partial<Session> | null;
+  if (typeof s !== "object" || s === null || typeof s.lease !== "bigint" || typeof s.backend !== "object") {
+    throw new TypeError("session must be a Session");
+  }
+  return session as Session;
+}
