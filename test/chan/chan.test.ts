@@ -5,7 +5,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Chan, ChanClosedError, GoSyncError, go, withCancel } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { drain, stateAfterDrain, watch } from "../helpers/settled.js";
+
+leakCheck();
 
 const isClosedSend = (e: unknown): boolean =>
   e instanceof ChanClosedError && e.message === "send on closed channel";
@@ -13,17 +16,28 @@ const isClosedSend = (e: unknown): boolean =>
 describe("operation × state table", () => {
   test("empty, open: receive blocks; send proceeds (buffered) or blocks (unbuffered); close succeeds", async () => {
     const b = new Chan<number>(2);
-    assert.deepEqual(await stateAfterDrain(b.recv()), { s: "pending" });
+    const br = b.recvOk();
+    assert.deepEqual(await stateAfterDrain(br), { s: "pending" });
     const u = new Chan<number>();
-    assert.deepEqual(await stateAfterDrain(u.recv()), { s: "pending" });
+    const ur = u.recvOk();
+    assert.deepEqual(await stateAfterDrain(ur), { s: "pending" });
     const e = new Chan<number>(2);
     assert.deepEqual(await stateAfterDrain(e.send(1)), { s: "fulfilled", v: undefined });
     assert.equal(e.length, 1);
     const u2 = new Chan<number>();
-    assert.deepEqual(await stateAfterDrain(u2.send(1)), { s: "pending" });
+    const us = u2.send(1);
+    assert.deepEqual(await stateAfterDrain(us), { s: "pending" });
     const c = new Chan<number>(1);
     c.close();
     assert.equal(c.closed, true);
+    // Nothing stays blocked: closing wakes the receivers (ok = false); the send completes once its
+    // value is taken.
+    b.close();
+    u.close();
+    assert.deepEqual(await br, [undefined, false]);
+    assert.deepEqual(await ur, [undefined, false]);
+    assert.equal(await u2.recv(), 1);
+    assert.equal(await us, undefined);
   });
 
   test("full: receive takes the oldest value; send blocks; close keeps the buffered values", async () => {

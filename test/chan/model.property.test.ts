@@ -24,6 +24,13 @@ import {
   withCancel,
 } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
+import { leakCheck, type TaskInfo } from "../../src/testing/index.js";
+
+// Random programs include selects whose cases are all on null channels: like Go's `select {}` they
+// block forever and nothing can wake them, so they are the only thing left behind (ignored here).
+const selectForever = (t: TaskInfo): boolean =>
+  t.blocked.length > 0 && t.blocked.every((op) => op.reason === "select (no cases)");
+leakCheck({ ignore: selectForever });
 
 // ---- programs ---------------------------------------------------------------------------------
 
@@ -387,8 +394,14 @@ async function runProgram(caps: number[], steps: Step[]): Promise<void> {
       assert.equal(waitingSenders(ch), mc.sendq.length, `step ${s}: senders queued on ch${i}`);
     });
   }
-  // Leave nothing pending behind: cancel every context so no promise outlives the run.
+  // Leave nothing blocked behind: cancel every context and close every channel (which wakes every
+  // receiver and rejects every sender still queued, selects included). Only a select with no live
+  // case (only null channels) stays blocked: nothing can ever wake it, as Go's `select {}`.
   for (const o of ops) o.cancel?.();
+  for (const ch of chans) if (!ch.closed) ch.close();
+  chans.forEach((ch, i) => {
+    assert.equal(waitingReceivers(ch) + waitingSenders(ch), 0, `after cleanup: ops queued on ch${i}`);
+  });
 }
 
 test("channels and select match the reference model over 10,000 random programs", async () => {

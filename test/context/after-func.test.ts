@@ -18,6 +18,9 @@ import {
   withTimeout,
   withValue,
 } from "../../src/index.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
+
+leakCheck();
 
 /** Lets every queued microtask and a few macrotask turns run. */
 async function flush(turns = 3): Promise<void> {
@@ -92,15 +95,16 @@ describe("afterFunc", { timeout: 10_000 }, () => {
     assert.notEqual(await seen.recv(), null);
   });
 
-  test("f runs after a timeout", async () => {
-    const [ctx, cancel] = withTimeout(background(), 5);
-    const done = new Chan<boolean>(1);
-    afterFunc(ctx, () => {
-      done.trySend(true);
-    });
-    assert.equal(await done.recv(), true);
-    cancel();
-  });
+  test("f runs after a timeout (virtual time: at exactly the deadline)", () =>
+    synctest(async (bubble) => {
+      const [ctx, cancel] = withTimeout(background(), 5);
+      const done = new Chan<number>(1);
+      afterFunc(ctx, () => {
+        done.trySend(bubble.elapsed());
+      });
+      assert.equal(await done.recv(), 5);
+      cancel();
+    }));
 
   test("f runs (soon, not synchronously) for an already-cancelled context; stop() is then false", async () => {
     const [ctx, cancel] = withCancel(background());

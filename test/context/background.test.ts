@@ -16,6 +16,9 @@ import {
   withTimeout,
   withValue,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 describe("background and todo", () => {
   for (const [name, make, label] of [

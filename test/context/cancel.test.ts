@@ -25,6 +25,9 @@ import {
   withTimeoutCause,
   withValue,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

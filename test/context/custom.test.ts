@@ -25,6 +25,9 @@ import {
   withValue,
 } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
+
+leakCheck();
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -162,19 +165,17 @@ describe("a user-implemented Context as a parent", { timeout: 10_000 }, () => {
     cancel();
     assertDone(child, Canceled);
     cancelChild();
-    const [timed, cancelTimed] = withTimeout(background(), 5);
-    const [child2, cancelChild2] = withTimeout(wrap(timed), 3600_000);
-    // Keep the event loop alive here: whether waiting through a wrapper does so by itself is a
-    // separate (child-process) test in test/time/keepalive.test.ts.
-    const guard = setInterval(() => {}, 1000);
-    try {
+    // In virtual time (the bubble also keeps the process alive meanwhile: whether waiting through a
+    // wrapper does so by itself is a separate, child-process test in test/time/keepalive.test.ts).
+    await synctest(async (bubble) => {
+      const [timed, cancelTimed] = withTimeout(background(), 5);
+      const [child2, cancelChild2] = withTimeout(wrap(timed), 3600_000);
       await child2.done()?.recv();
-    } finally {
-      clearInterval(guard);
-    }
-    assert.equal(child2.err(), DeadlineExceeded);
-    cancelTimed();
-    cancelChild2();
+      assert.equal(bubble.elapsed(), 5);
+      assert.equal(child2.err(), DeadlineExceeded);
+      cancelTimed();
+      cancelChild2();
+    });
   });
 
   test("cause() looks through a wrapper to the gosync context it wraps (as Go's Cause does)", () => {
@@ -253,11 +254,13 @@ describe("blocked calls given a gosync ctx or an AbortSignal", { timeout: 10_000
     assert.equal(out.tryRecv(), undefined);
   });
 
-  test("reject with DeadlineExceeded when the ctx times out", async () => {
-    const [ctx, cancel] = withTimeout(background(), 5);
-    await assert.rejects(new Chan<number>().recv(ctx), (e: unknown) => e === DeadlineExceeded);
-    cancel();
-  });
+  test("reject with DeadlineExceeded when the ctx times out", () =>
+    synctest(async (bubble) => {
+      const [ctx, cancel] = withTimeout(background(), 5);
+      await assert.rejects(new Chan<number>().recv(ctx), (e: unknown) => e === DeadlineExceeded);
+      assert.equal(bubble.elapsed(), 5);
+      cancel();
+    }));
 
   test("reject with signal.reason for an AbortSignal", async () => {
     const ac = new AbortController();

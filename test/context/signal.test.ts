@@ -18,6 +18,9 @@ import {
   withTimeout,
   withValue,
 } from "../../src/index.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
+
+leakCheck();
 
 function assertDone(ctx: Context, err: Error): void {
   assert.equal(ctx.err(), err);
@@ -55,6 +58,7 @@ describe("fromSignal", { timeout: 10_000 }, () => {
     assert.equal(c, ac.signal.reason);
   });
 
+  // On the real clock: AbortSignal.timeout is Node's own timer, which no synctest bubble controls.
   test("a TimeoutError reason (AbortSignal.timeout) gives DeadlineExceeded", async () => {
     const signal = AbortSignal.timeout(5);
     const ctx = fromSignal(signal);
@@ -136,14 +140,17 @@ describe("ctx.signal", { timeout: 10_000 }, () => {
     cancelChild();
   });
 
-  test("aborts with DeadlineExceeded when the deadline passes", async () => {
-    const [ctx, cancel] = withTimeout(background(), 5);
-    const signal = ctx.signal;
-    await ctx.done()?.recv();
-    assert.equal(signal.aborted, true);
-    assert.equal(signal.reason, DeadlineExceeded);
-    cancel();
-  });
+  test("aborts with DeadlineExceeded when the deadline passes", () =>
+    synctest(async () => {
+      const [ctx, cancel] = withTimeout(background(), 5);
+      const signal = ctx.signal;
+      await sleep(4);
+      assert.equal(signal.aborted, false, "1 ms before the deadline");
+      await ctx.done()?.recv();
+      assert.equal(signal.aborted, true);
+      assert.equal(signal.reason, DeadlineExceeded);
+      cancel();
+    }));
 
   test("a child's signal aborts when its parent is cancelled; a value context shares its parent's", () => {
     const [parent, cancel] = withCancel(background());

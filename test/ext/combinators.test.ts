@@ -1,6 +1,8 @@
 // The gollback / Hunch combinators (seed 001 ch.18): allSettled (gollback.All), race
 // (gollback.Race), all (hunch.All), takeFirst (hunch.Take), takeLast (hunch.Last), retry, waterfall.
 // Each: its result semantics, and that the functions that lose are told so through their context.
+// The seed's example sleeps 1 ms on the real clock: a synctest bubble cannot see a combinator waiting
+// for its functions (ext's TaskGroup.idle() is a plain promise), so it would never advance time.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -18,7 +20,10 @@ import {
   waterfall,
   withCancel,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { gate, settle, track } from "./helpers.js";
+
+leakCheck();
 
 /** Go's %v of a slice: `[1 <nil> 3]`. */
 function goFormat(xs: readonly unknown[]): string {

@@ -12,7 +12,10 @@ import {
   WaitGroup,
   withCancel,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { gate, jitter, rng, settle, track, unhandledDuring } from "./helpers.js";
+
+leakCheck();
 
 const isBroken = (e: unknown): boolean => e instanceof BrokenBarrierError;
 
@@ -29,6 +32,9 @@ describe("CyclicBarrier: parties and trips", () => {
       ws.map((w) => w.pending),
       [true, true],
     );
+    await b.await(); // the third party: everyone passes, nothing is left waiting
+    await Promise.all(ws.map((w) => w.promise));
+    assert.equal(b.waiting, 0);
   });
 
   test("nobody passes until the last party arrives; then all pass together", async () => {
@@ -136,6 +142,9 @@ describe("CyclicBarrier: parties and trips", () => {
     assert.deepEqual([a.fulfilled, c.fulfilled], [true, true]);
     assert.equal(actions, 1, "the action runs once for the one trip");
     assert.equal(extra.fulfilled, false, "a party cannot pass a barrier of 2 alone");
+    await b.await(); // its partner for the next trip
+    await extra.promise;
+    assert.equal(actions, 2, "the next trip runs the action again");
   });
 
   test("bad parties or action throw at once", () => {

@@ -1,6 +1,8 @@
 // ErrGroup (x/sync/errgroup.Group): every rule of issue 4, and the seed's programs (001 ch.18: the
 // `exec #1..#3` / `failed: failed to exec #2` examples and the 10,001-task program). The ports of
-// x/sync's own errgroup_test.go are in errgroup.xsync.test.ts.
+// x/sync's own errgroup_test.go are in errgroup.xsync.test.ts. The seed's programs sleep 1-3 ms on
+// the real clock: a synctest bubble cannot see a task waiting in wait() (ext's TaskGroup.idle() is a
+// plain promise, not a gosync blocking operation), so it would never advance time.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -13,7 +15,10 @@ import {
   sleep,
   withCancel,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { gate, liveTasks, settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("ErrGroup: wait and errors", () => {
   test("wait resolves once every task has finished", async () => {

@@ -12,7 +12,10 @@ import {
   GoSyncError,
   go,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { gate, settle } from "./helpers.js";
+
+leakCheck();
 
 describe("x/sync errgroup_test.go", () => {
   const err1 = new Error("errgroup_test: 1");

@@ -1,6 +1,9 @@
 // ScheduledGroup (mdlayher/schedgroup, seed 001 ch.18): every rule of issue 4, the seed's `1 2 3`
 // program, and ports of schedgroup's own group_test.go. Delays are a few ms: only to let timers
 // fire; the tests assert order and outcomes, never durations.
+// These tests stay on the real clock (their delays are a few ms): a synctest bubble cannot run them,
+// because waiting for a group (wait(), the combinators) is not a gosync blocking operation the
+// bubble can see (ext's TaskGroup.idle() is a plain promise), so it would never advance time.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -14,7 +17,10 @@ import {
   withCancel,
   withTimeout,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { eventually, settle, track } from "./helpers.js";
+
+leakCheck();
 
 const AFTER_WAIT = {
   name: "GoSyncError",

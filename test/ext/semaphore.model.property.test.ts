@@ -9,7 +9,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { background, type CancelFunc, type Context, Semaphore, withCancel } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { catchUnhandled, type Tracked, track } from "./helpers.js";
+
+leakCheck();
 
 type Step =
   | { readonly k: "acquire"; readonly n: number; readonly ctx: number | null }
@@ -156,6 +159,13 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
       assert.deepEqual(actualOrder, modelOrder, `${where}: grants in FIFO order`);
       assert.deepEqual(unhandled, [], `${where}: no unhandled rejection`);
     }
+    // Leave nothing blocked: release every permit held, and those granted to the waiters in turn.
+    while (held > 0) {
+      sem.release(held);
+      held = 0;
+      grant();
+    }
+    assert.deepEqual([sem.held, sem.waiters], [0, 0], "after cleanup");
   } finally {
     stopCatching();
   }

@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, GoSyncError, go, Semaphore, WaitGroup, withCancel } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { settle, track, unhandledDuring } from "./helpers.js";
+
+leakCheck();
 
 const RELEASED_MORE = { name: "GoSyncError", message: "semaphore: released more than held" };
 
@@ -190,6 +193,9 @@ describe("Semaphore: cancellation", () => {
     assert.deepEqual([b.fulfilled, c.fulfilled, d.pending], [true, true, true]);
     assert.equal(sem.held, 7);
     assert.equal(sem.waiters, 1);
+    sem.release(1); // 6 held: d (4) fits now
+    await d.promise;
+    assert.deepEqual([sem.held, sem.waiters], [10, 0]);
   });
 
   test("a cancelled waiter behind the head changes nothing for the head", async () => {

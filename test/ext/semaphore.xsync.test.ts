@@ -1,10 +1,11 @@
 // Ports of golang.org/x/sync/semaphore/semaphore_test.go (our own code, same scenarios). Go's
-// sleeps become event-loop turns; Go's timeouts become tiny-ms contexts that only let a timer fire.
+// sleeps become event-loop turns; Go's timeout (TestAllocCancelDoesntStarve) runs in virtual time.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   background,
   Canceled,
+  Chan,
   DeadlineExceeded,
   ErrGroup,
   GoSyncError,
@@ -15,7 +16,10 @@ import {
   withTimeout,
   yieldNow,
 } from "../../src/index.js";
-import { eventually, jitter, rng, settle, track, until } from "./helpers.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
+import { jitter, rng, settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("x/sync semaphore_test.go", () => {
   test("TestWeighted: n tasks hammer a Weighted(n), each with weight i; never more than n held", async () => {
@@ -154,24 +158,37 @@ describe("x/sync semaphore_test.go", () => {
     assert.equal(sem.held, 0);
   });
 
-  test("TestAllocCancelDoesntStarve: cancelling a large head request unblocks a small one behind it", async () => {
-    const sem = new Semaphore(10);
-    await sem.acquire(1, background()); // hold 1 read lock
-    const [ctx, cancel] = withTimeout(background(), 50); // a write lock that gives up after 50 ms
-    const write = track(sem.acquire(10, ctx));
-    assert.ok(await until(() => sem.waiters === 1), "the write request is queued");
-    const read = track(sem.acquire(1, background())); // queued behind the write request
-    await settle();
-    assert.equal(read.pending, true);
-    assert.ok(await eventually(() => !write.pending), "the write request gave up");
-    cancel();
-    assert.equal(write.error, DeadlineExceeded);
-    await settle();
-    assert.equal(read.fulfilled, true, "notified when the request ahead was cancelled");
-    sem.release(1);
-    sem.release(1);
-    assert.equal(sem.held, 0);
-  });
+  test("TestAllocCancelDoesntStarve: cancelling a large head request unblocks a small one behind it", () =>
+    // In virtual time: the write request gives up at exactly 50 ms, and no real time passes.
+    synctest(async (bubble) => {
+      const sem = new Semaphore(10);
+      await sem.acquire(1, background()); // hold 1 read lock
+      const [ctx, cancel] = withTimeout(background(), 50); // a write lock that gives up after 50 ms
+      // The requests wait in tasks of their own, so that the test can wait until they are queued.
+      const write = new Chan<unknown>(1);
+      go(() =>
+        sem.acquire(10, ctx).then(
+          () => write.send("granted"),
+          (e: unknown) => write.send(e),
+        ),
+      );
+      await synctest.wait();
+      assert.equal(sem.waiters, 1, "the write request is queued");
+      const read = new Chan<number>(1);
+      go(async () => {
+        await sem.acquire(1, background()); // queued behind the write request
+        await read.send(bubble.elapsed());
+      });
+      await synctest.wait();
+      assert.deepEqual([sem.waiters, read.length], [2, 0], "the read request waits behind the write");
+      assert.equal(await write.recv(), DeadlineExceeded, "the write request gave up");
+      assert.equal(bubble.elapsed(), 50);
+      assert.equal(await read.recv(), 50, "notified when the request ahead was cancelled");
+      cancel();
+      sem.release(1);
+      sem.release(1);
+      assert.equal(sem.held, 0);
+    }));
 
   test("TestAllocCancelDoesntStarve (translated variant): cancel and acquire race, both return", async () => {
     const sem = new Semaphore(10);

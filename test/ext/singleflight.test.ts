@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, go, SingleFlight, type SingleFlightResult, WaitGroup } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { gate, settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("SingleFlight: one call per key", () => {
   test("concurrent callers of one key share one call; each gets the value and shared = true", async () => {

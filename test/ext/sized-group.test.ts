@@ -12,7 +12,10 @@ import {
   SizedGroup,
   withCancel,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { gate, settle, track } from "./helpers.js";
+
+leakCheck();
 
 /** Counts the tasks running at once. */
 function meter(): {

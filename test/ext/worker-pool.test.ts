@@ -1,9 +1,15 @@
 // WorkerPool (seed 001 ch.10's worker pools; gammazero/workerpool's API): bounded concurrency, FIFO,
 // submit / submitWait, stop (drop queued) / stopWait (drain), idle workers retiring, misuse, onError.
+// The idle-timeout tests stay on the real clock (1 ms timeouts): a synctest bubble cannot see an idle
+// worker waiting for a job (a plain promise, not a gosync blocking operation), so it would never
+// advance time to the timeout.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GoSyncError, PoolStoppedError, setPanicHandler, WorkerPool } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { eventually, gate, liveTasks, settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("WorkerPool: running tasks", () => {
   test("at most `workers` tasks run at once; every task runs", async () => {

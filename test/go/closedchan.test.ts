@@ -16,7 +16,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, otherwise, recv, select, send } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { assertCompletes, chanClosed, macrotaskTurns } from "./helpers.js";
+
+leakCheck();
 
 type Nb<T> = [value: T | undefined, selected: boolean];
 type Nb2<T> = [value: T | undefined, ok: boolean, selected: boolean];

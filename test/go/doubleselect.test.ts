@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, select, send, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const iterations = 20_000; // Go: 100000
 

@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const n = 10_000; // Go's default
 

@@ -6,7 +6,7 @@
 // macrotask turn), so an operation that can proceed settles long before TURNS turns have passed.
 import assert from "node:assert/strict";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { ChanClosedError } from "../../src/index.js";
+import { Canceled, ChanClosedError, type Context, go, recv, type SelectCase } from "../../src/index.js";
 
 /** How many macrotask turns an operation gets before it counts as blocked. */
 export const TURNS = 20;
@@ -75,3 +75,31 @@ export function unreachable(what = "control flow shouldn't reach here"): never {
 export const PRIMES: readonly number[] = [
   2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
 ];
+
+/**
+ * Go's test programs exit with their goroutines still blocked (an infinite generator, a daisy chain
+ * of filters); the ports stop theirs, so that the leak check finds nothing: their long-lived tasks
+ * pass a ctx to every blocking operation (and add `cancelled(ctx)` to their selects), the test
+ * cancels it at the end, and these tasks, started with goUntilCancelled, then end quietly.
+ */
+export function goUntilCancelled<A extends unknown[]>(
+  fn: (...args: A) => Promise<unknown>,
+  ...args: A
+): void {
+  const body = async (): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err !== Canceled) throw err;
+    }
+  };
+  Object.defineProperty(body, "name", { value: fn.name }); // the task dump names it as Go would
+  go(body);
+}
+
+/** A select case that rejects the select with Canceled once ctx is cancelled. */
+export function cancelled(ctx: Context): SelectCase<never> {
+  return recv(ctx.done(), () => {
+    throw Canceled;
+  });
+}

@@ -11,6 +11,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, otherwise, recv, select, send, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const maxTries = 10_000;
 

@@ -6,10 +6,17 @@
 // hand over via release channels. Checked, as in Go: Ones, Add, Diff, Integ, Cmul, Sub, Mul, Exp
 // and ATan (= Integ(MonSubst(Ones, -1, 2))) give the expected first N coefficients.
 // Go's program checks `Add` and `Sub` with a count of 0 (no terms); here 5 terms are checked.
-// Rationals use bigint (Go: int64).
+// Rationals use bigint (Go: int64). Go's program exits with its operators' goroutines blocked; the
+// port cancels a ctx that all of them wait with, so every task ends with the test (the leak check).
 import assert from "node:assert/strict";
-import test from "node:test";
-import { Chan, go, recv, select, send } from "../../src/index.js";
+import test, { type TestContext } from "node:test";
+import { background, Chan, recv, select, send, withCancel } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+import { cancelled, goUntilCancelled } from "./helpers.js";
+
+// Once, after the test: its subtests share one network of operator tasks (Ones, Twos, ...), which
+// the test stops at its end.
+leakCheck({ scope: "all" });
 
 interface Rat {
   readonly num: bigint;
@@ -28,6 +35,10 @@ type Dch2 = [Dch, Dch];
 type PS = Dch; // power series
 
 let seqno = 0;
+
+// Go's program exits with every operator's goroutine still blocked. Here every blocking step takes
+// this ctx (selects get a case for it), and the test cancels it at the end: all the tasks exit.
+const [ctx, stopAll] = withCancel(background());
 
 function mkdch(): Dch {
   return { req: new Chan<number>(), dat: new Chan<Rat>() };
@@ -48,42 +59,44 @@ async function dosplit(inp: Dch, out: Dch2, wait: Chan<number>): Promise<void> {
   const woke = await select(
     recv(out[0].req, () => false),
     recv(wait, () => true),
+    cancelled(ctx),
   );
   if (woke) {
     both = true;
     const swap = await select(
       recv(out[0].req, () => false),
       recv(out[1].req, () => true),
+      cancelled(ctx),
     );
     if (swap) [out[0], out[1]] = [out[1], out[0]];
   }
   seqno++;
-  await inp.req.send(seqno);
+  await inp.req.send(seqno, ctx);
   const release = new Chan<number>();
-  go(dosplit, inp, out, release);
-  const dat = (await inp.dat.recv()) as Rat;
-  await out[0].dat.send(dat);
-  if (!both) await wait.recv();
-  await out[1].req.recv();
-  await out[1].dat.send(dat);
-  await release.send(0);
+  goUntilCancelled(dosplit, inp, out, release);
+  const dat = (await inp.dat.recv(ctx)) as Rat;
+  await out[0].dat.send(dat, ctx);
+  if (!both) await wait.recv(ctx);
+  await out[1].req.recv(ctx);
+  await out[1].dat.send(dat, ctx);
+  await release.send(0, ctx);
 }
 
 async function split(inp: Dch, out: Dch2): Promise<void> {
   const release = new Chan<number>();
-  go(dosplit, inp, out, release);
-  await release.send(0);
+  goUntilCancelled(dosplit, inp, out, release);
+  await release.send(0, ctx);
 }
 
 async function put(dat: Rat, out: Dch): Promise<void> {
-  await out.req.recv();
-  await out.dat.send(dat);
+  await out.req.recv(ctx);
+  await out.dat.send(dat, ctx);
 }
 
 async function get(inp: Dch): Promise<Rat> {
   seqno++;
-  await inp.req.send(seqno);
-  return (await inp.dat.recv()) as Rat;
+  await inp.req.send(seqno, ctx);
+  return (await inp.dat.recv(ctx)) as Rat;
 }
 
 // Get one rat from each of 2 demand channels.
@@ -112,6 +125,7 @@ async function getn(inp: Dch[]): Promise<Rat[]> {
         out[1] = it as Rat;
         dat[1] = null;
       }),
+      cancelled(ctx),
     );
   }
   return out;
@@ -121,8 +135,8 @@ const get2 = (in0: Dch, in1: Dch): Promise<Rat[]> => getn([in0, in1]);
 
 async function copyPS(inp: Dch, out: Dch): Promise<never> {
   for (;;) {
-    await out.req.recv();
-    await out.dat.send(await get(inp));
+    await out.req.recv(ctx);
+    await out.dat.send(await get(inp), ctx);
   }
 }
 
@@ -165,30 +179,30 @@ const neg = (u: Rat): Rat => i2tor(-u.num, u.den);
 // Make a pair of power series identical to a given power series.
 function Split(U: PS): Dch2 {
   const UU = mkdch2();
-  go(split, U, UU);
+  goUntilCancelled(split, U, UU);
   return UU;
 }
 
 function Add(U: PS, V: PS): PS {
   const Z = mkdch();
-  go(async () => {
+  goUntilCancelled(async () => {
     for (;;) {
-      await Z.req.recv();
+      await Z.req.recv(ctx);
       const uv = await get2(U, V);
       switch (end(uv[0]!) + 2 * end(uv[1]!)) {
         case 0:
-          await Z.dat.send(add(uv[0]!, uv[1]!));
+          await Z.dat.send(add(uv[0]!, uv[1]!), ctx);
           break;
         case 1:
-          await Z.dat.send(uv[1]!);
+          await Z.dat.send(uv[1]!, ctx);
           await copyPS(V, Z);
           break;
         case 2:
-          await Z.dat.send(uv[0]!);
+          await Z.dat.send(uv[0]!, ctx);
           await copyPS(U, Z);
           break;
         case 3:
-          await Z.dat.send(finis);
+          await Z.dat.send(finis, ctx);
           break;
       }
     }
@@ -199,15 +213,15 @@ function Add(U: PS, V: PS): PS {
 // Multiply a power series by a constant.
 function Cmul(c: Rat, U: PS): PS {
   const Z = mkdch();
-  go(async () => {
+  goUntilCancelled(async () => {
     let done = false;
     while (!done) {
-      await Z.req.recv();
+      await Z.req.recv(ctx);
       const u = await get(U);
       if (end(u) !== 0) done = true;
-      else await Z.dat.send(mul(c, u));
+      else await Z.dat.send(mul(c, u), ctx);
     }
-    await Z.dat.send(finis);
+    await Z.dat.send(finis, ctx);
   });
   return Z;
 }
@@ -216,25 +230,25 @@ const Sub = (U: PS, V: PS): PS => Add(U, Cmul(neg(one), V));
 
 function Rep(c: Rat): PS {
   const Z = mkdch();
-  go(repeat, c, Z);
+  goUntilCancelled(repeat, c, Z);
   return Z;
 }
 
 // Multiply. With U = u + x*UU and V = v + x*VV: UV = u*v + x*(u*VV+v*UU) + x*x*UU*VV.
 function Mul(U: PS, V: PS): PS {
   const Z = mkdch();
-  go(async () => {
-    await Z.req.recv();
+  goUntilCancelled(async () => {
+    await Z.req.recv(ctx);
     const uv = await get2(U, V);
     if (end(uv[0]!) !== 0 || end(uv[1]!) !== 0) {
-      await Z.dat.send(finis);
+      await Z.dat.send(finis, ctx);
     } else {
-      await Z.dat.send(mul(uv[0]!, uv[1]!));
+      await Z.dat.send(mul(uv[0]!, uv[1]!), ctx);
       const UU = Split(U);
       const VV = Split(V);
       const W = Add(Cmul(uv[0]!, VV[0]), Cmul(uv[1]!, UU[0]));
-      await Z.req.recv();
-      await Z.dat.send(await get(W));
+      await Z.req.recv(ctx);
+      await Z.dat.send(await get(W), ctx);
       await copyPS(Add(W, Mul(UU[1], VV[1])), Z);
     }
   });
@@ -244,8 +258,8 @@ function Mul(U: PS, V: PS): PS {
 // Differentiate.
 function Diff(U: PS): PS {
   const Z = mkdch();
-  go(async () => {
-    await Z.req.recv();
+  goUntilCancelled(async () => {
+    await Z.req.recv(ctx);
     let u = await get(U);
     if (end(u) === 0) {
       let done = false;
@@ -254,12 +268,12 @@ function Diff(U: PS): PS {
         if (end(u) !== 0) {
           done = true;
         } else {
-          await Z.dat.send(mul(itor(i), u));
-          await Z.req.recv();
+          await Z.dat.send(mul(itor(i), u), ctx);
+          await Z.req.recv(ctx);
         }
       }
     }
-    await Z.dat.send(finis);
+    await Z.dat.send(finis, ctx);
   });
   return Z;
 }
@@ -267,16 +281,16 @@ function Diff(U: PS): PS {
 // Integrate, with constant of integration c.
 function Integ(c: Rat, U: PS): PS {
   const Z = mkdch();
-  go(async () => {
+  goUntilCancelled(async () => {
     await put(c, Z);
     let done = false;
     for (let i = 1n; !done; i++) {
-      await Z.req.recv();
+      await Z.req.recv(ctx);
       const u = await get(U);
       if (end(u) !== 0) done = true;
-      await Z.dat.send(mul(i2tor(1n, i), u));
+      await Z.dat.send(mul(i2tor(1n, i), u), ctx);
     }
-    await Z.dat.send(finis);
+    await Z.dat.send(finis, ctx);
   });
   return Z;
 }
@@ -292,20 +306,20 @@ async function Exp(U: PS): Promise<PS> {
 // Monomial substitution U(c x^n): each Ui is multiplied by c^i and followed by n-1 zeros.
 function MonSubst(U: PS, c0: Rat, n: number): PS {
   const Z = mkdch();
-  go(async () => {
+  goUntilCancelled(async () => {
     let c = one;
     for (;;) {
-      await Z.req.recv();
+      await Z.req.recv(ctx);
       const u = await get(U);
-      await Z.dat.send(mul(u, c));
+      await Z.dat.send(mul(u, c), ctx);
       c = mul(c, c0);
       if (end(u) !== 0) {
-        await Z.dat.send(finis);
+        await Z.dat.send(finis, ctx);
         break;
       }
       for (let i = 1; i < n; i++) {
-        await Z.req.recv();
-        await Z.dat.send(zero);
+        await Z.req.recv(ctx);
+        await Z.dat.send(zero, ctx);
       }
     }
   });
@@ -326,6 +340,14 @@ async function checka(U: PS, a: Rat[], str: string): Promise<void> {
 }
 
 test("powser1: power series over demand channels", async (t) => {
+  try {
+    await checkAll(t);
+  } finally {
+    stopAll();
+  }
+});
+
+async function checkAll(t: TestContext): Promise<void> {
   seqno = 0;
   const Ones = Rep(one);
   const Twos = Rep(itor(2n));
@@ -378,4 +400,4 @@ test("powser1: power series over demand channels", async (t) => {
     }
     await checka(at, a, "ATan"); // 0 1 0 -1/3 0 1/5
   });
-});
+}

@@ -10,6 +10,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, otherwise, recv, select, send } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 test("select: send cases, nil channels and default (select.go)", async () => {
   let counter = 0;

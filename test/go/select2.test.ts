@@ -9,7 +9,10 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, recv, select } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { macrotaskTurns } from "./helpers.js";
+
+leakCheck();
 
 const n = 20_000; // Go: 100000 per batch
 

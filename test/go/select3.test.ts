@@ -9,13 +9,22 @@
 //  - a send on a closed channel panics, directly or in a select (here: the promise rejects with
 //    ChanClosedError "send on closed channel").
 // Go's testBlock races the operation against a sleep; here "blocks" means "still pending after a
-// fixed number of macrotask turns" (see helpers.ts), never a wall-clock assertion.
+// fixed number of macrotask turns" (see helpers.ts), never a wall-clock assertion. Unlike Go's,
+// testBlock leaves nothing behind (a blocked f is unblocked once the verdict is in), except where
+// that is impossible by design: a select with no live case blocks forever, as Go's `select {}`.
 // TypeScript has no nil channel value with methods, so Go's bare `nilch <- 7` / `<-nilch` are
 // ported as the equivalent one-case selects on a null channel.
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, otherwise, recv, select, send } from "../../src/index.js";
+import { leakCheck, type TaskInfo } from "../../src/testing/index.js";
 import { chanClosed, macrotaskTurns, TURNS, unreachable } from "./helpers.js";
+
+// The "always blocks" checks of `select()` and of selects on nil channels only leave their task
+// blocked for good: no case can ever become ready, so nothing can wake it. Only those are ignored.
+const selectForever = (t: TaskInfo): boolean =>
+  t.blocked.length > 0 && t.blocked.every((op) => op.reason === "select (no cases)");
+leakCheck({ ignore: selectForever });
 
 const always = "function did not";
 const never = "function did";
@@ -34,9 +43,16 @@ async function testPanic(signal: Signal, f: () => unknown, check?: (err: unknown
   assert.equal(s, signal, `${signal} panic`);
 }
 
-/** Go's testBlock: f always / never blocks, decided by racing it against macrotask turns. */
-async function testBlock(signal: Signal, f: () => Promise<unknown>): Promise<void> {
-  const c = new Chan<string>();
+/**
+ * Go's testBlock: f always / never blocks, decided by racing it against macrotask turns. Unlike
+ * Go's, it cleans up: both racers report on a buffered channel (the loser does not block), the
+ * timer stops once the verdict is in, and a blocked f is released with `unblock` (what f does then
+ * is no longer observed); testBlock returns once both tasks have ended. Without `unblock`, a
+ * blocked f stays blocked: only for selects that can never proceed.
+ */
+async function testBlock(signal: Signal, f: () => Promise<unknown>, unblock?: () => void): Promise<void> {
+  const c = new Chan<string>(2);
+  let decided = false;
   go(async () => {
     try {
       await f();
@@ -48,10 +64,15 @@ async function testBlock(signal: Signal, f: () => Promise<unknown>): Promise<voi
   });
   go(async () => {
     // Go waits 10s before declaring "never blocks" wrong, and 10ms before "always blocks".
-    await macrotaskTurns(signal === never ? 10 * TURNS : TURNS);
+    const turns = signal === never ? 10 * TURNS : TURNS;
+    for (let i = 0; i < turns && !decided; i++) await macrotaskTurns(1);
     await c.send(always); // f blocked always
   });
-  assert.equal(await c.recv(), signal, `${signal} block`);
+  const got = await c.recv();
+  decided = true;
+  if (got === always) unblock?.();
+  if (got !== always || unblock !== undefined) await c.recv(); // the other task has ended too
+  assert.equal(got, signal, `${signal} block`);
 }
 
 const nilch: Chan<number> | null = null;
@@ -101,10 +122,12 @@ test("select3: sending to a closed channel panics", async () => {
 });
 
 test("select3: receiving from a non-ready channel always blocks", async () => {
-  await testBlock(always, () => {
-    const ch = new Chan<number>();
-    return ch.recv();
-  });
+  const ch = new Chan<number>();
+  await testBlock(
+    always,
+    () => ch.recv(),
+    () => ch.close(),
+  );
 });
 
 test("select3: empty selects always block", async () => {
@@ -123,10 +146,12 @@ test("select3: selects with only nil channels always block", async () => {
 });
 
 test("select3: selects with non-ready non-nil channels always block", async () => {
-  await testBlock(always, () => {
-    const ch = new Chan<number>();
-    return select(recv(ch, () => unreachable()));
-  });
+  const ch = new Chan<number>();
+  await testBlock(
+    always,
+    () => select(recv(ch, () => unreachable())),
+    () => ch.close(),
+  );
 });
 
 test("select3: selects with default cases don't block", async () => {
@@ -177,11 +202,14 @@ test("select3: selects with closed channels behave like ordinary operations", as
 });
 
 test("select3: a select should not get confused if it sees itself", async () => {
-  await testBlock(always, () => {
-    const c = new Chan<number>();
-    return select(
-      send(c, 1, () => {}),
-      recv(c, () => {}),
-    );
-  });
+  const c = new Chan<number>();
+  await testBlock(
+    always,
+    () =>
+      select(
+        send(c, 1, () => {}),
+        recv(c, () => {}),
+      ),
+    () => c.close(),
+  );
 });

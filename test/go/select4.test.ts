@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, recv, select } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 test("select4: the ready case is taken and the other case's body never runs", async () => {
   let fCalled = false;

@@ -15,6 +15,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, otherwise, recv, type SelectCase, select, send } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 // --- Go's enumerator of all paths through some logic --------------------------------------------
 

@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, recv, select } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { macrotaskTurns } from "./helpers.js";
+
+leakCheck();
 
 test("select6: a select's losing case leaves the other waiters on that channel intact", async () => {
   const c1 = new Chan<boolean>();

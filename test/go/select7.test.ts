@@ -4,6 +4,9 @@
 // complete. The receiver task is started and given a turn (runtime.Gosched -> yieldNow) first.
 import test from "node:test";
 import { Chan, go, recv, select, send, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 type Recv = (c: Chan<number>) => Promise<void>;
 

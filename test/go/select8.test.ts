@@ -2,16 +2,20 @@
 // 1-, 2- and 3-case selects, with and without default, while a task keeps sending on ch. Checks
 // that the case chosen is the ready one and that code after the early exit never runs: with a
 // sender blocked on ch, `<-ch` is ready (so default is not taken), and `ch <- 10` never is
-// (nobody receives).
+// (nobody receives). Unlike Go's program, the sender is stopped at the end (the leak check).
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, go, otherwise, recv, select, send, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { unreachable } from "./helpers.js";
+
+leakCheck();
 
 test("select8: break out of 1-, 2- and 3-case selects", async () => {
   const ch = new Chan<number>();
+  let stop = false;
   go(async () => {
-    for (;;) await ch.send(5);
+    while (!stop) await ch.send(5);
   });
 
   let r = await select(
@@ -38,4 +42,9 @@ test("select8: break out of 1-, 2- and 3-case selects", async () => {
     otherwise(() => "default"),
   );
   assert.equal(r, "recv 5");
+
+  // Go's program exits with the sender blocked; here it is let go: one more receive, and it stops.
+  await yieldNow(); // the sender is blocked on ch again
+  stop = true;
+  assert.equal(await ch.recv(), 5);
 });

@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { Chan, otherwise, select, send } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { unreachable } from "./helpers.js";
+
+leakCheck();
 
 test("sendstmt: chanchan (send on a channel received from a channel)", async () => {
   const cc = new Chan<Chan<number>>(1);

@@ -2,26 +2,31 @@
 // channels — generators of odd numbers and of odd multiples of each prime, a task merging the
 // multiples through a heap into one stream of composites, and a proxy task that buffers without
 // bound using a select whose send case is disabled with a nil (null) channel while its queue is
-// empty. The first 25 primes (those below 100) must come out in order.
+// empty. The first 25 primes (those below 100) must come out in order. Go's program exits with its
+// tasks blocked; here each takes a ctx that the test cancels at the end, so they all exit (see
+// goUntilCancelled).
 import assert from "node:assert/strict";
 import test from "node:test";
-import { Chan, go, recv, select, send } from "../../src/index.js";
-import { PRIMES } from "./helpers.js";
+import { background, Chan, type Context, recv, select, send, withCancel } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+import { cancelled, goUntilCancelled, PRIMES } from "./helpers.js";
+
+leakCheck();
 
 // A chan of odd numbers, starting from 5.
-function odds(): Chan<number> {
+function odds(ctx: Context): Chan<number> {
   const out = new Chan<number>(50);
-  go(async () => {
-    for (let n = 5; ; n += 2) await out.send(n);
+  goUntilCancelled(async () => {
+    for (let n = 5; ; n += 2) await out.send(n, ctx);
   });
   return out;
 }
 
 // A chan of odd multiples of the prime p, starting from p*p.
-function multiples(p: number): Chan<number> {
+function multiples(ctx: Context, p: number): Chan<number> {
   const out = new Chan<number>(10);
-  go(async () => {
-    for (let n = p * p; ; n += 2 * p) await out.send(n);
+  goUntilCancelled(async () => {
+    for (let n = p * p; ; n += 2 * p) await out.send(n, ctx);
   });
   return out;
 }
@@ -69,9 +74,9 @@ class PeekChHeap {
 
 // A channel to serve as a sending proxy to out: a task receives from the proxy and stores the
 // values in an expanding queue, so that sending to the proxy never blocks for long.
-function sendproxy(out: Chan<number>): Chan<number> {
+function sendproxy(ctx: Context, out: Chan<number>): Chan<number> {
   const proxy = new Chan<number>(10);
-  go(async () => {
+  goUntilCancelled(async () => {
     const queue: number[] = []; // Go: a container/ring that doubles when full
     let first = 0;
     for (;;) {
@@ -93,6 +98,7 @@ function sendproxy(out: Chan<number>): Chan<number> {
             first = 0;
           }
         }),
+        cancelled(ctx),
       );
     }
   });
@@ -100,59 +106,59 @@ function sendproxy(out: Chan<number>): Chan<number> {
 }
 
 // A chan of primes.
-async function sieve(): Promise<Chan<number>> {
+async function sieve(ctx: Context): Promise<Chan<number>> {
   // The output values.
   const out = new Chan<number>(10);
-  await out.send(2);
-  await out.send(3);
+  await out.send(2, ctx);
+  await out.send(3, ctx);
 
   // The channel of all composites to be eliminated in increasing order.
   const composites = new Chan<number>(50);
 
   // The feedback loop.
   const primes = new Chan<number>(10);
-  await primes.send(3);
+  await primes.send(3, ctx);
 
   // Merge channels of multiples of primes into composites.
-  go(async () => {
+  goUntilCancelled(async () => {
     const h = new PeekChHeap();
     let min = 15;
     for (;;) {
-      const m = multiples((await primes.recv()) as number);
-      const head = (await m.recv()) as number;
+      const m = multiples(ctx, (await primes.recv(ctx)) as number);
+      const head = (await m.recv(ctx)) as number;
       while (min < head) {
-        await composites.send(min);
+        await composites.send(min, ctx);
         const minchan = h.pop();
         min = minchan.head;
-        minchan.head = (await minchan.ch.recv()) as number;
+        minchan.head = (await minchan.ch.recv(ctx)) as number;
         h.push(minchan);
       }
       while (min === head) {
         const minchan = h.pop();
         min = minchan.head;
-        minchan.head = (await minchan.ch.recv()) as number;
+        minchan.head = (await minchan.ch.recv(ctx)) as number;
         h.push(minchan);
       }
-      await composites.send(head);
-      h.push({ head: (await m.recv()) as number, ch: m });
+      await composites.send(head, ctx);
+      h.push({ head: (await m.recv(ctx)) as number, ch: m });
     }
   });
 
   // Sieve out composites from candidates.
-  go(async () => {
+  goUntilCancelled(async () => {
     // Only multiples of primes <= sqrt(nth prime) are needed, so the merging task receives from
     // primes much slower than this task sends to it; the proxy buffers to avoid a deadlock.
-    const primesProxy = sendproxy(primes);
-    const candidates = odds();
-    let p = (await candidates.recv()) as number;
+    const primesProxy = sendproxy(ctx, primes);
+    const candidates = odds(ctx);
+    let p = (await candidates.recv(ctx)) as number;
     for (;;) {
-      const c = (await composites.recv()) as number;
+      const c = (await composites.recv(ctx)) as number;
       while (p < c) {
-        await primesProxy.send(p);
-        await out.send(p);
-        p = (await candidates.recv()) as number;
+        await primesProxy.send(p, ctx);
+        await out.send(p, ctx);
+        p = (await candidates.recv(ctx)) as number;
       }
-      if (p === c) p = (await candidates.recv()) as number;
+      if (p === c) p = (await candidates.recv(ctx)) as number;
     }
   });
 
@@ -160,8 +166,13 @@ async function sieve(): Promise<Chan<number>> {
 }
 
 test("sieve2: Eratosthenes sieve over buffered channels yields the primes below 100", async () => {
-  const primes = await sieve();
-  for (const want of PRIMES) {
-    assert.equal(await primes.recv(), want);
+  const [ctx, stop] = withCancel(background());
+  try {
+    const primes = await sieve(ctx);
+    for (const want of PRIMES) {
+      assert.equal(await primes.recv(), want);
+    }
+  } finally {
+    stop();
   }
 });

@@ -5,7 +5,10 @@ import { describe, test } from "node:test";
 import { background, Chan, go, withCancel } from "../../src/index.js";
 import { waitingSenders } from "../../src/internal/introspect.js";
 import { broadcast, fanOut, fromIterable, tee } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { catchPanics, collect, isFinished, recvN, settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Chan, sleep, withCancel } from "../../src/index.js";
 import { fromIterable, mapReduce } from "../../src/patterns/index.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
 import { settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 describe("mapReduce", { timeout: 10_000 }, () => {
   test("the seed's program: 1..5, map ×10, reduce + → 150", async () => {
@@ -56,28 +59,33 @@ describe("mapReduce", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("async mapper and reducer; concurrency keeps the reduction in input order", async () => {
-    const t = tasks();
-    let running = 0;
-    let peak = 0;
-    const out = await mapReduce(
-      null,
-      fromIterable(null, [5, 1, 4, 2, 3, 0]),
-      async (v) => {
-        running++;
-        peak = Math.max(peak, running);
-        await sleep(v);
-        running--;
-        return String(v);
-      },
-      async (r, s, i) => `${r}${s}${i}`,
-      "",
-      { concurrency: 3 },
-    );
-    assert.equal(out, "501142233405");
-    assert.equal(peak, 3);
-    await t.check();
-  });
+  test("async mapper and reducer; concurrency keeps the reduction in input order", () =>
+    synctest(async (bubble) => {
+      const t = tasks();
+      let running = 0;
+      let peak = 0;
+      const finished: string[] = [];
+      const out = await mapReduce(
+        null,
+        fromIterable(null, [5, 1, 4, 2, 3, 0]),
+        async (v) => {
+          running++;
+          peak = Math.max(peak, running);
+          await sleep(v * 1000); // virtual time: the mappers finish out of input order
+          finished.push(`${v}@${bubble.elapsed()}`);
+          running--;
+          return String(v);
+        },
+        async (r, s, i) => `${r}${s}${i}`,
+        "",
+        { concurrency: 3 },
+      );
+      assert.equal(out, "501142233405");
+      assert.equal(peak, 3);
+      assert.equal(finished[0], "1@1000", "the mappers finished out of input order");
+      assert.equal(finished.length, 6);
+      await t.check();
+    }));
 
   test("cancel rejects with the ctx's error", async () => {
     const t = tasks();
@@ -121,10 +129,12 @@ describe("mapReduce", { timeout: 10_000 }, () => {
   });
 
   test("a throwing mapper or reducer rejects; pending mapper results are not unhandled", async () => {
+    // mapReduce stops reading when it fails: the caller owns the input and cancels its producer.
+    const [src, stopSrc] = withCancel(background());
     await assert.rejects(
       mapReduce(
         null,
-        fromIterable(null, [1, 2]),
+        fromIterable(src, [1, 2]),
         (v) => {
           if (v === 2) throw new Error("map failed");
           return v;
@@ -137,7 +147,7 @@ describe("mapReduce", { timeout: 10_000 }, () => {
     await assert.rejects(
       mapReduce(
         null,
-        fromIterable(null, [1, 2]),
+        fromIterable(src, [1, 2]),
         (v) => v,
         () => {
           throw new Error("reduce failed");
@@ -146,25 +156,28 @@ describe("mapReduce", { timeout: 10_000 }, () => {
       ),
       /reduce failed/,
     );
-    const [ctx, cancel] = withCancel(background());
-    await assert.rejects(
-      mapReduce(
-        ctx,
-        fromIterable(ctx, [1, 2, 3, 4]),
-        async (v) => {
-          if (v === 1) throw new Error("first");
-          await sleep(1);
-          if (v === 3) throw new Error("pending one fails too");
-          return v;
-        },
-        (r, v) => r + v,
-        0,
-        { concurrency: 4 },
-      ),
-      /first/,
-    );
-    cancel();
-    await sleep(5);
+    stopSrc();
+    await synctest(async () => {
+      const [ctx, cancel] = withCancel(background());
+      await assert.rejects(
+        mapReduce(
+          ctx,
+          fromIterable(ctx, [1, 2, 3, 4]),
+          async (v) => {
+            if (v === 1) throw new Error("first");
+            await sleep(1);
+            if (v === 3) throw new Error("pending one fails too");
+            return v;
+          },
+          (r, v) => r + v,
+          0,
+          { concurrency: 4 },
+        ),
+        /first/,
+      );
+      cancel();
+      await sleep(5); // virtual time: the pending mappers finish meanwhile, one of them failing
+    });
     await settle();
   });
 

@@ -5,7 +5,10 @@ import { describe, test } from "node:test";
 import { background, Chan, go, withCancel } from "../../src/index.js";
 import { waitingReceivers } from "../../src/internal/introspect.js";
 import { bridge, fanIn, fromIterable, merge } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { catchPanics, collect, isFinished, liveTasks, settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 describe("merge", { timeout: 10_000 }, () => {
   test("every value of every input, each input in order; closes after the last input", async () => {

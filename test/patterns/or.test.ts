@@ -7,7 +7,10 @@ import { describe, test } from "node:test";
 import { background, Chan, withCancel } from "../../src/index.js";
 import { waitingReceivers } from "../../src/internal/introspect.js";
 import { fromIterable, or, orDone } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { catchPanics, collect, isFinished, liveTasks, recvN, settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 describe("or", { timeout: 10_000 }, () => {
   test("closes when the first signal closes; the others are left untouched", async () => {

@@ -19,6 +19,9 @@ import {
   Topic,
   tee,
 } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const RUNS = Number(process.env.PATTERNS_RUNS ?? 1000);
 

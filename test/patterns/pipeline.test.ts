@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, type Chan, withCancel } from "../../src/index.js";
 import { fromIterable, map, merge, pipeline, type Stage, stage } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { collect, isFinished, liveTasks, settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -35,6 +38,7 @@ describe("pipeline", { timeout: 10_000 }, () => {
   test("no stage: the source as a channel; a channel source is used as is", async () => {
     const src = fromIterable(null, [1, 2]);
     assert.equal(pipeline(null, src), src);
+    assert.deepEqual(await collect(src), [1, 2]);
     assert.deepEqual(await collect(pipeline(null, new Set([3, 4]))), [3, 4]);
   });
 
@@ -104,9 +108,13 @@ describe("pipeline", { timeout: 10_000 }, () => {
       () => pipeline(null, [1], 3 as unknown as Stage<number, number>),
       /stages\[0\] must be a function/,
     );
+    // What a stage returns is seen only once the source (and the stages before) have started:
+    // pipeline throws then without stopping them, so the caller's ctx has to.
+    const [ctx, cancel] = withCancel(background());
     assert.throws(
-      () => pipeline(null, [1], () => [] as unknown as Chan<number>),
+      () => pipeline(ctx, [1], () => [] as unknown as Chan<number>),
       /stages\[0\] must return a Chan/,
     );
+    cancel();
   });
 });

@@ -1,12 +1,16 @@
 // rateLimit: a Ticker-based token bucket over a stream. Time is a manual clock here (the gosync
 // clock is replaced for the test), so the assertions are about which values have passed after a
-// given amount of virtual time — never about real timing.
+// given amount of virtual time — never about real timing. (Not synctest: the tests also check which
+// timers would keep the process alive, and a synctest bubble's virtual timers keep nothing alive.)
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { background, Chan, withCancel } from "../../src/index.js";
 import { type Clock, setClock, type TimerHandle } from "../../src/internal/clock.js";
 import { fromIterable, rateLimit } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { collect, settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 interface Entry {
   at: number;

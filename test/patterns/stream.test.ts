@@ -1,6 +1,7 @@
 // Streams (seed 001 ch. 14, "Stream"): the generator stage fromIterable / generate (the seed's
 // asStream), and the operators take, takeWhile, skip, skipWhile, filter, map — each honours its ctx
-// and closes its output.
+// and closes its output. Tests whose functions sleep run in a synctest bubble (virtual time: the
+// sleeps take no real time, and what a test sees between them does not depend on machine speed).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Chan, go, sleep, withCancel } from "../../src/index.js";
@@ -15,27 +16,31 @@ import {
   take,
   takeWhile,
 } from "../../src/patterns/index.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
 import { catchPanics, collect, isFinished, liveTasks, settle, tasks } from "./helpers.js";
 
+leakCheck();
+
 describe("fromIterable", { timeout: 10_000 }, () => {
-  test("arrays, sets, generators and async generators, in order", async () => {
-    const t = tasks();
-    function* gen(): Generator<number> {
-      yield 1;
-      yield 2;
-    }
-    async function* agen(): AsyncGenerator<string> {
-      yield "a";
-      await sleep(1);
-      yield "b";
-    }
-    assert.deepEqual(await collect(fromIterable(null, [1, 2, 3])), [1, 2, 3]);
-    assert.deepEqual(await collect(fromIterable(null, new Set(["x", "y"]))), ["x", "y"]);
-    assert.deepEqual(await collect(fromIterable(null, gen())), [1, 2]);
-    assert.deepEqual(await collect(fromIterable(null, agen())), ["a", "b"]);
-    assert.deepEqual(await collect(fromIterable(null, [])), []);
-    await t.check();
-  });
+  test("arrays, sets, generators and async generators, in order", () =>
+    synctest(async () => {
+      const t = tasks();
+      function* gen(): Generator<number> {
+        yield 1;
+        yield 2;
+      }
+      async function* agen(): AsyncGenerator<string> {
+        yield "a";
+        await sleep(1);
+        yield "b";
+      }
+      assert.deepEqual(await collect(fromIterable(null, [1, 2, 3])), [1, 2, 3]);
+      assert.deepEqual(await collect(fromIterable(null, new Set(["x", "y"]))), ["x", "y"]);
+      assert.deepEqual(await collect(fromIterable(null, gen())), [1, 2]);
+      assert.deepEqual(await collect(fromIterable(null, agen())), ["a", "b"]);
+      assert.deepEqual(await collect(fromIterable(null, [])), []);
+      await t.check();
+    }));
 
   test("another channel is an async iterable too", async () => {
     const t = tasks();
@@ -230,20 +235,21 @@ describe("takeWhile / skip / skipWhile / filter", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("filter: keeps order; async predicates; the seed's skipFn is the negation", async () => {
-    const t = tasks();
-    assert.deepEqual(await collect(filter(null, src(10), (v) => v % 3 === 0)), [0, 3, 6, 9]);
-    assert.deepEqual(
-      await collect(
-        filter(null, src(10), async (v) => {
-          await sleep(v % 2);
-          return v % 3 !== 0;
-        }),
-      ),
-      [1, 2, 4, 5, 7, 8],
-    );
-    await t.check();
-  });
+  test("filter: keeps order; async predicates; the seed's skipFn is the negation", () =>
+    synctest(async () => {
+      const t = tasks();
+      assert.deepEqual(await collect(filter(null, src(10), (v) => v % 3 === 0)), [0, 3, 6, 9]);
+      assert.deepEqual(
+        await collect(
+          filter(null, src(10), async (v) => {
+            await sleep(v % 2);
+            return v % 3 !== 0;
+          }),
+        ),
+        [1, 2, 4, 5, 7, 8],
+      );
+      await t.check();
+    }));
 
   test("filter with a type guard narrows the output", async () => {
     const mixed = fromIterable<string | number>(null, [1, "a", 2, "b"]);
@@ -290,70 +296,73 @@ describe("takeWhile / skip / skipWhile / filter", { timeout: 10_000 }, () => {
 });
 
 describe("map", { timeout: 10_000 }, () => {
-  test("sync and async fns, in order, with the index", async () => {
-    const t = tasks();
-    assert.deepEqual(await collect(map(null, src(5), (v, i) => `${v}@${i}`)), [
-      "0@0",
-      "1@1",
-      "2@2",
-      "3@3",
-      "4@4",
-    ]);
-    assert.deepEqual(
-      await collect(
-        map(null, src(5), async (v) => {
-          await sleep(5 - v);
-          return v * 10;
-        }),
-      ),
-      [0, 10, 20, 30, 40],
-    );
-    await t.check();
-  });
+  test("sync and async fns, in order, with the index", () =>
+    synctest(async () => {
+      const t = tasks();
+      assert.deepEqual(await collect(map(null, src(5), (v, i) => `${v}@${i}`)), [
+        "0@0",
+        "1@1",
+        "2@2",
+        "3@3",
+        "4@4",
+      ]);
+      assert.deepEqual(
+        await collect(
+          map(null, src(5), async (v) => {
+            await sleep(5 - v);
+            return v * 10;
+          }),
+        ),
+        [0, 10, 20, 30, 40],
+      );
+      await t.check();
+    }));
 
-  test("concurrency: n workers at once, every value once; closes after the last worker", async () => {
-    const t = tasks();
-    let running = 0;
-    let peak = 0;
-    const out = map(
-      null,
-      src(40),
-      async (v) => {
-        running++;
-        peak = Math.max(peak, running);
-        await sleep(1);
-        running--;
+  test("concurrency: n workers at once, every value once; closes after the last worker", () =>
+    synctest(async () => {
+      const t = tasks();
+      let running = 0;
+      let peak = 0;
+      const out = map(
+        null,
+        src(40),
+        async (v) => {
+          running++;
+          peak = Math.max(peak, running);
+          await sleep(1);
+          running--;
+          return v;
+        },
+        { concurrency: 4 },
+      );
+      const got = await collect(out);
+      assert.deepEqual(
+        got.sort((a, b) => a - b),
+        range(40),
+      );
+      assert.equal(peak, 4);
+      await t.check();
+    }));
+
+  test("a call in progress at cancel is awaited (the output closes after it); its result is dropped", () =>
+    synctest(async () => {
+      const t = tasks();
+      const [ctx, cancel] = withCancel(background());
+      let finished = false;
+      const out = map(ctx, fromIterable(ctx, range(3)), async (v) => {
+        await sleep(20);
+        finished = true;
         return v;
-      },
-      { concurrency: 4 },
-    );
-    const got = await collect(out);
-    assert.deepEqual(
-      got.sort((a, b) => a - b),
-      range(40),
-    );
-    assert.equal(peak, 4);
-    await t.check();
-  });
-
-  test("a call in progress at cancel is awaited (the output closes after it); its result is dropped", async () => {
-    const t = tasks();
-    const [ctx, cancel] = withCancel(background());
-    let finished = false;
-    const out = map(ctx, fromIterable(ctx, range(3)), async (v) => {
-      await sleep(20);
-      finished = true;
-      return v;
-    });
-    await settle(1);
-    cancel();
-    await settle();
-    assert.equal(liveTasks(), t.started + 1, "the map task should still be awaiting fn");
-    assert.equal(out.closed, false);
-    assert.deepEqual(await collect(out), []);
-    assert.ok(finished);
-    await t.check();
-  });
+      });
+      await settle(1);
+      cancel();
+      await settle();
+      assert.equal(liveTasks(), t.started + 1, "the map task should still be awaiting fn");
+      assert.equal(out.closed, false);
+      assert.deepEqual(await collect(out), []);
+      assert.ok(finished);
+      await t.check();
+    }));
 
   test("fn throwing is a panic (as in Go); the output still closes", async () => {
     const panics = catchPanics();

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, ChanClosedError, go, withCancel } from "../../src/index.js";
 import { PubSub, Topic } from "../../src/patterns/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { catchPanics, collect, settle, tasks } from "./helpers.js";
+
+leakCheck();
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

@@ -16,7 +16,10 @@ import {
   yieldNow,
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { rng, settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("Cond: construction", () => {
   test("takes any Locker and exposes it (Go's c.L)", () => {

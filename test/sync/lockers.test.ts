@@ -2,8 +2,11 @@
 // Later issues run the same suites against the shared-memory (worker_threads) and etcd locks.
 import type { Canceller, Locker } from "../../src/index.js";
 import { Mutex, RecursiveMutex, RWMutex } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { lockerSuite, type SuiteLocker } from "./suites/locker.suite.js";
 import { rwLockerSuite } from "./suites/rwlocker.suite.js";
+
+leakCheck();
 
 lockerSuite("Mutex", () => new Mutex());
 

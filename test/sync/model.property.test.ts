@@ -20,6 +20,9 @@ import {
   WaitGroup,
   withCancel,
 } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -140,6 +143,10 @@ async function runMutex(steps: MStep[]): Promise<void> {
     assert.equal(mu.waiters, queue.length, "waiters queued (no residue after cancellation)");
     for (const q of queue) assert.equal((ops[q] as Op).status, "pending");
   }
+  // Leave nothing blocked: unlock for the holder, then for each queued waiter in turn as the lock
+  // is handed to it (Go lets any task unlock a Mutex).
+  for (let n = holder === null ? 0 : queue.length + 1; n > 0; n--) mu.unlock();
+  assert.deepEqual([mu.locked, mu.waiters], [false, 0], "after cleanup");
 }
 
 test("Mutex matches a FIFO hand-off model over 10,000 random programs", async () => {
@@ -257,6 +264,13 @@ async function runRW(steps: RStep[]): Promise<void> {
     if (pendingR > 0) assert.ok(writers === 1 || pendingW > 0, "a reader waits only behind a writer");
     if (pendingW > 0) assert.ok(inside.length > 0, "a writer waits only while someone holds the lock");
   }
+  // Leave nothing blocked: release whoever holds the lock (Go lets any task unlock), and whoever
+  // it is handed to in turn, until it is free.
+  for (let i = 0; i < steps.length + 1 && (rw.writing || rw.readers > 0); i++) {
+    if (rw.writing) rw.unlock();
+    else for (let r = rw.readers; r > 0; r--) rw.rUnlock();
+  }
+  assert.deepEqual([rw.writing, rw.readers, rw.waiters], [false, 0, 0], "after cleanup");
 }
 
 test("RWMutex keeps Go's reader/writer rules over 10,000 random programs", async () => {
@@ -313,6 +327,9 @@ async function runWaitGroup(steps: WStep[]): Promise<void> {
     for (const w of sinceZero)
       assert.notEqual(w.status, "acquired", "released before the counter reached zero");
   }
+  // Leave nothing blocked: the counter back to zero releases every waiter.
+  if (count > 0) wg.add(-count);
+  assert.equal(wg.count, 0, "after cleanup");
 }
 
 test("WaitGroup releases waiters exactly at zero over 5,000 random programs", async () => {

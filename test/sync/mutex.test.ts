@@ -16,7 +16,10 @@ import {
   yieldNow,
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
 import { settle, track } from "./helpers.js";
+
+leakCheck();
 
 const UNLOCK_OF_UNLOCKED = { name: "GoSyncError", message: "sync: unlock of unlocked mutex" };
 
@@ -121,8 +124,10 @@ describe("Mutex: misuse and ownership", () => {
   test("a Mutex is not reentrant: the seed's foo/bar (ch.03) blocks on the inner lock", async () => {
     const mu = new Mutex();
     const log: string[] = [];
+    // Only so that the test can end the deadlock (Go's program hangs): bar's lock call takes a ctx.
+    const [ctx, cancel] = withCancel(background());
     const bar = async (): Promise<void> => {
-      await mu.lock();
+      await mu.lock(ctx);
       log.push("in bar");
       mu.unlock();
     };
@@ -137,6 +142,11 @@ describe("Mutex: misuse and ownership", () => {
     assert.ok(p.pending, "foo never returns");
     assert.deepEqual(log, ["in foo"], "bar never gets in");
     assert.equal(mu.waiters, 1);
+    cancel();
+    await assert.rejects(p.promise, (e: unknown) => e === Canceled);
+    assert.equal(mu.waiters, 0);
+    mu.unlock(); // foo's hold, released from outside (Go allows it)
+    assert.equal(mu.tryLock(), true);
   });
 
   test("the seed's police station / property office deadlock (ch.03), broken by a cancellation", async () => {
@@ -329,19 +339,21 @@ describe("Mutex: cancellation", () => {
     assert.equal(mu.locked, false);
   });
 
-  test("a lock whose deadline passes rejects with DeadlineExceeded", async () => {
-    const mu = new Mutex();
-    await mu.lock();
-    const [ctx, cancel] = withTimeout(background(), 1);
-    try {
-      await assert.rejects(mu.lock(ctx), (e) => e === DeadlineExceeded);
-      assert.equal(mu.waiters, 0);
-    } finally {
-      cancel();
-    }
-    mu.unlock();
-    assert.equal(mu.locked, false);
-  });
+  test("a lock whose deadline passes rejects with DeadlineExceeded", () =>
+    synctest(async (bubble) => {
+      const mu = new Mutex();
+      await mu.lock();
+      const [ctx, cancel] = withTimeout(background(), 1000);
+      try {
+        await assert.rejects(mu.lock(ctx), (e) => e === DeadlineExceeded);
+        assert.equal(bubble.elapsed(), 1000, "it waited until the deadline");
+        assert.equal(mu.waiters, 0);
+      } finally {
+        cancel();
+      }
+      mu.unlock();
+      assert.equal(mu.locked, false);
+    }));
 
   test("lock() rejects with a TypeError naming ctx for something that is not a Context or AbortSignal", async () => {
     const mu = new Mutex();

@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GoSyncError, Mutex, Once, RetryOnce, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { settle, track } from "./helpers.js";
+
+leakCheck();
 
 const NESTED = { name: "GoSyncError", message: "sync: Once.do called from inside its own function" };
 

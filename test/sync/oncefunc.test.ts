@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { onceFunc, onceValue, onceValues } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("onceFunc / onceValue / onceValues", () => {
   test("onceFunc calls f on the first call only, with that call's arguments", () => {

@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Pool } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 describe("Pool", () => {
   test("get() makes a new item with `new` when the pool is empty", () => {

@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, GoSyncError, RecursiveMutex, withCancel, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { settle, track } from "./helpers.js";
+
+leakCheck();
 
 describe("RecursiveMutex: re-entry", () => {
   test("the owner may lock again; it is released after as many unlocks as locks", async () => {

@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Cond, GoSyncError, RWMutex, withCancel, yieldNow } from "../../src/index.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { settle, track } from "./helpers.js";
+
+leakCheck();
 
 const UNLOCK = { name: "GoSyncError", message: "sync: Unlock of unlocked RWMutex" };
 const RUNLOCK = { name: "GoSyncError", message: "sync: RUnlock of unlocked RWMutex" };
@@ -199,8 +202,10 @@ describe("RWMutex: the seed's programs and deadlocks (001 ch.05)", () => {
   test("pitfall 2, writer reentrancy: Lock inside Lock deadlocks", async () => {
     const rw = new RWMutex();
     const log: string[] = [];
+    // Only so that the test can end the deadlock: bar's lock call takes a ctx.
+    const [ctx, cancel] = withCancel(background());
     const bar = async (): Promise<void> => {
-      await rw.lock();
+      await rw.lock(ctx);
       log.push("in bar");
       rw.unlock();
     };
@@ -215,14 +220,20 @@ describe("RWMutex: the seed's programs and deadlocks (001 ch.05)", () => {
     await settle();
     assert.ok(foo.pending);
     assert.deepEqual(log, ["in foo"]);
+    cancel();
+    await assert.rejects(foo.promise, (e: unknown) => e === Canceled);
+    assert.equal(rw.waiters, 0);
+    rw.unlock(); // foo's hold, released from outside (Go allows it)
   });
 
   test("pitfall 2, a reader that calls Lock deadlocks (Kubernetes issue 62464)", async () => {
     const rw = new RWMutex();
+    // Only so that the test can end the deadlock: the write lock call takes a ctx.
+    const [ctx, cancel] = withCancel(background());
     const getCPUSetOrDefault = async (): Promise<void> => {
       await rw.rLock();
       try {
-        await rw.lock(); // GetCPUSet wants the write lock
+        await rw.lock(ctx); // GetCPUSet wants the write lock
         rw.unlock();
       } finally {
         rw.rUnlock();
@@ -233,6 +244,9 @@ describe("RWMutex: the seed's programs and deadlocks (001 ch.05)", () => {
     assert.ok(p.pending, "the writer waits for the reader, which waits for the writer");
     assert.equal(rw.readers, 1);
     assert.equal(rw.waiters, 1);
+    cancel();
+    await assert.rejects(p.promise, (e: unknown) => e === Canceled);
+    assert.deepEqual([rw.readers, rw.waiters], [0, 0]);
   });
 
   test("pitfall 2, the factorial: RLock recursion with a writer arriving in between deadlocks", async () => {
@@ -250,11 +264,13 @@ describe("RWMutex: the seed's programs and deadlocks (001 ch.05)", () => {
         rw.rUnlock();
       }
     };
+    // Only so that the test can end the deadlock: the writer's lock call takes a ctx.
+    const [ctx, cancel] = withCancel(background());
     const writer = track(
       (async () => {
         await yieldNow(); // time.Sleep(200 * time.Millisecond): factorial is 2 levels deep by now
         await yieldNow();
-        await rw.lock();
+        await rw.lock(ctx);
         log.push("Lock");
         await yieldNow();
         rw.unlock();
@@ -271,6 +287,12 @@ describe("RWMutex: the seed's programs and deadlocks (001 ch.05)", () => {
       rw.readers + 1,
       "one RLock more than held: it blocks",
     );
+    // Cancelling the waiting writer lets the held-back reader in: the recursion completes.
+    cancel();
+    await assert.rejects(writer.promise, (e: unknown) => e === Canceled);
+    assert.equal(await reader.promise, 0);
+    assert.deepEqual([rw.readers, rw.waiters], [0, 0]);
+    assert.ok(!log.includes("Lock"));
   });
 
   test("the same factorial with no writer completes", async () => {

@@ -14,7 +14,10 @@ import {
   yieldNow,
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
+import { leakCheck } from "../../src/testing/index.js";
 import { settle, track } from "./helpers.js";
+
+leakCheck();
 
 const NEGATIVE = { name: "GoSyncError", message: "sync: negative WaitGroup counter" };
 const REUSED = {

@@ -5,6 +5,9 @@ import { afterEach, describe, test } from "node:test";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { Chan, go, type PanicHandler, setPanicHandler, sleep, yieldNow } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
+
+leakCheck();
 
 /** Installs a handler for one test; restores the previous one afterwards. */
 function catchPanics(): { errors: unknown[]; names: string[]; got: Chan<unknown> } {
@@ -87,21 +90,22 @@ describe("go", { timeout: 10_000 }, () => {
     assert.equal(registry.liveTasks, base);
   });
 
-  test("registry.liveTasks also goes back down for tasks that panic", async () => {
-    const { got } = catchPanics();
-    const base = registry.liveTasks;
-    go(() => {
-      throw new Error("sync");
-    });
-    go(async () => {
-      await sleep(1);
-      throw new Error("async");
-    });
-    assert.equal(registry.liveTasks, base + 2);
-    await got.recv();
-    await got.recv();
-    assert.equal(registry.liveTasks, base);
-  });
+  test("registry.liveTasks also goes back down for tasks that panic", () =>
+    synctest(async () => {
+      const { got } = catchPanics();
+      const base = registry.liveTasks;
+      go(() => {
+        throw new Error("sync");
+      });
+      go(async () => {
+        await sleep(1000); // virtual time
+        throw new Error("async");
+      });
+      assert.equal(registry.liveTasks, base + 2);
+      await got.recv();
+      await got.recv();
+      assert.equal(registry.liveTasks, base);
+    }));
 
   test("a non-function throws TypeError at once", () => {
     for (const bad of [null, undefined, 1, "fn", {}]) {

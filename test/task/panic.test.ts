@@ -1,9 +1,14 @@
 // Without a panic handler, an error escaping a task is fatal like a Go panic: `panic: ` and the
-// message on stderr, exit status 2. Checked in child processes.
+// message on stderr, exit status 2. Checked in child processes, on the real clock: the scripts'
+// timers (a 2 s "survived" that must never print, a 5 ms sleep before an async throw) are about what
+// the process does before it dies, which a virtual clock in the test process cannot drive.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const SRC = new URL("../../src/index.ts", import.meta.url).href;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

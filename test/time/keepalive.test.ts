@@ -3,10 +3,15 @@
 // (b) a task blocked on one does, until it fires.
 // No durations are asserted: a script that should exit promptly but hangs is killed by the
 // generous spawn timeout and fails; a script that exits too early misses its output lines.
+// These stay on the real clock (no synctest): keep-alive is about which real (ref'd) Node timers
+// hold the event loop open, and a virtual clock's timers hold nothing.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { leakCheck } from "../../src/testing/index.js";
+
+leakCheck();
 
 const SRC = new URL("../../src/index.ts", import.meta.url).href;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

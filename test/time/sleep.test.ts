@@ -1,4 +1,7 @@
-// sleep(ms, ctx?): Go's time.Sleep, cancellable (DESIGN.md principle 3).
+// sleep(ms, ctx?): Go's time.Sleep, cancellable (DESIGN.md principle 3). Tests that wait for a
+// timer run in a synctest bubble: virtual time, so they take no real time and wake at exact
+// instants. The 2^31 ms test stays on the real clock: it checks how the real clock chains timers
+// beyond setTimeout's range, which a virtual clock does not have.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
@@ -11,6 +14,9 @@ import {
   withCancel,
   withTimeout,
 } from "../../src/index.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
+
+leakCheck();
 
 /** Whether p settles before `turns` macrotask turns have passed (no wall-clock assertion). */
 async function settlesSoon(p: Promise<unknown>, turns = 3): Promise<boolean> {
@@ -28,9 +34,11 @@ async function settlesSoon(p: Promise<unknown>, turns = 3): Promise<boolean> {
 }
 
 describe("sleep", { timeout: 10_000 }, () => {
-  test("resolves with undefined after the time", async () => {
-    assert.equal(await sleep(5), undefined);
-  });
+  test("resolves with undefined after the time", () =>
+    synctest(async (bubble) => {
+      assert.equal(await sleep(5), undefined);
+      assert.equal(bubble.elapsed(), 5);
+    }));
 
   test("zero and negative durations resolve at once", async () => {
     for (const ms of [0, -1, -1000, Number.NEGATIVE_INFINITY]) {
@@ -40,19 +48,31 @@ describe("sleep", { timeout: 10_000 }, () => {
     }
   });
 
-  test("shorter sleeps wake first", async () => {
-    const order: number[] = [];
-    await Promise.all([30, 5, 15].map((ms) => sleep(ms).then(() => order.push(ms))));
-    assert.deepEqual(order, [5, 15, 30]);
-  });
+  test("shorter sleeps wake first, each at its time", () =>
+    synctest(async (bubble) => {
+      const order: string[] = [];
+      await Promise.all(
+        [30, 5, 15].map((ms) => sleep(ms).then(() => order.push(`${ms}@${bubble.elapsed()}`))),
+      );
+      assert.deepEqual(order, ["5@5", "15@15", "30@30"]);
+    }));
 
-  test("does not wake early", async () => {
-    const [ctx, cancel] = withCancel(background());
-    const p = sleep(60_000, ctx);
-    assert.equal(await settlesSoon(p, 5), false);
-    cancel();
-    await assert.rejects(p, (e: unknown) => e === Canceled);
-  });
+  test("does not wake early", () =>
+    synctest(async () => {
+      const [ctx, cancel] = withCancel(background());
+      const p = sleep(60_000, ctx);
+      let woke = false;
+      p.then(
+        () => {
+          woke = true;
+        },
+        () => {},
+      );
+      await sleep(59_999);
+      assert.equal(woke, false, "awake 1 ms early");
+      cancel();
+      await assert.rejects(p, (e: unknown) => e === Canceled);
+    }));
 
   test("rejects with Canceled when its ctx is cancelled", async () => {
     const [ctx, cancel] = withCancel(background());
@@ -61,11 +81,13 @@ describe("sleep", { timeout: 10_000 }, () => {
     await assert.rejects(p, (e: unknown) => e === Canceled);
   });
 
-  test("rejects with DeadlineExceeded when its ctx times out first", async () => {
-    const [ctx, cancel] = withTimeout(background(), 5);
-    await assert.rejects(sleep(60_000, ctx), (e: unknown) => e === DeadlineExceeded);
-    cancel();
-  });
+  test("rejects with DeadlineExceeded when its ctx times out first", () =>
+    synctest(async (bubble) => {
+      const [ctx, cancel] = withTimeout(background(), 5);
+      await assert.rejects(sleep(60_000, ctx), (e: unknown) => e === DeadlineExceeded);
+      assert.equal(bubble.elapsed(), 5);
+      cancel();
+    }));
 
   test("rejects with signal.reason for an AbortSignal", async () => {
     const ac = new AbortController();
@@ -87,15 +109,16 @@ describe("sleep", { timeout: 10_000 }, () => {
     await assert.rejects(sleep(60_000, AbortSignal.abort(reason)), (e: unknown) => e === reason);
   });
 
-  test("resolves normally when the ctx is cancelled only afterwards", async () => {
-    const [ctx, cancel] = withCancel(background());
-    await sleep(1, ctx);
-    cancel(); // must not reject anything (an unhandled rejection would fail this file)
-    const ac = new AbortController();
-    await sleep(1, ac.signal);
-    ac.abort();
-    await nextMacrotask();
-  });
+  test("resolves normally when the ctx is cancelled only afterwards", () =>
+    synctest(async () => {
+      const [ctx, cancel] = withCancel(background());
+      await sleep(1, ctx);
+      cancel(); // must not reject anything (an unhandled rejection would fail this file)
+      const ac = new AbortController();
+      await sleep(1, ac.signal);
+      ac.abort();
+      await nextMacrotask();
+    }));
 
   test("many sleepers on one ctx are all rejected by one cancel", async () => {
     const [ctx, cancel] = withCancel(background());

@@ -1,82 +1,89 @@
 // Timer and after(): Go's time.Timer / time.After with Go 1.23 semantics — after Stop or Reset
 // returns, no value from before the call is received; Stop/Reset report whether the timer was
 // active, and a timer that expired but whose value was never received still counts as active.
+// Tests that wait for a timer run in a synctest bubble: virtual time, so they take no real time and
+// timers fire at exact instants. Inside a bubble, a receiver that must stay blocked is a task of its
+// own, as in Go's synctest tests: the test body can wait until it is blocked (synctest.wait) and
+// check on it at exact virtual instants. The 2^31 ms test stays on the real clock: it checks
+// how the real clock chains timers beyond setTimeout's range, which a virtual clock does not have.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { after, Chan, otherwise, recv, select, sleep, Timer } from "../../src/index.js";
+import { after, Chan, go, otherwise, recv, select, sleep, Timer } from "../../src/index.js";
+import { leakCheck, synctest } from "../../src/testing/index.js";
 
-/** Whether p settles before `turns` macrotask turns have passed (no wall-clock assertion). */
-async function settlesSoon(p: Promise<unknown>, turns = 3): Promise<boolean> {
-  let settled = false;
-  p.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  for (let i = 0; i < turns && !settled; i++) await nextMacrotask();
-  return settled;
-}
+leakCheck();
 
 /** Waits until the timer has put its value in the channel (without receiving it). */
 async function untilFired(c: Chan<Date>): Promise<void> {
   while (c.length === 0) await sleep(2);
 }
 
+/** Receives one value from `c` in a task of its own; the value arrives on the returned channel. */
+function recvInTask(c: Chan<Date>): Chan<Date | undefined> {
+  const got = new Chan<Date | undefined>(1);
+  go(async () => {
+    await got.send(await c.recv());
+  });
+  return got;
+}
+
 describe("after", { timeout: 10_000 }, () => {
-  test("delivers one Date, once", async () => {
-    const before = Date.now();
-    const c = after(5);
-    const v = await c.recv();
-    assert.ok(v instanceof Date);
-    assert.ok(v.getTime() >= before, "the time is taken when the timer fires");
-    await sleep(15);
-    assert.equal(c.tryRecv(), undefined, "a second value");
-    assert.equal(c.closed, false, "Go's After channel is never closed");
-  });
-
-  test("zero and negative durations fire (as soon as possible)", async () => {
-    for (const ms of [0, -5]) {
-      const v = await after(ms).recv();
+  test("delivers one Date, once: the time it fired", () =>
+    synctest(async (bubble) => {
+      const c = after(5);
+      const v = await c.recv();
       assert.ok(v instanceof Date);
-    }
-  });
+      assert.equal(v.getTime(), bubble.now().getTime(), "the time is taken when the timer fires");
+      assert.equal(bubble.elapsed(), 5);
+      await sleep(15);
+      assert.equal(c.tryRecv(), undefined, "a second value");
+      assert.equal(c.closed, false, "Go's After channel is never closed");
+    }));
 
-  test("shorter timers fire first", async () => {
-    const order: string[] = [];
-    await Promise.all([
-      after(20)
-        .recv()
-        .then(() => order.push("20")),
-      after(2)
-        .recv()
-        .then(() => order.push("2")),
-    ]);
-    assert.deepEqual(order, ["2", "20"]);
-  });
+  test("zero and negative durations fire (as soon as possible)", () =>
+    synctest(async (bubble) => {
+      for (const ms of [0, -5]) {
+        const v = await after(ms).recv();
+        assert.ok(v instanceof Date);
+      }
+      assert.equal(bubble.elapsed(), 0);
+    }));
 
-  test("works as a select timeout; the losing after is abandoned", async () => {
-    const ch = new Chan<string>(1);
-    ch.trySend("value");
-    assert.equal(
-      await select(
-        recv(ch, (v) => v),
-        recv(after(60_000), () => "timeout"),
-      ),
-      "value",
-    );
-    const never = new Chan<string>();
-    assert.equal(
-      await select(
-        recv(never, (v) => v),
-        recv(after(5), () => "timeout"),
-      ),
-      "timeout",
-    );
-  });
+  test("shorter timers fire first", () =>
+    synctest(async () => {
+      const order: string[] = [];
+      await Promise.all([
+        after(20)
+          .recv()
+          .then(() => order.push("20")),
+        after(2)
+          .recv()
+          .then(() => order.push("2")),
+      ]);
+      assert.deepEqual(order, ["2", "20"]);
+    }));
+
+  test("works as a select timeout; the losing after is abandoned", () =>
+    synctest(async (bubble) => {
+      const ch = new Chan<string>(1);
+      ch.trySend("value");
+      assert.equal(
+        await select(
+          recv(ch, (v) => v),
+          recv(after(60_000), () => "timeout"),
+        ),
+        "value",
+      );
+      const never = new Chan<string>();
+      assert.equal(
+        await select(
+          recv(never, (v) => v),
+          recv(after(5), () => "timeout"),
+        ),
+        "timeout",
+      );
+      assert.equal(bubble.elapsed(), 5, "the abandoned 60 s after() did not fire first");
+    }));
 
   test("NaN or a non-number throws", () => {
     for (const bad of [Number.NaN, "5", undefined]) {
@@ -89,114 +96,139 @@ describe("after", { timeout: 10_000 }, () => {
 });
 
 describe("Timer", { timeout: 10_000 }, () => {
-  test("fires once", async () => {
-    const t = new Timer(5);
-    const v = await t.c.recv();
-    assert.ok(v instanceof Date);
-    await sleep(15);
-    assert.equal(t.c.tryRecv(), undefined);
-  });
+  test("fires once", () =>
+    synctest(async (bubble) => {
+      const t = new Timer(5);
+      const v = await t.c.recv();
+      assert.ok(v instanceof Date);
+      assert.equal(bubble.elapsed(), 5);
+      await sleep(15);
+      assert.equal(t.c.tryRecv(), undefined);
+    }));
 
-  test("does not fire early", async () => {
-    const t = new Timer(60_000);
-    assert.equal(await settlesSoon(t.c.recv(), 5), false);
-    assert.equal(t.stop(), true);
-  });
+  test("does not fire early", () =>
+    synctest(async () => {
+      const t = new Timer(60_000);
+      await sleep(59_999);
+      assert.equal(t.c.tryRecv(), undefined, "fired 1 ms early");
+      assert.equal(t.stop(), true);
+    }));
 
-  test("stop() before it fires returns true; it then never fires; stop() again returns false", async () => {
-    const t = new Timer(5);
-    assert.equal(t.stop(), true);
-    assert.equal(t.stop(), false);
-    await sleep(20);
-    assert.equal(t.c.tryRecv(), undefined);
-  });
+  test("stop() before it fires returns true; it then never fires; stop() again returns false", () =>
+    synctest(async () => {
+      const t = new Timer(5);
+      assert.equal(t.stop(), true);
+      assert.equal(t.stop(), false);
+      await sleep(20);
+      assert.equal(t.c.tryRecv(), undefined);
+    }));
 
-  test("stop() after its value was received returns false", async () => {
-    const t = new Timer(1);
-    await t.c.recv();
-    assert.equal(t.stop(), false);
-    assert.equal(t.c.tryRecv(), undefined);
-  });
+  test("stop() after its value was received returns false", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      await t.c.recv();
+      assert.equal(t.stop(), false);
+      assert.equal(t.c.tryRecv(), undefined);
+    }));
 
-  test("Go 1.23: after stop() no stale value is received, even if it had already fired", async () => {
-    const t = new Timer(1);
-    await untilFired(t.c);
-    t.stop();
-    assert.equal(t.c.tryRecv(), undefined);
-    assert.equal(t.c.length, 0);
-    assert.equal(await settlesSoon(t.c.recv(), 3), false, "a receive after stop must block");
-  });
+  test("Go 1.23: after stop() no stale value is received, even if it had already fired", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      await untilFired(t.c);
+      t.stop();
+      assert.equal(t.c.tryRecv(), undefined);
+      assert.equal(t.c.length, 0);
+      const got = recvInTask(t.c);
+      await sleep(60_000);
+      assert.equal(got.length, 0, "a receive after stop must block");
+      t.reset(1); // let it fire, so that the receiver finishes
+      assert.ok((await got.recv()) instanceof Date);
+    }));
 
-  test("Go 1.23: stop() of a timer that fired but was not received returns true", async () => {
-    // runtime (*timer).stop: `if timerchandrain(t.hchan()) { pending = true }` — with Go 1.23's
-    // synchronous timer channels the value was never delivered, so Stop stopped the timer.
-    const t = new Timer(1);
-    await untilFired(t.c);
-    assert.equal(t.stop(), true);
-    assert.equal(t.stop(), false);
-  });
+  test("Go 1.23: stop() of a timer that fired but was not received returns true", () =>
+    synctest(async () => {
+      // runtime (*timer).stop: `if timerchandrain(t.hchan()) { pending = true }` — with Go 1.23's
+      // synchronous timer channels the value was never delivered, so Stop stopped the timer.
+      const t = new Timer(1);
+      await untilFired(t.c);
+      assert.equal(t.stop(), true);
+      assert.equal(t.stop(), false);
+    }));
 
-  test("stop() wakes nobody: a receiver blocked on c stays blocked", async () => {
-    const t = new Timer(5);
-    const p = t.c.recv();
-    t.stop();
-    assert.equal(await settlesSoon(p, 5), false);
-    t.reset(1); // let it finish so nothing is left pending
-    assert.ok((await p) instanceof Date);
-  });
+  test("stop() wakes nobody: a receiver blocked on c stays blocked", () =>
+    synctest(async (bubble) => {
+      const t = new Timer(5);
+      const got = recvInTask(t.c);
+      await synctest.wait(); // the receiver is blocked on c
+      t.stop();
+      await sleep(60_000); // long past the old deadline
+      assert.equal(got.length, 0, "stop woke the receiver, or the timer fired");
+      t.reset(1); // let it finish so nothing is left pending
+      const v = await got.recv();
+      assert.ok(v instanceof Date);
+      assert.equal(bubble.elapsed(), 60_001);
+    }));
 
-  test("reset() of an active timer returns true and it fires once, later", async () => {
-    const t = new Timer(60_000);
-    assert.equal(t.reset(5), true);
-    const v = await t.c.recv();
-    assert.ok(v instanceof Date);
-    await sleep(15);
-    assert.equal(t.c.tryRecv(), undefined);
-  });
+  test("reset() of an active timer returns true and it fires once, later", () =>
+    synctest(async (bubble) => {
+      const t = new Timer(60_000);
+      assert.equal(t.reset(5), true);
+      const v = await t.c.recv();
+      assert.ok(v instanceof Date);
+      assert.equal(bubble.elapsed(), 5);
+      await sleep(60_000);
+      assert.equal(t.c.tryRecv(), undefined);
+    }));
 
-  test("reset() of a stopped timer returns false and it fires again", async () => {
-    const t = new Timer(60_000);
-    t.stop();
-    assert.equal(t.reset(1), false);
-    assert.ok((await t.c.recv()) instanceof Date);
-  });
+  test("reset() of a stopped timer returns false and it fires again", () =>
+    synctest(async () => {
+      const t = new Timer(60_000);
+      t.stop();
+      assert.equal(t.reset(1), false);
+      assert.ok((await t.c.recv()) instanceof Date);
+    }));
 
-  test("reset() after its value was received returns false and it fires again", async () => {
-    const t = new Timer(1);
-    await t.c.recv();
-    assert.equal(t.reset(1), false);
-    assert.ok((await t.c.recv()) instanceof Date);
-    assert.equal(t.reset(1), false);
-    assert.ok((await t.c.recv()) instanceof Date);
-  });
+  test("reset() after its value was received returns false and it fires again", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      await t.c.recv();
+      assert.equal(t.reset(1), false);
+      assert.ok((await t.c.recv()) instanceof Date);
+      assert.equal(t.reset(1), false);
+      assert.ok((await t.c.recv()) instanceof Date);
+    }));
 
-  test("Go 1.23: reset() discards a value that fired before it; only the new one is received", async () => {
-    const t = new Timer(1);
-    await untilFired(t.c);
-    const resetAt = Date.now();
-    t.reset(5);
-    assert.equal(t.c.tryRecv(), undefined, "stale value after reset");
-    const v = await t.c.recv();
-    assert.ok((v as Date).getTime() >= resetAt, "the value received is from after the reset");
-    await sleep(15);
-    assert.equal(t.c.tryRecv(), undefined);
-  });
+  test("Go 1.23: reset() discards a value that fired before it; only the new one is received", () =>
+    synctest(async (bubble) => {
+      const t = new Timer(1);
+      await untilFired(t.c);
+      const resetAt = bubble.now().getTime();
+      t.reset(5);
+      assert.equal(t.c.tryRecv(), undefined, "stale value after reset");
+      const v = await t.c.recv();
+      assert.equal((v as Date).getTime(), resetAt + 5, "the value received is from after the reset");
+      await sleep(15);
+      assert.equal(t.c.tryRecv(), undefined);
+    }));
 
-  test("Go 1.23: reset() of a timer that fired but was not received returns true", async () => {
-    const t = new Timer(1);
-    await untilFired(t.c);
-    assert.equal(t.reset(60_000), true);
-    t.stop();
-  });
+  test("Go 1.23: reset() of a timer that fired but was not received returns true", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      await untilFired(t.c);
+      assert.equal(t.reset(60_000), true);
+      t.stop();
+    }));
 
-  test("reset() many times before it fires: exactly one value", async () => {
-    const t = new Timer(60_000);
-    for (let i = 0; i < 50; i++) t.reset(60_000);
-    t.reset(2);
-    await t.c.recv();
-    await sleep(15);
-    assert.equal(t.c.tryRecv(), undefined);
-  });
+  test("reset() many times before it fires: exactly one value", () =>
+    synctest(async (bubble) => {
+      const t = new Timer(60_000);
+      for (let i = 0; i < 50; i++) t.reset(60_000);
+      t.reset(2);
+      await t.c.recv();
+      assert.equal(bubble.elapsed(), 2);
+      await sleep(120_000);
+      assert.equal(t.c.tryRecv(), undefined);
+    }));
 
   test("a select on t.c and another channel; stop() afterwards leaves nothing to receive", async () => {
     const t = new Timer(60_000);
@@ -219,29 +251,33 @@ describe("Timer", { timeout: 10_000 }, () => {
     );
   });
 
-  test("zero and negative durations fire", async () => {
-    for (const ms of [0, -1]) assert.ok((await new Timer(ms).c.recv()) instanceof Date);
-  });
+  test("zero and negative durations fire", () =>
+    synctest(async (bubble) => {
+      for (const ms of [0, -1]) assert.ok((await new Timer(ms).c.recv()) instanceof Date);
+      assert.equal(bubble.elapsed(), 0);
+    }));
 
-  test("a duration beyond setTimeout's 2^31-1 ms range does not fire early", async () => {
+  test("a duration beyond setTimeout's 2^31-1 ms range does not fire early (real clock)", async () => {
     const t = new Timer(2 ** 31 + 1000);
     await sleep(10);
     assert.equal(t.c.tryRecv(), undefined);
     assert.equal(t.stop(), true);
   });
 
-  test("NaN or a non-number throws, in the constructor and in reset (which then changes nothing)", async () => {
-    for (const bad of [Number.NaN, "5", undefined]) {
+  test("NaN or a non-number throws, in the constructor and in reset (which then changes nothing)", () =>
+    synctest(async (bubble) => {
+      for (const bad of [Number.NaN, "5", undefined]) {
+        assert.throws(
+          () => new Timer(bad as unknown as number),
+          (e: unknown) => e instanceof TypeError || e instanceof RangeError,
+        );
+      }
+      const t = new Timer(5);
       assert.throws(
-        () => new Timer(bad as unknown as number),
+        () => t.reset(Number.NaN),
         (e: unknown) => e instanceof TypeError || e instanceof RangeError,
       );
-    }
-    const t = new Timer(5);
-    assert.throws(
-      () => t.reset(Number.NaN),
-      (e: unknown) => e instanceof TypeError || e instanceof RangeError,
-    );
-    assert.ok((await t.c.recv()) instanceof Date, "the timer still fires after a rejected reset");
-  });
+      assert.ok((await t.c.recv()) instanceof Date, "the timer still fires after a rejected reset");
+      assert.equal(bubble.elapsed(), 5);
+    }));
 });

@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, Cond, go, Mutex, yieldNow } from "../../../src/index.js";
+import { leakCheck } from "../../../src/testing/index.js";
 import { settle } from "../helpers.js";
+
+leakCheck();
 
 /** Receives from ch, failing if nothing arrives within `turns` event-loop turns (Go's time.After). */
 async function recvWithin<T>(ch: Chan<T>, turns: number, what: string): Promise<T> {

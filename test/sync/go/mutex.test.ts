@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, Mutex, otherwise, recv, select, yieldNow } from "../../../src/index.js";
+import { leakCheck } from "../../../src/testing/index.js";
+
+leakCheck();
 
 /** Go's HammerMutex: every third iteration a TryLock, otherwise Lock/Unlock. */
 async function hammerMutex(m: Mutex, loops: number, cdone: Chan<boolean>): Promise<void> {

@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, go, Once, yieldNow } from "../../../src/index.js";
+import { leakCheck } from "../../../src/testing/index.js";
+
+leakCheck();
 
 class One {
   n = 0;

@@ -7,6 +7,9 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { onceFunc, onceValue, onceValues } from "../../../src/index.js";
+import { leakCheck } from "../../../src/testing/index.js";
+
+leakCheck();
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

@@ -4,8 +4,19 @@
 // readers are kept, the processor counts dropped.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Chan, type Locker, RWMutex, yieldNow } from "../../../src/index.js";
+import {
+  background,
+  Canceled,
+  Chan,
+  type Locker,
+  RWMutex,
+  withCancel,
+  yieldNow,
+} from "../../../src/index.js";
+import { leakCheck } from "../../../src/testing/index.js";
 import { rng, settle, track } from "../helpers.js";
+
+leakCheck();
 
 async function parallelReader(
   m: RWMutex,
@@ -163,7 +174,9 @@ describe("Go's rwmutex_test.go", () => {
       })(),
     );
     assert.equal(await step.recv(), "read-locked");
-    const writerTask = track(rw.lock());
+    // Only so that the test can end the deadlock (Go's test does not): the writer takes a ctx.
+    const [ctx, cancel] = withCancel(background());
+    const writerTask = track(rw.lock(ctx));
     await settle();
     assert.ok(writerTask.pending, "the writer waits for the reader");
     await step.send("go on");
@@ -171,5 +184,9 @@ describe("Go's rwmutex_test.go", () => {
     assert.ok(readerTask.pending, "the nested RLock never returns");
     assert.ok(writerTask.pending, "and so the writer never gets in");
     assert.deepEqual([rw.readers, rw.waiters], [1, 2]);
+    cancel(); // the writer gives up: the nested RLock gets in, and the reader finishes
+    await assert.rejects(writerTask.promise, (e: unknown) => e === Canceled);
+    await readerTask.promise;
+    assert.deepEqual([rw.readers, rw.waiters], [0, 0]);
   });
 });

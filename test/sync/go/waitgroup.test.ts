@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, go, WaitGroup } from "../../../src/index.js";
+import { leakCheck } from "../../../src/testing/index.js";
 import { settle } from "../helpers.js";
+
+leakCheck();
 
 async function testWaitGroup(wg1: WaitGroup, wg2: WaitGroup): Promise<void> {
   const n = 16;
