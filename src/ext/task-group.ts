@@ -9,6 +9,7 @@ import type { Context } from "../chan/context-type.js";
 import { background } from "../context/background.js";
 import { type CancelCauseFunc, withCancelCause } from "../context/cancel.js";
 import { checkFunction } from "../internal/errors.js";
+import { blockBegin, blockEnd } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
@@ -100,7 +101,15 @@ export class TaskGroup {
   /** Resolves once no task is running or queued. */
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    // On record as a blocked operation, so dumps, the deadlock report and synctest see the waiter.
+    return new Promise((resolve) => {
+      const done = (): void => {
+        blockEnd(done);
+        resolve();
+      };
+      this.#idle.push(done);
+      blockBegin("errgroup.Wait", this, done);
+    });
   }
 
   /** Cancels the group's context (with a cause, if any). */

@@ -8,6 +8,7 @@
 
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkCount, checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
+import { blockBegin, blockEnd } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
@@ -136,7 +137,14 @@ export class WorkerPool {
   #stopWorkers(): Promise<void> {
     for (let w = this.#idle.pop(); w !== undefined; w = this.#idle.pop()) w(null);
     if (this.#workers === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      const done = (): void => {
+        blockEnd(done);
+        resolve();
+      };
+      this.#drainWaiters.push(done);
+      blockBegin("workerpool.StopWait", this, done);
+    });
   }
 
   readonly #work = async (first: Job): Promise<void> => {
