@@ -14,54 +14,7 @@ export async function settle(n: number = TURNS): Promise<void> {
   for (let i = 0; i < n; i++) await nextMacrotask();
 }
 
-export type Outcome<T> =
-  | { readonly s: "pending" }
-  | { readonly s: "fulfilled"; readonly v: T }
-  | { readonly s: "rejected"; readonly e: unknown };
-
-/** A promise whose state can be read synchronously at any time. */
-export interface Tracked<T> {
-  readonly promise: Promise<T>;
-  readonly state: Outcome<T>;
-  readonly pending: boolean;
-  readonly fulfilled: boolean;
-  readonly rejected: boolean;
-  /** The rejection reason (throws if the promise did not reject). */
-  readonly error: unknown;
-}
-
-/** Tracks `p`; a rejection is observed here, so it never counts as unhandled. */
-export function track<T>(p: Promise<T> | T): Tracked<T> {
-  const promise = Promise.resolve(p);
-  let state: Outcome<T> = { s: "pending" };
-  promise.then(
-    (v) => {
-      state = { s: "fulfilled", v };
-    },
-    (e: unknown) => {
-      state = { s: "rejected", e };
-    },
-  );
-  return {
-    promise,
-    get state() {
-      return state;
-    },
-    get pending() {
-      return state.s === "pending";
-    },
-    get fulfilled() {
-      return state.s === "fulfilled";
-    },
-    get rejected() {
-      return state.s === "rejected";
-    },
-    get error() {
-      if (state.s !== "rejected") throw new Error(`expected a rejection, the promise is ${state.s}`);
-      return state.e;
-    },
-  };
-}
+export { type Outcome, type Tracked, track } from "../helpers/tracked.js";
 
 /** Resolves after `n` microtask hops (a short critical section that still lets others run). */
 export async function hops(n: number): Promise<void> {
