@@ -3,44 +3,11 @@
 // timers (a 2 s "survived" that must never print, a 5 ms sleep before an async throw) are about what
 // the process does before it dies, which a virtual clock in the test process cannot drive.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { leakCheck } from "../../src/testing/index.js";
+import { type Run, run } from "../helpers/child.js";
 
 leakCheck();
-
-const SRC = new URL("../../src/index.ts", import.meta.url).href;
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-interface Run {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs an ES module body (with gosync's names in scope as `g`) in a fresh Node process. */
-function run(body: string): Promise<Run> {
-  const code = `import * as g from ${JSON.stringify(SRC)};\n${body}\n`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
-      cwd: ROOT,
-      timeout: 20_000,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
-}
 
 function assertPanicked(r: Run, message: string, stdout: string[]): void {
   assert.equal(r.signal, null, `killed by ${r.signal}\nstderr:\n${r.stderr}`);
