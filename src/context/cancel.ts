@@ -46,7 +46,7 @@ export function checkParent(parent: unknown): Context {
   return parent as Context;
 }
 
-/** Go's &cancelCtxKey: a gosync cancel context returns itself for it, so wrappers can be seen through. */
+/** @internal Go's &cancelCtxKey: a gosync cancel context returns itself for it, so wrappers can be seen through. */
 export const CANCEL_CTX_KEY = Object.freeze({ name: "gosync.cancelCtx" }) as ContextKey<CancelCtx>;
 
 /** Go's Cause for any context: gosync's own know their cause; others report err(). */
