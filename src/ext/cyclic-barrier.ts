@@ -6,7 +6,7 @@
 
 import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON } from "../internal/cancel.js";
-import { checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
+import { brand, checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
@@ -16,6 +16,7 @@ export class BrokenBarrierError extends GoSyncError {
     super("broken barrier");
   }
 }
+brand(BrokenBarrierError, "BrokenBarrierError");
 
 /** One use of the barrier: its waiters, and whether it broke. */
 class Round {
