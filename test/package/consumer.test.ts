@@ -5,25 +5,11 @@
 // The subpaths come from package.json's `exports`, so a new entry point is covered without an edit.
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { build } from "esbuild";
-
-const exec = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { exec, installPacked, ROOT, removePacked } from "./packed.js";
 
 interface Conditions {
   readonly import: { readonly types: string; readonly default: string };
@@ -45,26 +31,10 @@ const SPECIFIERS = Object.keys(pkg.exports)
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 
 let dir = "";
-
 before(async () => {
-  if (!existsSync(join(ROOT, "dist/esm/index.js")))
-    await exec(process.execPath, ["scripts/build.mjs"], { cwd: ROOT });
-  dir = mkdtempSync(join(tmpdir(), "gosync-consumer-"));
-  // --ignore-scripts: pack what is built (npm test builds first) instead of building again.
-  const { stdout } = await exec("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], {
-    cwd: ROOT,
-  });
-  const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
-  const installed = join(dir, "node_modules/gosync");
-  mkdirSync(installed, { recursive: true });
-  await exec("tar", ["xzf", join(dir, filename), "-C", installed, "--strip-components=1"]);
-  // A Node project has Node's types; the browser project below sets `types: []`.
-  symlinkSync(join(ROOT, "node_modules/@types"), join(dir, "node_modules/@types"), "dir");
+  dir = await installPacked();
 });
-
-after(() => {
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
-});
+after(() => removePacked(dir));
 
 /** A module that imports every entry point (ESM syntax) and uses a few exports, so types must resolve. */
 function esmSource(specifiers: readonly string[]): string {
