@@ -1,0 +1,10 @@
+// node:timers/promises' setTimeout and setImmediate, for runtimes without it (a browser): what the
+// runtime-independent suites use to wait a little or for the next macrotask.
+
+export function setTimeout<T = void>(ms?: number, value?: T): Promise<T> {
+  return new Promise((resolve) => globalThis.setTimeout(() => resolve(value as T), ms ?? 1));
+}
+
+export function setImmediate<T = void>(value?: T): Promise<T> {
+  return new Promise((resolve) => globalThis.setTimeout(() => resolve(value as T), 0));
+}
