@@ -237,6 +237,7 @@ try {
     const text = await bundle(target, ok);
     const file = join(work, `${runtime}.mjs`);
     writeFileSync(file, text);
+    console.log(`   selected and bundled in ${((performance.now() - started) / 1000).toFixed(1)}s`);
     let outcome;
     try {
       outcome = await runners[runtime](file, work, text);

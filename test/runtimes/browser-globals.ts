@@ -36,11 +36,16 @@ export const process: ProcessShim = {
   },
 };
 
+// One channel for all: a message per call, run in order, each in a macrotask of its own (as Node's
+// check phase runs immediates after the current task's microtasks).
+const queue: (() => void)[] = [];
+let channel: MessageChannel | null = null;
+
 export function setImmediate(fn: (...args: unknown[]) => void, ...args: unknown[]): void {
-  const ch = new MessageChannel();
-  ch.port1.onmessage = () => {
-    ch.port1.close();
-    fn(...args);
-  };
-  ch.port2.postMessage(null);
+  if (channel === null) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+  }
+  queue.push(() => fn(...args));
+  channel.port2.postMessage(null);
 }

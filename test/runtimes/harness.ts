@@ -177,7 +177,12 @@ async function runSuite(s: Suite, path: string): Promise<void> {
 
 /** Runs every collected test; prints and returns the summary. */
 export async function run(): Promise<{ passed: number; failed: number }> {
-  for (const f of files) await runSuite(f, f.name);
+  for (const f of files) {
+    const t0 = Date.now();
+    await runSuite(f, f.name);
+    const ms = Date.now() - t0;
+    if (ms > 2000) log(`(slow: ${f.name} took ${ms} ms)`);
+  }
   log(`${passed} passed, ${failed} failed`);
   return { passed, failed };
 }
