@@ -1,8 +1,8 @@
 // Runs the core's runtime-independent test files — channels, select, context, time, tasks, sync,
-// ext, patterns and the Go ports: every one whose imports need nothing of Node beyond node:test,
-// node:assert and node:timers/promises (and node:events' getEventListeners on Deno and Bun, which
-// have it), except the long property-based runs — on headless Chromium (Debian's chromium, driven by
-// playwright-core), Deno and Bun. Node runs the same files in `npm test`.
+// ext, patterns, the Go ports and the model-based property tests: every one whose imports need
+// nothing of Node beyond node:test, node:assert and node:timers/promises (and node:events'
+// getEventListeners on Deno and Bun, which have it) — on headless Chromium (Debian's chromium,
+// driven by playwright-core), Deno and Bun. Node runs the same files in `npm test`.
 //
 // esbuild bundles them into one script per target: node:test becomes test/runtimes/harness.ts,
 // gosync/testing's leakCheck a no-op (the leak check is Node's), and for the browser node:assert and
@@ -84,10 +84,6 @@ async function select(target) {
   const ok = [];
   const left = [];
   for (const file of files) {
-    if (file.endsWith(".property.test.ts")) {
-      left.push([file, "property-based (thousands of random programs): Node runs it"]);
-      continue;
-    }
     try {
       await build({ ...bundleOptions(target), entryPoints: [file] });
       ok.push(file);
@@ -159,11 +155,15 @@ const runners = {
       [join(packageDir("@deno/linux-x64-glibc") ?? "", "deno"), join(packageDir("deno") ?? "", "deno")],
       "deno (the deno npm package's binary)",
     );
-    const r = await run(deno, ["run", "--quiet", "--no-prompt", "--no-config", "--no-lock", file], {
-      DENO_DIR: join(work, "deno-dir"),
-      DENO_NO_UPDATE_CHECK: "1",
-      NO_COLOR: "1",
-    });
+    const r = await run(
+      deno,
+      ["run", "--quiet", "--no-prompt", "--allow-env", "--no-config", "--no-lock", file],
+      {
+        DENO_DIR: join(work, "deno-dir"),
+        DENO_NO_UPDATE_CHECK: "1",
+        NO_COLOR: "1",
+      },
+    );
     return { code: r.code, result: summary(r.out) };
   },
   async bun(file, work) {
