@@ -4,8 +4,11 @@
 import type { Context, ContextKey } from "../chan/context-type.js";
 import { CANCEL_SOURCE, type CancelSource, type HasCancelSource } from "../internal/cancel.js";
 
-/** Context-internal protocol: the cause of the nearest cancelled gosync context (Go's Cause). */
-export const CAUSE = Symbol("gosync.cause");
+/**
+ * Context-internal protocol: the cause of the nearest cancelled gosync context (Go's Cause). A
+ * registered symbol, as the cancellation protocol's (internal/cancel.ts).
+ */
+export const CAUSE: unique symbol = Symbol.for("gosync.cause/1");
 
 export interface HasCause {
   [CAUSE](): unknown;

@@ -23,6 +23,7 @@ import {
   SUBSCRIBE,
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
+import { processWide } from "../internal/process-wide.js";
 import type { QueueWatcher } from "../internal/waitq.js";
 import { CAUSE, type HasCause } from "./background.js";
 import { Canceled } from "./errors.js";
@@ -46,8 +47,10 @@ export function checkParent(parent: unknown): Context {
   return parent as Context;
 }
 
-/** Go's &cancelCtxKey: a gosync cancel context returns itself for it, so wrappers can be seen through. */
-export const CANCEL_CTX_KEY = Object.freeze({ name: "gosync.cancelCtx" }) as ContextKey<CancelCtx>;
+/** @internal Go's &cancelCtxKey: a gosync cancel context returns itself for it, so wrappers can be seen through. */
+export const CANCEL_CTX_KEY = processWide("cancelCtxKey/1", () =>
+  Object.freeze({ name: "gosync.cancelCtx" }),
+) as ContextKey<CancelCtx>;
 
 /** Go's Cause for any context: gosync's own know their cause; others report err(). */
 export function causeOf(ctx: Context): unknown {

@@ -1,7 +1,9 @@
 // Go's two context errors, as sentinels: `ctx.err()` returns one of these very objects, so
-// `ctx.err() === Canceled` works like Go's `errors.Is(err, context.Canceled)`.
+// `ctx.err() === Canceled` works like Go's `errors.Is(err, context.Canceled)` — across copies of
+// gosync too (ESM and CommonJS side by side): the sentinels are process-wide.
 
-import { GoSyncError } from "../internal/errors.js";
+import { brand, GoSyncError } from "../internal/errors.js";
+import { processWide } from "../internal/process-wide.js";
 
 /** The class of {@link Canceled}: Go's `context canceled`. */
 export class CanceledError extends GoSyncError {
@@ -9,6 +11,7 @@ export class CanceledError extends GoSyncError {
     super("context canceled");
   }
 }
+brand(CanceledError, "CanceledError");
 
 /** The class of {@link DeadlineExceeded}: Go's `context deadline exceeded`; `timeout()` is true. */
 export class DeadlineExceededError extends GoSyncError {
@@ -20,6 +23,7 @@ export class DeadlineExceededError extends GoSyncError {
     return true;
   }
 }
+brand(DeadlineExceededError, "DeadlineExceededError");
 
 /**
  * Go's context.Canceled: what `ctx.err()` returns (and blocked calls reject with) once a context is
@@ -32,7 +36,7 @@ export class DeadlineExceededError extends GoSyncError {
  * ctx.err() === Canceled; // true
  * ```
  */
-export const Canceled: CanceledError = new CanceledError();
+export const Canceled: CanceledError = processWide("Canceled/1", () => new CanceledError());
 
 /**
  * Go's context.DeadlineExceeded: what `ctx.err()` returns once a context's deadline passed.
@@ -44,4 +48,7 @@ export const Canceled: CanceledError = new CanceledError();
  * ctx.err() === DeadlineExceeded; // true
  * ```
  */
-export const DeadlineExceeded: DeadlineExceededError = new DeadlineExceededError();
+export const DeadlineExceeded: DeadlineExceededError = processWide(
+  "DeadlineExceeded/1",
+  () => new DeadlineExceededError(),
+);

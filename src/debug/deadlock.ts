@@ -16,7 +16,7 @@
 // skips 'beforeExit', and so skips the report: an explicit exit is Go's return from main.
 
 import { writeSync } from "node:fs";
-import { GoSyncError } from "../internal/errors.js";
+import { brand, GoSyncError } from "../internal/errors.js";
 import { registry } from "../internal/registry.js";
 import { dumpTasks, formatTaskDump, type TaskDump } from "./dump.js";
 import { enableTracking } from "./track.js";
@@ -48,6 +48,7 @@ export class DeadlockError extends GoSyncError {
     this.dump = dump;
   }
 }
+brand(DeadlockError, "DeadlockError");
 
 /**
  * Options of enableDeadlockReport.

@@ -214,7 +214,7 @@ function blockedInfos(ops: BlockedOp[], now: number): BlockedInfo[] {
  */
 export function describeTarget(target: object | null): string | undefined {
   if (target === null) return undefined;
-  if (target instanceof Chan) {
+  if (target instanceof Chan || isForeignChan(target)) {
     const name = typeof target.name === "string" ? ` "${target.name}"` : "";
     const shape = target.cap === 0 ? "unbuffered" : `cap ${target.cap}, len ${target.length}`;
     return `chan${name} (${shape})`;
@@ -223,6 +223,12 @@ export function describeTarget(target: object | null): string | undefined {
   const kind = typeof ctor?.name === "string" && ctor.name !== "" ? ctor.name : "object";
   const name = (target as { name?: unknown }).name;
   return typeof name === "string" ? `${kind} "${name}"` : kind;
+}
+
+/** A Chan of another copy of gosync (the CommonJS build beside the ESM one): its shape. */
+function isForeignChan(target: object): target is Chan<unknown> {
+  const t = target as Partial<Chan<unknown>>;
+  return t.constructor?.name === "Chan" && typeof t.cap === "number" && typeof t.length === "number";
 }
 
 // ---- stacks ----

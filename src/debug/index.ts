@@ -14,6 +14,7 @@
 // The lock-order check and the race detector listen to the primitives through the registry's
 // SyncObserver hook (see addObserver in track.ts): one null test per operation while they are off.
 
+import { processWide } from "../internal/process-wide.js";
 import { applyDebugSettings } from "./env.js";
 
 export {
@@ -59,4 +60,10 @@ export {
 } from "./race.js";
 export { enableStackCapture, enableTracking, isTracking } from "./track.js";
 
-applyDebugSettings(process.env.GOSYNC_DEBUG);
+// Once per process: the ESM and the CommonJS copy may both be loaded (`--import gosync/debug` with an
+// app that requires it), and the settings must not be applied twice (two lock-order checkers...).
+const env = processWide("debug.env/1", () => ({ applied: false }));
+if (!env.applied) {
+  env.applied = true;
+  applyDebugSettings(process.env.GOSYNC_DEBUG);
+}

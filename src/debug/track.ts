@@ -12,14 +12,21 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { clock } from "../internal/clock.js";
+import { processWide } from "../internal/process-wide.js";
 import { registry, type SyncObserver, type TaskRecord } from "../internal/registry.js";
 
-const storage = new AsyncLocalStorage<TaskRecord>();
-
-/** Who started each task: its creator's record, or undefined for main (goroutine 1). */
-const creatorOf = new WeakMap<TaskRecord, TaskRecord | undefined>();
-/** Each task's group (a synctest bubble), inherited from its creator. */
-const groupOf = new WeakMap<TaskRecord, object>();
+// One tracking state per process (as the registry is), whichever copy of gosync/debug (ESM,
+// CommonJS) enables it: every copy attributes tasks through the same store.
+const shared = processWide("debug.track/1", () => ({
+  storage: new AsyncLocalStorage<TaskRecord>(),
+  /** Who started each task: its creator's record, or undefined for main (goroutine 1). */
+  creatorOf: new WeakMap<TaskRecord, TaskRecord | undefined>(),
+  /** Each task's group (a synctest bubble), inherited from its creator. */
+  groupOf: new WeakMap<TaskRecord, object>(),
+  startListeners: [] as TaskStartListener[],
+  observers: [] as SyncObserver[],
+}));
+const { storage, creatorOf, groupOf, startListeners, observers } = shared;
 
 /**
  * Called when a task starts, with its creator (undefined for main): the race detector's fork edge.
@@ -30,7 +37,6 @@ const groupOf = new WeakMap<TaskRecord, object>();
  * ```
  */
 export type TaskStartListener = (task: TaskRecord, creator: TaskRecord | undefined) => void;
-const startListeners: TaskStartListener[] = [];
 
 /**
  * Turns task tracking on: from now on every go() task is named in dumps and every blocking operation
@@ -128,8 +134,6 @@ export function addObserver(observer: SyncObserver | null, onTaskStart?: TaskSta
     installFanOut();
   };
 }
-
-const observers: SyncObserver[] = [];
 
 const fanOut: SyncObserver = {
   acquire(obj, kind, waiter) {

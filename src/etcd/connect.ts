@@ -539,7 +539,9 @@ export async function connect(options: ConnectOptions): Promise<Backend> {
   } catch (e) {
     throw new Error("gosync/etcd: connect() needs the `etcd3` package: npm install etcd3", { cause: e });
   }
-  const { Buffer } = await import("node:buffer");
+  // Node's global Buffer (etcd3 runs on Node): no `node:` import, so bundling gosync/etcd for a
+  // browser, where only embedded() is used, needs no shim.
+  const { Buffer } = globalThis;
   const secure = tls !== undefined || endpoints.some((e) => e.startsWith("https://"));
   const hosts = endpoints.map((e) =>
     secure && !e.startsWith("https://") ? `https://${e.replace(/^http:\/\//, "")}` : e,

@@ -6,8 +6,8 @@
 
 import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON } from "../internal/cancel.js";
-import { checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, type WaitOwner, wake } from "../internal/parked.js";
+import { brand, checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
+import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
 /** The barrier was broken (cyclicbarrier's ErrBrokenBarrier). */
@@ -16,6 +16,7 @@ export class BrokenBarrierError extends GoSyncError {
     super("broken barrier");
   }
 }
+brand(BrokenBarrierError, "BrokenBarrierError");
 
 /** One use of the barrier: its waiters, and whether it broke. */
 class Round {
@@ -32,7 +33,7 @@ class Round {
  * for (let i = 0; i < 3; i++) go(async () => { await work(i); await barrier.await(); });
  * ```
  */
-export class CyclicBarrier implements WaitOwner {
+export class CyclicBarrier {
   readonly parties: number;
   readonly #action: (() => void | Promise<void>) | undefined;
   #round = new Round();
@@ -96,7 +97,10 @@ export class CyclicBarrier implements WaitOwner {
     this.#arrived = 0;
   }
 
-  /** @internal A waiting party was cancelled: the barrier breaks for all. */
+  /**
+   * @internal A waiting party was cancelled: the barrier breaks for all. (As the waiters' WaitOwner;
+   * no `implements WaitOwner`: published types must not name an @internal member.)
+   */
   waiterCancelled(): void {
     this.#break(this.#round);
   }

@@ -10,7 +10,7 @@
 import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
+import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
 /**
@@ -23,7 +23,7 @@ import { WaitQueue } from "../internal/waitq.js";
  * try { await crawl(url); } finally { sem.release(); }
  * ```
  */
-export class Semaphore implements WaitOwner {
+export class Semaphore {
   name: string | undefined;
   readonly #size: number;
   #held = 0;
@@ -86,7 +86,10 @@ export class Semaphore implements WaitOwner {
     this.#grant();
   }
 
-  /** @internal A waiter was cancelled: if it was the head, those behind may fit now. */
+  /**
+   * @internal A waiter was cancelled: if it was the head, those behind may fit now. (As the waiters'
+   * WaitOwner; no `implements WaitOwner`: published types must not name an @internal member.)
+   */
   waiterCancelled(): void {
     this.#grant();
   }

@@ -7,7 +7,7 @@
 // submitted with submit() is fatal, like go(), unless `onError` is given.
 
 import { clock, type TimerHandle } from "../internal/clock.js";
-import { checkCount, checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
+import { brand, checkCount, checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
 import { blockBegin, blockEnd } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
@@ -22,6 +22,7 @@ export class PoolStoppedError extends GoSyncError {
     super("workerpool: stopped");
   }
 }
+brand(PoolStoppedError, "PoolStoppedError");
 
 export interface WorkerPoolOptions {
   /** Maximum tasks running at once (≥ 1). */

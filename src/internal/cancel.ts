@@ -3,11 +3,15 @@
 // `Context | AbortSignal` into a CancelSource once, subscribes its waiter (O(1)), and unsubscribes
 // when it completes by any other route, so nothing is left registered.
 
-/** Symbol-keyed protocol, so it stays off the public surface of contexts and channels. */
-export const CANCEL_SOURCE = Symbol("gosync.cancelSource");
-export const SUBSCRIBE = Symbol("gosync.subscribe");
-export const UNSUBSCRIBE = Symbol("gosync.unsubscribe");
-export const REASON = Symbol("gosync.reason");
+/**
+ * Symbol-keyed protocol, so it stays off the public surface of contexts and channels. Registered
+ * symbols (Symbol.for): a context from one copy of gosync (ESM, CommonJS, another install) works in
+ * the blocking calls of another. The "/1" is the protocol's version.
+ */
+export const CANCEL_SOURCE: unique symbol = Symbol.for("gosync.cancelSource/1");
+export const SUBSCRIBE: unique symbol = Symbol.for("gosync.subscribe/1");
+export const UNSUBSCRIBE: unique symbol = Symbol.for("gosync.unsubscribe/1");
+export const REASON: unique symbol = Symbol.for("gosync.reason/1");
 
 export interface CancelListener {
   /** Called synchronously, once, when the source is cancelled while subscribed. */

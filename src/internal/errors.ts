@@ -1,8 +1,13 @@
 // The errors that stand for Go's panics and context errors. Go panics with a fixed text; gosync throws
 // (or rejects with) a GoSyncError subclass carrying exactly that text, so `err.message` reads like Go.
 
+/** Where a branded class keeps its brand (see brand()). */
+const BRAND = Symbol.for("gosync.errorBrand/1");
+
 /**
- * Base class of every error that stands for a Go panic or a context error.
+ * Base class of every error that stands for a Go panic or a context error. `instanceof` recognises
+ * gosync's errors by brand, so an error from another copy of gosync (the CommonJS build beside the
+ * ESM one, another install) is an instance of this copy's class of the same name too.
  *
  * @example
  * ```ts
@@ -13,7 +18,31 @@ export class GoSyncError extends Error {
   override get name(): string {
     return this.constructor.name;
   }
+
+  /** `x instanceof C`: C's prototype in x's chain, or, for gosync's own classes, C's brand on x. */
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, x: unknown): x is T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of instanceof (a subclass too)
+    return isInstance(this, x);
+  }
 }
+
+function isInstance(cls: abstract new (...args: never[]) => unknown, x: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, x)) return true;
+  if (typeof x !== "object" || x === null || !Object.hasOwn(cls, BRAND)) return false;
+  const key = (cls as unknown as Record<symbol, symbol>)[BRAND]!;
+  return (x as Record<symbol, unknown>)[key] === true;
+}
+
+/**
+ * @internal Brands `cls` as gosync's error class `id`: its instances, from any copy of gosync, are
+ * `instanceof` it in every copy. A subclass users write is not branded, and `instanceof` it is plain.
+ */
+export function brand(cls: abstract new (...args: never[]) => GoSyncError, id: string): void {
+  const key = Symbol.for(`gosync.error.${id}`);
+  Object.defineProperty(cls, BRAND, { value: key });
+  Object.defineProperty(cls.prototype, key, { value: true });
+}
+brand(GoSyncError, "GoSyncError");
 
 /**
  * Misuse of a channel that Go makes a panic: `send on closed channel`, `close of closed channel`.
@@ -26,6 +55,7 @@ export class GoSyncError extends Error {
  * ```
  */
 export class ChanClosedError extends GoSyncError {}
+brand(ChanClosedError, "ChanClosedError");
 
 /** Go's `send on closed channel`. */
 export const sendOnClosed = (): ChanClosedError => new ChanClosedError("send on closed channel");

@@ -8,6 +8,8 @@
 // the bubble tells a busy event-loop turn from an idle one) and `observer` (synchronisation events
 // for the lock-order checker and race detector; see SyncObserver).
 
+import { processWide } from "./process-wide.js";
+
 /** A task started by go(), as diagnostics see it. */
 export interface TaskRecord {
   readonly id: number;
@@ -82,7 +84,7 @@ export interface SyncObserver {
  */
 export type ChanEvent = "send" | "recv" | "close" | "closed";
 
-export const registry = {
+const fresh = {
   /** Record tasks and blocked operations (set by gosync/debug and gosync/testing). */
   tracking: false,
   /** Capture a stack at go() and at every blocking call (costly; GOSYNC_DEBUG=stacks). */
@@ -108,6 +110,12 @@ export const registry = {
   /** The lock-order checker / race detector, when on (installed by gosync/debug's addObserver). */
   observer: null as SyncObserver | null,
 };
+
+/**
+ * One registry per process, shared by every copy of gosync that is loaded (ESM and CommonJS side by
+ * side, or two installs), so gosync/debug loaded by one copy sees the tasks of all.
+ */
+export const registry: typeof fresh = processWide("registry/1", () => fresh);
 
 /**
  * A primitive was acquired by the current task, or on behalf of the task parked on `waiter` (see

@@ -18,14 +18,7 @@ import { Chan } from "../chan/chan.js";
 import type { Canceller } from "../chan/context-type.js";
 import { recv, type SelectCase, select, send } from "../chan/select.js";
 import { Canceled } from "../context/errors.js";
-import {
-  type CancelListener,
-  type CancelSource,
-  cancelSourceOf,
-  REASON,
-  SUBSCRIBE,
-  UNSUBSCRIBE,
-} from "../internal/cancel.js";
+import { type CancelSource, cancelSourceOf, REASON, SUBSCRIBE, UNSUBSCRIBE } from "../internal/cancel.js";
 import { ChanClosedError, checkCount } from "../internal/errors.js";
 import { Mutex } from "../sync/mutex.js";
 import { doneOf } from "./scope.js";
@@ -90,7 +83,7 @@ function checkOptions(o: SubscriberOptions, base: Required<SubscriberOptions>): 
  * for await (const msg of sub) render(msg);
  * ```
  */
-export class Subscription<T> implements AsyncIterable<T>, Disposable, CancelListener {
+export class Subscription<T> implements AsyncIterable<T>, Disposable {
   /** The subscriber's channel; closed on unsubscribe or when the topic closes. */
   readonly c: Chan<T>;
   readonly policy: DropPolicy;
@@ -152,7 +145,10 @@ export class Subscription<T> implements AsyncIterable<T>, Disposable, CancelList
     src[SUBSCRIBE](this);
   }
 
-  /** @internal The ctx given to subscribe was cancelled. */
+  /**
+   * @internal The ctx given to subscribe was cancelled. (As its CancelListener; no `implements
+   * CancelListener`: published types must not name an @internal member.)
+   */
   onCancel(): void {
     this.#src = null;
     this.unsubscribe();

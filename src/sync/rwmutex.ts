@@ -11,7 +11,7 @@
 import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
+import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Locker } from "./locker.js";
@@ -26,7 +26,7 @@ import type { Locker } from "./locker.js";
  * try { return cache.get(key); } finally { rw.rUnlock(); }
  * ```
  */
-export class RWMutex implements Locker, WaitOwner {
+export class RWMutex implements Locker {
   name: string | undefined;
   /** Readers inside. */
   #readers = 0;
@@ -150,7 +150,10 @@ export class RWMutex implements Locker, WaitOwner {
     return { lock: (ctx?: Canceller) => this.rLock(ctx), unlock: () => this.rUnlock() };
   }
 
-  /** @internal A queued waiter was cancelled. */
+  /**
+   * @internal A queued waiter was cancelled. (As the waiters' WaitOwner; no `implements WaitOwner`:
+   * published types must not name an @internal member.)
+   */
   waiterCancelled(w: Parked): void {
     if (w === this.#pending) {
       // The writer whose turn it was gave up: pass the turn on, or let the held-back readers in.

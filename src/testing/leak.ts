@@ -13,7 +13,7 @@
 import { after, afterEach, before, beforeEach } from "node:test";
 import { collectDump, formatTaskDump, type TaskDump, type TaskInfo, untrackedTasks } from "../debug/dump.js";
 import { enableTracking } from "../debug/track.js";
-import { GoSyncError } from "../internal/errors.js";
+import { brand, GoSyncError } from "../internal/errors.js";
 import { registry, type TaskRecord } from "../internal/registry.js";
 
 /**
@@ -92,6 +92,7 @@ export class LeakError extends GoSyncError {
     this.dump = dump;
   }
 }
+brand(LeakError, "LeakError");
 
 /**
  * What is alive now that was not in `baseline` (without waiting).

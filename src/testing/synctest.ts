@@ -30,7 +30,7 @@ import { DeadlockError } from "../debug/deadlock.js";
 import { collectDump, formatTaskDump, ROOTS, type TaskDump } from "../debug/dump.js";
 import { currentGroup, enableTracking, groupOfTask, runAs } from "../debug/track.js";
 import { type Clock, clock, setClock } from "../internal/clock.js";
-import { GoSyncError } from "../internal/errors.js";
+import { brand, GoSyncError } from "../internal/errors.js";
 import { blockBegin, blockEnd, registry, type TaskRecord } from "../internal/registry.js";
 import { VIRTUAL_EPOCH, VirtualClock } from "./virtual-clock.js";
 
@@ -94,6 +94,7 @@ export class StallError extends GoSyncError {
     this.dump = dump;
   }
 }
+brand(StallError, "StallError");
 
 /** Quiet turns taken with setImmediate before the driver backs off to short real-time pauses. */
 const FAST_TURNS = 8;
