@@ -19,7 +19,7 @@
 import {
   type CancelListener,
   type CancelSource,
-  cancelSourceOf,
+  enterCall,
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
@@ -101,11 +101,8 @@ export class Chan<T> implements AsyncIterable<T> {
    * with the ctx's error if cancelled first (the value is then not sent).
    */
   send(value: T, ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "chan send", this);
+    if (src instanceof Promise) return src;
     if (this.#closed) return Promise.reject(sendOnClosed());
     if (this.canSend()) {
       this.putNow(value);
@@ -248,11 +245,8 @@ export class Chan<T> implements AsyncIterable<T> {
   }
 
   #recv(mode: number, ctx: Canceller | undefined, max = 1): Promise<unknown> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "chan receive", this);
+    if (src instanceof Promise) return src;
     if (this.canRecv()) {
       if (mode === RECV_BATCH) return Promise.resolve(this.#takeMany(max));
       const v = this.takeNow();

@@ -5,7 +5,7 @@
 // failing one with its own error), and so does every await() until reset().
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, type WaitOwner, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -62,13 +62,10 @@ export class CyclicBarrier implements WaitOwner {
   async await(ctx?: Canceller): Promise<void> {
     const round = this.#round;
     if (round.broken) throw new BrokenBarrierError();
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) {
-        this.#break(round);
-        throw reason;
-      }
+    const src = enterCall(ctx, "CyclicBarrier.Await", this);
+    if (src instanceof Promise) {
+      this.#break(round);
+      return src;
     }
     this.#arrived++;
     if (this.#arrived < this.parties) return parkOn(round.q, 0, src, "CyclicBarrier.Await", this, this);

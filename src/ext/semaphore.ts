@@ -8,7 +8,7 @@
 // releasing more than held throws `semaphore: released more than held` without changing anything.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
+import { enterCall, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -56,11 +56,8 @@ export class Semaphore implements WaitOwner {
    */
   acquire(n = 1, ctx?: Canceller): Promise<void> {
     this.#check(n);
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "semaphore.Acquire", this);
+    if (src instanceof Promise) return src;
     if (this.#q.size === 0 && this.#size - this.#held >= n) {
       this.#held += n;
       return RESOLVED;

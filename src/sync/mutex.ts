@@ -13,7 +13,7 @@
 // once (O(1)) and never acquires afterwards.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
@@ -56,11 +56,8 @@ export class Mutex implements Locker {
 
   /** Locks, waiting while it is held. Rejects with the ctx's error if cancelled first. */
   lock(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.Mutex.Lock", this);
+    if (src instanceof Promise) return src;
     // Diagnostics (gosync/debug's lock-order check, race detector): one null test when off.
     const o = registry.observer;
     if (o !== null) o.request?.(this, "lock");

@@ -4,7 +4,7 @@
 // lock held by someone else; here ownership is a separate flag, and any value (0 included) is a token.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";
@@ -41,8 +41,8 @@ export class RecursiveMutex<K = unknown> {
   lock(owner: K, ctx?: Canceller): Promise<void> {
     if (this.#held && Object.is(this.#owner, owner)) {
       // Even a re-entry that could proceed fails on an already-cancelled ctx (one rule for all calls).
-      const reason = ctx === undefined ? undefined : cancelSourceOf(ctx)?.[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
+      const src = enterCall(ctx, "RecursiveMutex.Lock", this);
+      if (src instanceof Promise) return src;
       this.#count++;
       return RESOLVED;
     }

@@ -9,7 +9,7 @@
 // the readers it was holding back go in.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
+import { enterCall, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
@@ -64,11 +64,8 @@ export class RWMutex implements Locker, WaitOwner {
 
   /** Read-locks, waiting while a writer holds the lock or waits for it. */
   rLock(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.RWMutex.RLock", this);
+    if (src instanceof Promise) return src;
     // Diagnostics (gosync/debug's lock-order check, race detector): one null test when off.
     const o = registry.observer;
     if (o !== null) o.request?.(this, "rlock");
@@ -106,11 +103,8 @@ export class RWMutex implements Locker, WaitOwner {
 
   /** Write-locks: waits for its turn among writers, then for the readers inside to leave. */
   lock(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.RWMutex.Lock", this);
+    if (src instanceof Promise) return src;
     const o = registry.observer;
     if (o !== null) o.request?.(this, "lock");
     if (!this.#writerTurn && this.#writerQ.size === 0) {

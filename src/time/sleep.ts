@@ -5,8 +5,7 @@ import type { Canceller } from "../chan/context-type.js";
 import {
   type CancelListener,
   type CancelSource,
-  cancelSourceOf,
-  REASON,
+  enterCall,
   SUBSCRIBE,
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
@@ -47,11 +46,8 @@ class Sleeper implements CancelListener {
  */
 export function sleep(ms: number, ctx?: Canceller): Promise<void> {
   checkDuration("ms", ms);
-  const src = ctx === undefined ? null : cancelSourceOf(ctx);
-  if (src !== null) {
-    const reason = src[REASON]();
-    if (reason !== undefined) return Promise.reject(reason);
-  }
+  const src = enterCall(ctx, "sleep", null);
+  if (src instanceof Promise) return src;
   if (ms <= 0) return Promise.resolve();
   const s = new Sleeper();
   const p = new Promise<void>((resolve, reject) => {

@@ -250,10 +250,10 @@ describe("bad input", () => {
     assert.throws(() => ch.tryRecvBatch(0), RangeError);
     assert.throws(() => ch.recvBatch(-1), RangeError);
   });
-  test("ctx must be a Context or an AbortSignal", () => {
+  test("ctx must be a Context or an AbortSignal (a rejection, not a throw)", async () => {
     const ch = new Chan<number>(1);
-    assert.throws(
-      () => ch.recv({} as AbortSignal),
+    await assert.rejects(
+      ch.recv({} as AbortSignal),
       (e: unknown) => e instanceof TypeError && /ctx/.test(e.message),
     );
   });

@@ -358,7 +358,7 @@ describe("Mutex: cancellation", () => {
   test("lock() rejects with a TypeError naming ctx for something that is not a Context or AbortSignal", async () => {
     const mu = new Mutex();
     await mu.lock();
-    assert.throws(() => mu.lock({} as AbortSignal), { name: "TypeError", message: /ctx/ });
+    await assert.rejects(mu.lock({} as AbortSignal), { name: "TypeError", message: /ctx/ });
     assert.equal(mu.waiters, 0);
     mu.unlock();
   });

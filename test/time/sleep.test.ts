@@ -145,7 +145,7 @@ describe("sleep", { timeout: 10_000 }, () => {
     }
   });
 
-  test("a bad ctx throws TypeError", () => {
-    assert.throws(() => sleep(5, {} as unknown as Context), TypeError);
+  test("a bad ctx rejects with a TypeError", async () => {
+    await assert.rejects(sleep(5, {} as unknown as Context), TypeError);
   });
 });
