@@ -1,8 +1,10 @@
-// Ticker, tick(): Go's time.Ticker and time.Tick. Ticks are dropped for a slow receiver (the channel
-// holds at most one), as in Go; after stop() or reset() no stale tick is received (Go 1.23). Like a
-// Timer, a ticker nobody waits on keeps neither the process alive nor memory.
+// Ticker, tick(): Go's time.Ticker and time.Tick (tick returns null for a period ≤ 0, as Go's nil).
+// Ticks are dropped for a slow receiver (the channel holds at most one), as in Go; after stop() or
+// reset() no stale tick is received (Go 1.23). Like a Timer, a ticker nobody waits on keeps neither
+// the process alive nor memory.
 
 import { Chan } from "../chan/chan.js";
+import { checkDuration } from "../internal/errors.js";
 import { drain, TimerCore } from "./timer.js";
 
 function checkPeriod(ms: unknown): number {
@@ -54,13 +56,18 @@ export class Ticker {
 }
 
 /**
- * Go's time.Tick: the channel of a Ticker that is never stopped.
+ * Go's time.Tick: the channel of a Ticker that is never stopped, or `null` (Go's nil channel) when
+ * `ms` ≤ 0, as time.Tick returns nil for d ≤ 0: a select case on it is never ready. A NaN or
+ * non-number `ms` throws a TypeError.
  *
  * @example
  * ```ts
- * for await (const t of tick(1000)) console.log(t);
+ * const c = tick(1000);
+ * if (c !== null) for await (const t of c) console.log(t);
+ * await select(recv(tick(period), onTick), recv(done, () => "stop")); // null period: never ticks
  * ```
  */
-export function tick(ms: number): Chan<Date> {
+export function tick(ms: number): Chan<Date> | null {
+  if (checkDuration("ms", ms) <= 0) return null;
   return new Ticker(ms).c;
 }

@@ -77,7 +77,7 @@ export function otherwise<R>(body: () => R): SelectCase<R>;
 
 export function sleep(ms: number, ctx?: Canceller): Promise<void>;
 export function after(ms: number): Chan<Date>;
-export function tick(ms: number): Chan<Date>;
+export function tick(ms: number): Chan<Date> | null;
 export class Timer {
   constructor(ms: number);
   readonly c: Chan<Date>;
