@@ -3,9 +3,9 @@
 // reset() no stale tick is received (Go 1.23). Like a Timer, a ticker nobody waits on keeps neither
 // the process alive nor memory.
 
-import { Chan } from "../chan/chan.js";
+import type { Chan } from "../chan/chan.js";
 import { checkDuration } from "../internal/errors.js";
-import { drain, TimerCore } from "./timer.js";
+import { TimerChan, TimerCore } from "./timer.js";
 
 function checkPeriod(ms: unknown): number {
   if (typeof ms !== "number" || !(ms > 0)) {
@@ -32,8 +32,9 @@ export class Ticker {
 
   constructor(ms: number) {
     checkPeriod(ms);
-    this.c = new Chan<Date>(1, "ticker");
-    this.#core = new TimerCore(this.c);
+    const c = new TimerChan("ticker");
+    this.c = c;
+    this.#core = new TimerCore(c);
     this.#core.period = ms;
     this.#core.arm(ms);
   }
@@ -42,14 +43,14 @@ export class Ticker {
   stop(): void {
     this.#core.disarm();
     this.#core.period = 0;
-    drain(this.c);
+    this.#core.drain();
   }
 
   /** Restarts the ticks with period `ms`, the first one `ms` from now. */
   reset(ms: number): void {
     checkPeriod(ms);
     this.#core.disarm();
-    drain(this.c);
+    this.#core.drain();
     this.#core.period = ms;
     this.#core.arm(ms);
   }
