@@ -1,7 +1,9 @@
 // Ticker, tick(): Go's time.Ticker and time.Tick (tick returns null for a period ≤ 0, as Go's nil).
-// Ticks are dropped for a slow receiver (the channel holds at most one), as in Go; after stop() or
-// reset() no stale tick is received (Go 1.23). Like a Timer, a ticker nobody waits on keeps neither
-// the process alive nor memory.
+// Ticks stay on the grid of the first deadline (each is scheduled from the previous deadline, not
+// from when the callback ran, so a busy event loop does not make them drift); ticks a slow receiver
+// or a stalled program missed are dropped, and the channel holds at most one, as in Go (runtime/
+// time.go). After stop() or reset() no stale tick is received (Go 1.23). Like a Timer, a ticker
+// nobody waits on keeps neither the process alive nor memory.
 
 import type { Chan } from "../chan/chan.js";
 import { checkDuration } from "../internal/errors.js";

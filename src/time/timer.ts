@@ -51,6 +51,8 @@ export class TimerCore implements QueueWatcher {
   handle: TimerHandle | null = null;
   /** > 0 for a ticker. */
   period = 0;
+  /** The deadline armed last (clock ms): a ticker's next one counts from it, not from when it fired. */
+  #when = 0;
   readonly #ref: WeakRef<TimerChan>;
   #waiting = false;
 
@@ -61,7 +63,12 @@ export class TimerCore implements QueueWatcher {
   }
 
   arm(ms: number): void {
+    this.#armAt(clock.now(), ms);
+  }
+
+  #armAt(now: number, ms: number): void {
     this.disarm();
+    this.#when = now + ms;
     this.handle = clock.setTimer(this.#fire, ms);
     clock.keepAlive(this.handle, this.#waiting);
   }
@@ -98,7 +105,16 @@ export class TimerCore implements QueueWatcher {
     this.handle = null;
     const ch = this.#ref.deref();
     if (ch === undefined) return;
-    if (this.period > 0) this.arm(this.period);
+    if (this.period > 0) {
+      // runtime/time.go: the next tick is a whole number of periods after the last deadline, the
+      // first one still ahead — a late callback does not shift the grid, and the ticks a stalled
+      // program missed are dropped (next = when + period*(1 + delay/period)).
+      const now = clock.now();
+      const delay = Math.max(0, now - this.#when);
+      const next = this.#when + this.period * (1 + Math.floor(delay / this.period));
+      this.#armAt(now, next - now);
+      this.#when = next;
+    }
     // A ticker drops ticks for a slow receiver (Go does too); a timer's slot is always free here,
     // because stop and reset drain it.
     if (!ch.holding) ch.putNow(new Date(clock.now()));

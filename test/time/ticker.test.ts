@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { after, Chan, go, recv, select, sleep, Ticker, tick } from "../../src/index.js";
+import { type Clock, setClock, type TimerHandle } from "../../src/internal/clock.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
 
 leakCheck();
@@ -173,4 +174,70 @@ describe("tick", { timeout: 10_000 }, () => {
       }
       assert.equal(n, 3);
     }));
+});
+
+/**
+ * A gosync Clock whose timers all fire `lag` ms after their deadline — a loaded machine, made
+ * deterministic. `step()` fires the earliest timer (virtual time jumps to its deadline + lag).
+ */
+class LateClock implements Clock {
+  now_ = 0;
+  readonly timers = new Set<{ readonly when: number; readonly fn: () => void }>();
+  constructor(readonly lag: number) {}
+  now(): number {
+    return this.now_;
+  }
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const t = { when: this.now_ + Math.max(ms, 0), fn };
+    this.timers.add(t);
+    return t;
+  }
+  clearTimer(handle: TimerHandle): void {
+    this.timers.delete(handle as { when: number; fn: () => void });
+  }
+  keepAlive(): void {}
+  step(): void {
+    const next = [...this.timers].sort((a, b) => a.when - b.when)[0];
+    assert.ok(next !== undefined, "a timer is pending");
+    this.timers.delete(next);
+    this.now_ = Math.max(this.now_, next.when + this.lag);
+    next.fn();
+  }
+}
+
+describe("Ticker: no drift (runtime/time.go: the next tick counts from the previous deadline)", () => {
+  function ticksWith(lag: number, period: number, steps: number): number[] {
+    const lc = new LateClock(lag);
+    const prev = setClock(lc);
+    try {
+      const t = new Ticker(period);
+      const got: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        lc.step();
+        const v = t.c.tryRecv();
+        if (v?.[1]) got.push(v[0].getTime());
+      }
+      t.stop();
+      return got;
+    } finally {
+      setClock(prev);
+    }
+  }
+
+  test("each tick fired 3 ms late still keeps the 10 ms grid: 13, 23, 33, ... not 13, 26, 39", {
+    timeout: 5_000,
+  }, () => {
+    assert.deepEqual(ticksWith(3, 10, 5), [13, 23, 33, 43, 53]);
+  });
+
+  test("ticks missed by a stall are dropped, the next one stays on the grid (Go: when += period*(1+delta/period))", {
+    timeout: 5_000,
+  }, () => {
+    // Deadline 10 fires at 35: the ticks due at 20 and 30 are gone; the next deadline is 40.
+    assert.deepEqual(ticksWith(25, 10, 3), [35, 65, 95]);
+    // 200 ticks of 10 ms: the 200th fires at its deadline 2,000 plus the lag, not 200 lags later.
+    const ticks = ticksWith(1, 10, 200);
+    assert.equal(ticks.length, 200);
+    assert.equal(ticks[199], 2_001);
+  });
 });
