@@ -9,7 +9,9 @@
 //
 // Where it differs from Go: the body is a callback and select returns a promise of its result.
 // Readiness is decided by a first pass that has no side effects, which is what makes the random
-// choice exact among the ready cases without allocating a permutation.
+// choice exact among the ready cases without allocating a permutation. A select that blocks queues
+// its cases in a random order, as selectgo does, so that of several cases on one channel none is
+// always served first.
 
 import { sendOnClosed } from "../internal/errors.js";
 import { blockBegin } from "../internal/registry.js";
@@ -161,10 +163,29 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
 /** Scratch space for the ready cases' indices; select's fast path is synchronous, so one suffices. */
 const readyAt: number[] = [];
 
+/** Scratch space for the order a blocked select queues its cases in (filled and used synchronously). */
+const queueOrder: number[] = [];
+
+/**
+ * Fills queueOrder with a uniformly random permutation of 0..n-1 (Fisher–Yates). selectgo queues a
+ * blocked select's cases in its randomised order, so of several cases on one channel, any may be
+ * the first a counterpart finds (runtime/chan_test.go TestPseudoRandomSend).
+ */
+function shuffleCases(n: number): void {
+  queueOrder.length = n;
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor(Math.random() * (i + 1));
+    queueOrder[i] = queueOrder[j] as number;
+    queueOrder[j] = i;
+  }
+}
+
 async function blockOn(cs: Case[]): Promise<unknown> {
   const op = new SelectOp();
   const p = park<SelectOp>(op);
-  for (let i = 0; i < cs.length; i++) {
+  shuffleCases(cs.length);
+  for (let k = 0; k < cs.length; k++) {
+    const i = queueOrder[k] as number;
     const c = cs[i] as Case;
     if (c.ch === null || c.kind === DEFAULT_CASE) continue;
     const w = new Waiter(SELECT + i, c.value);

@@ -255,6 +255,55 @@ describe("blocking select commits exactly one case", () => {
   });
 });
 
+describe("blocked cases are queued in random order (runtime/chan_test.go TestPseudoRandomSend)", () => {
+  // Go's selectgo queues a blocked select's cases in its randomised order, so when a receiver comes
+  // along, any of several send cases on one channel may be the one it takes. Unbuffered, each
+  // select below blocks (no receiver yet) before the receive; with capacity n the sends are ready at
+  // once (the uniform choice among ready cases). Go's bound: more than n/10 of each value. With
+  // n = 400, a fair coin falls below it with probability < 1e-60, so this never flakes; a queue in
+  // argument order fails it every time.
+  for (const cap of [0, 400]) {
+    test(`two send cases on one channel of capacity ${cap}: both values arrive, about half each`, async () => {
+      const n = 400;
+      const c = new Chan<number>(cap);
+      let blocked = 0;
+      const got: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const p = select(
+          send(c, 1, () => {}),
+          send(c, 0, () => {}),
+        );
+        if (waitingSenders(c) === 2) blocked++;
+        if (cap === 0) got.push((await c.recv()) as number);
+        await p;
+      }
+      if (cap > 0) got.push(...c.tryRecvBatch(n));
+      assert.equal(blocked, cap === 0 ? n : 0, "unbuffered, every select blocked before the receive");
+      const ones = got.reduce((a, v) => a + v, 0);
+      const zeros = got.length - ones;
+      assert.equal(got.length, n);
+      assert.ok(zeros > n / 10 && ones > n / 10, `want pseudorandom, got ${zeros} zeros and ${ones} ones`);
+    });
+  }
+
+  test("three cases on one channel: each one is first in the queue sometimes", async () => {
+    const c = new Chan<number>();
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 600; i++) {
+      const p = select(
+        send(c, 0, () => {}),
+        send(c, 1, () => {}),
+        send(c, 2, () => {}),
+      );
+      const v = (await c.recv()) as number;
+      counts[v] = (counts[v] ?? 0) + 1;
+      await p;
+    }
+    // Expected 200 each; 60 is 12 standard deviations below: never flakes.
+    for (const k of counts) assert.ok(k > 60, `counts ${counts}`);
+  });
+});
+
 describe("bad input", () => {
   test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", () => {
     assert.throws(() => select({} as SelectCase<number>), TypeError);
