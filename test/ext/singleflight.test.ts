@@ -183,6 +183,22 @@ describe("SingleFlight: forget and doChan", () => {
     assert.deepEqual(r, { value: "bar", shared: false });
   });
 
+  test("doChan starts fn in a new task and returns first, the flight already registered (Go's `go g.doCall`)", async () => {
+    const sf = new SingleFlight<string, number>();
+    const order: string[] = [];
+    const ch = sf.doChan("k", () => {
+      order.push("fn");
+      return 1;
+    });
+    order.push("doChan returned");
+    assert.deepEqual(order, ["doChan returned"], "fn must not run inside doChan");
+    assert.equal(sf.inFlight, 1, "the key is in flight at once");
+    const joined = sf.do("k", () => 2);
+    assert.deepEqual(await ch.recv(), { value: 1, shared: true });
+    assert.deepEqual(await joined, { value: 1, shared: true });
+    assert.deepEqual(order, ["doChan returned", "fn"]);
+  });
+
   test("doChan delivers an error as {error, shared}", async () => {
     const sf = new SingleFlight<string, string>();
     const boom = new Error("boom");
