@@ -17,6 +17,7 @@ import { enterCall } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
+import { isThenable } from "../internal/thenable.js";
 import { WaitQueue } from "../internal/waitq.js";
 import { LockHandle } from "./lock-handle.js";
 import type { Locker } from "./locker.js";
@@ -91,18 +92,18 @@ export class Mutex implements Locker {
   }
 
   /** Runs fn holding the lock; unlocks when it settles, also when it throws. */
-  async withLock<R>(fn: () => R | Promise<R>, ctx?: Canceller): Promise<R> {
+  async withLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
     checkFunction("fn", fn);
     await this.lock(ctx);
-    let result: R | Promise<R>;
+    let result: R | PromiseLike<R>;
     try {
       result = fn();
     } catch (e) {
       this.unlock();
       throw e;
     }
-    // A synchronous result unlocks at once; only a promise keeps the lock until it settles.
-    if (!(result instanceof Promise)) {
+    // A synchronous result unlocks at once; a promise (any thenable) keeps the lock until it settles.
+    if (!isThenable(result)) {
       this.unlock();
       return result;
     }
