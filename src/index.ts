@@ -4,7 +4,15 @@
 
 export { Chan } from "./chan/chan.js";
 export type { Canceller, Context, ContextKey } from "./chan/context-type.js";
-export { otherwise, recv, type SelectCase, type SelectResult, select, send } from "./chan/select.js";
+export {
+  otherwise,
+  type RecvArgs,
+  recv,
+  type SelectCase,
+  type SelectResult,
+  select,
+  send,
+} from "./chan/select.js";
 export { afterFunc } from "./context/after-func.js";
 export { background, createKey, todo } from "./context/background.js";
 export {

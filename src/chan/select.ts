@@ -59,18 +59,24 @@ function checkChan(ch: unknown): Chan<unknown> | null {
 }
 
 /**
+ * What a receive case's body gets: `(value, true)`, or `(undefined, false)` once the channel is
+ * closed and drained — a discriminated pair, so checking `ok` narrows `value` to T.
+ */
+export type RecvArgs<T> = [value: T, ok: true] | [value: undefined, ok: false];
+
+/**
  * A receive case: `case v, ok := <-ch:`. The body gets the value and Go's `ok` (false once the
- * channel is closed and drained). A null channel is never ready.
+ * channel is closed and drained); `if (ok)` narrows `v` to T. A null channel is never ready.
  *
  * @example
  * ```ts
  * await select(recv(ch, (v, ok) => (ok ? `got ${v}` : "closed")), recv(ctx.done(), () => "cancelled"));
  * ```
  */
-export function recv<T, R>(
-  ch: Chan<T> | null,
-  body: (value: T | undefined, ok: boolean) => R,
-): SelectCase<R> {
+export function recv<T, R>(ch: Chan<T> | null, body: (...args: RecvArgs<T>) => R): SelectCase<R>;
+/** A receive case whose body was written for `(value: T | undefined, ok: boolean)` (a named handler). */
+export function recv<T, R>(ch: Chan<T> | null, body: (value: T | undefined, ok: boolean) => R): SelectCase<R>;
+export function recv<T, R>(ch: Chan<T> | null, body: (...args: RecvArgs<T>) => R): SelectCase<R> {
   return new Case(RECV_CASE, checkChan(ch), undefined, checkBody(body)) as unknown as SelectCase<R>;
 }
 

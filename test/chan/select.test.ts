@@ -304,6 +304,32 @@ describe("blocked cases are queued in random order (runtime/chan_test.go TestPse
   });
 });
 
+describe("types", () => {
+  test("a receive case's (v, ok) is a discriminated pair: checking ok narrows v", async () => {
+    const ch = new Chan<number>(1);
+    ch.trySend(7);
+    // Type-checked by `npm run typecheck`: with `ok` true, `v` is a number; with it false, undefined.
+    const got = await select(
+      recv(ch, (v, ok) => {
+        if (ok) {
+          const n: number = v;
+          return n * 2;
+        }
+        const none: undefined = v;
+        return none;
+      }),
+    );
+    assert.equal(got, 14);
+    ch.close();
+    assert.equal(await select(recv(ch, (v, ok) => (ok ? v + 1 : "closed"))), "closed");
+    // One-parameter and no-parameter bodies still infer their result.
+    const one = new Chan<string>(1);
+    one.trySend("x");
+    const s: string | undefined = await select(recv(one, (v) => v));
+    assert.equal(s, "x");
+  });
+});
+
 describe("bad input", () => {
   test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", () => {
     assert.throws(() => select({} as SelectCase<number>), TypeError);
