@@ -10,9 +10,9 @@
 // integer ≥ 0) are a RangeError: thrown by tryAcquire/release, a rejection from acquire.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
+import { dropIfCancelled, type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
 /**
@@ -100,13 +100,8 @@ export class Semaphore implements WaitOwner {
 
   #grant(): void {
     for (let w = this.#q.head; w !== null; w = this.#q.head) {
-      const src = w.src;
-      if (src !== null && src[REASON]() !== undefined) {
-        // Its ctx is done (being cancelled right now, with others on the same ctx): never grant it.
-        src[UNSUBSCRIBE](w);
-        w.onCancel(src[REASON]()); // leaves the queue, rejects, and calls #grant again
-        return;
-      }
+      // Its ctx is done (being cancelled right now, with others on the same ctx): never grant it.
+      if (dropIfCancelled(w)) return; // it left the queue, and waiterCancelled ran #grant again
       if (this.#size - this.#held < w.n) break; // FIFO: nobody overtakes the head
       this.#held += w.n;
       this.#q.shift();

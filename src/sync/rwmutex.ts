@@ -9,9 +9,9 @@
 // the readers it was holding back go in.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
+import { dropIfCancelled, type Parked, parkOn, RESOLVED, type WaitOwner, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Locker } from "./locker.js";
@@ -178,18 +178,4 @@ export class RWMutex implements Locker, WaitOwner {
       this.#pending = w;
     }
   }
-}
-
-/**
- * A waiter whose ctx is being cancelled right now (with others on the same ctx, one listener at a
- * time) must not be let in: it leaves with its ctx's error instead. Returns whether it did.
- */
-function dropIfCancelled(w: Parked): boolean {
-  const src = w.src;
-  if (src === null) return false;
-  const reason = src[REASON]();
-  if (reason === undefined) return false;
-  src[UNSUBSCRIBE](w);
-  w.onCancel(reason);
-  return true;
 }
