@@ -14,13 +14,13 @@
 
 import type { Canceller } from "../chan/context-type.js";
 import { enterCall } from "../internal/cancel.js";
-import { checkFunction, GoSyncError } from "../internal/errors.js";
+import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
-import { isThenable } from "../internal/thenable.js";
 import { WaitQueue } from "../internal/waitq.js";
 import { LockHandle } from "./lock-handle.js";
 import type { Locker } from "./locker.js";
+import { runLocked } from "./with-lock.js";
 
 /**
  * Go's sync.Mutex: mutual exclusion, FIFO and starvation-free, with cancellable waits.
@@ -92,26 +92,13 @@ export class Mutex implements Locker {
   }
 
   /** Runs fn holding the lock; unlocks when it settles, also when it throws. */
-  async withLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
-    checkFunction("fn", fn);
-    await this.lock(ctx);
-    let result: R | PromiseLike<R>;
-    try {
-      result = fn();
-    } catch (e) {
-      this.unlock();
-      throw e;
-    }
-    // A synchronous result unlocks at once; a promise (any thenable) keeps the lock until it settles.
-    if (!isThenable(result)) {
-      this.unlock();
-      return result;
-    }
-    try {
-      return await result;
-    } finally {
-      this.unlock();
-    }
+  withLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.lock(c),
+      () => this.unlock(),
+    );
   }
 
   /** Locks and returns a handle that unlocks once, for `using` / `await using`. */

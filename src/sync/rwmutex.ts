@@ -15,6 +15,7 @@ import { dropIfCancelled, type Parked, parkOn, RESOLVED, type WaitOwner, wake } 
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Locker } from "./locker.js";
+import { runLocked } from "./with-lock.js";
 
 /**
  * Go's sync.RWMutex: many readers or one writer; a waiting writer blocks new readers.
@@ -137,6 +138,40 @@ export class RWMutex implements Locker, WaitOwner {
     this.#admitReaders();
     // ... then the next writer takes the turn, waiting for them to leave.
     this.#nextWriter();
+  }
+
+  /**
+   * Runs fn holding the write lock; unlocks when it settles (also when it throws or rejects).
+   *
+   * @example
+   * ```ts
+   * await rw.withLock(() => { cache.set(key, value); });
+   * ```
+   */
+  withLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.lock(c),
+      () => this.unlock(),
+    );
+  }
+
+  /**
+   * Runs fn holding a read lock; rUnlocks when it settles (also when it throws or rejects).
+   *
+   * @example
+   * ```ts
+   * const v = await rw.withRLock(() => cache.get(key));
+   * ```
+   */
+  withRLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.rLock(c),
+      () => this.rUnlock(),
+    );
   }
 
   /** A Locker whose lock/unlock are this mutex's rLock/rUnlock (Go's RLocker). */
