@@ -41,6 +41,7 @@ export { RetryOnce } from "./sync/retry-once.js";
 export { RWMutex } from "./sync/rwmutex.js";
 export { WaitGroup } from "./sync/waitgroup.js";
 export { go, type PanicHandler, setPanicHandler, yieldNow } from "./task/go.js";
+export { Hour, Microsecond, Millisecond, Minute, Nanosecond, Second } from "./time/duration.js";
 export { sleep } from "./time/sleep.js";
 export { Ticker, tick } from "./time/ticker.js";
 export { after, Timer } from "./time/timer.js";
