@@ -23,7 +23,14 @@ export {
   withCancelCause,
 } from "./context/cancel.js";
 export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "./context/deadline.js";
-export { Canceled, CanceledError, DeadlineExceeded, DeadlineExceededError } from "./context/errors.js";
+export {
+  Canceled,
+  CanceledError,
+  DeadlineExceeded,
+  DeadlineExceededError,
+  type FailedCall,
+  failedCall,
+} from "./context/errors.js";
 export { fromSignal } from "./context/signal.js";
 export { withoutCancel, withValue } from "./context/value.js";
 export * from "./ext/index.js";

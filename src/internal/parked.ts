@@ -4,7 +4,7 @@
 // acquires afterwards, and tells its owner (so a semaphore can wake those behind it, say).
 
 import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
-import { blockBegin, blockEnd } from "./registry.js";
+import { blockBegin, blockEnd, blockFail } from "./registry.js";
 import { QueueNode, type WaitQueue } from "./waitq.js";
 
 /** Told when one of its waiters was cancelled (after it left the queue). */
@@ -27,7 +27,7 @@ export class Parked extends QueueNode implements CancelListener {
   onCancel(reason: unknown): void {
     if (this.queue !== null) this.queue.remove(this);
     this.src = null;
-    blockEnd(this);
+    blockFail(this, reason);
     // Rejecting through resolve keeps one function alive per waiter instead of two.
     this.resolve(Promise.reject(reason));
     this.owner?.waiterCancelled(this);

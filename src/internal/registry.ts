@@ -243,7 +243,9 @@ export function blockFail(key: object, error: unknown): void {
  */
 export function latestFailedCall(error?: unknown): FailedCall | undefined {
   const task = registry.currentTask();
-  const f = (task === undefined ? undefined : failedByTask.get(task)) ?? lastFailed;
-  if (f === undefined || (error !== undefined && f.error !== error)) return undefined;
-  return f;
+  const own = task === undefined ? undefined : failedByTask.get(task);
+  for (const f of [own, lastFailed]) {
+    if (f !== undefined && (error === undefined || f.error === error)) return f;
+  }
+  return undefined;
 }

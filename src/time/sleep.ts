@@ -11,7 +11,7 @@ import {
 } from "../internal/cancel.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration } from "../internal/errors.js";
-import { blockBegin, blockEnd } from "../internal/registry.js";
+import { blockBegin, blockEnd, blockFail } from "../internal/registry.js";
 
 class Sleeper implements CancelListener {
   handle: TimerHandle | null = null;
@@ -29,7 +29,7 @@ class Sleeper implements CancelListener {
   onCancel(reason: unknown): void {
     if (this.handle !== null) clock.clearTimer(this.handle);
     this.handle = null;
-    blockEnd(this);
+    blockFail(this, reason);
     this.reject(reason);
   }
 }
