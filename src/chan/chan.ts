@@ -24,7 +24,7 @@ import {
   SUBSCRIBE,
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
-import { checkCount, closeOfClosed, GoSyncError, sendOnClosed } from "../internal/errors.js";
+import { checkCount, closeOfClosed, countError, GoSyncError, sendOnClosed } from "../internal/errors.js";
 import { blockBegin, registry } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -127,7 +127,8 @@ export class Chan<T> implements AsyncIterable<T> {
    * only once the channel is closed and drained. One promise per batch instead of one per value.
    */
   recvBatch(max: number, ctx?: Canceller): Promise<T[]> {
-    checkCount("max", max, 1);
+    const bad = countError("max", max, 1);
+    if (bad !== null) return Promise.reject(bad);
     return this.#recv(RECV_BATCH, ctx, max) as Promise<T[]>;
   }
 

@@ -142,9 +142,12 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
   let live = 0;
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i];
-    if (!(c instanceof Case)) throw new TypeError(`select case ${i} must be made by recv, send or otherwise`);
+    // Bad cases reject (select returns a promise, so it never throws), before anything is taken.
+    if (!(c instanceof Case)) {
+      return Promise.reject(new TypeError(`select case ${i} must be made by recv, send or otherwise`));
+    }
     if (c.kind === DEFAULT_CASE) {
-      if (dflt !== null) throw new TypeError("select: multiple otherwise cases");
+      if (dflt !== null) return Promise.reject(new TypeError("select: multiple otherwise cases"));
       dflt = c;
     } else if (c.ch !== null) {
       live++;

@@ -52,7 +52,11 @@ export class SingleFlight<K, V> {
 
   /** Runs fn for key unless a call for key is in flight; either way resolves with its value. */
   do(key: K, fn: () => V | Promise<V>): Promise<SingleFlightValue<V>> {
-    return this.#join(key, fn).result;
+    try {
+      return this.#join(key, fn).result;
+    } catch (e) {
+      return Promise.reject(e); // a bad fn: a rejection, never a throw
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import {
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
-import { checkDuration } from "../internal/errors.js";
+import { durationError } from "../internal/errors.js";
 import { blockBegin, blockEnd, blockFail } from "../internal/registry.js";
 
 class Sleeper implements CancelListener {
@@ -36,7 +36,7 @@ class Sleeper implements CancelListener {
 
 /**
  * Waits `ms` milliseconds (Go's time.Sleep); ≤ 0 returns at once. Rejects with the ctx's error if
- * cancelled first.
+ * cancelled first, and with a TypeError for an `ms` that is NaN or not a number.
  *
  * @example
  * ```ts
@@ -45,7 +45,8 @@ class Sleeper implements CancelListener {
  * ```
  */
 export function sleep(ms: number, ctx?: Canceller): Promise<void> {
-  checkDuration("ms", ms);
+  const bad = durationError("ms", ms);
+  if (bad !== null) return Promise.reject(bad);
   const src = enterCall(ctx, "sleep", null);
   if (src instanceof Promise) return src;
   if (ms <= 0) return Promise.resolve();

@@ -331,16 +331,26 @@ describe("types", () => {
 });
 
 describe("bad input", () => {
-  test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", () => {
-    assert.throws(() => select({} as SelectCase<number>), TypeError);
-    assert.throws(
-      () =>
-        select(
-          otherwise(() => 1),
-          otherwise(() => 2),
-        ),
+  test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", async () => {
+    // select returns a promise: bad cases reject (.catch sees them), and nothing is taken.
+    const ch = new Chan<number>(1);
+    ch.trySend(1);
+    await assert.rejects(
+      select(
+        recv(ch, (v) => v),
+        {} as SelectCase<number>,
+      ),
+      TypeError,
+    );
+    await assert.rejects(
+      select(
+        otherwise(() => 1),
+        otherwise(() => 2),
+      ),
       /multiple otherwise/,
     );
+    assert.equal(ch.length, 1, "the ready case before the bad one did not commit");
+    // The case makers are synchronous: they throw.
     assert.throws(() => recv(new Chan<number>(), 1 as unknown as () => void), TypeError);
     assert.throws(() => recv({} as Chan<number>, () => 1), TypeError);
   });

@@ -131,8 +131,11 @@ describe("SingleFlight: the key is cleared when the call settles", () => {
     assert.equal(sf.inFlight, 0);
   });
 
-  test("fn that is not a function throws a TypeError", () => {
+  test("fn that is not a function: do() rejects with a TypeError (.catch sees it), doChan throws", async () => {
     const sf = new SingleFlight<string, number>();
+    const e = await sf.do("k", 42 as unknown as () => number).catch((err: unknown) => err);
+    assert.ok(e instanceof TypeError && /\bfn\b/.test(e.message));
+    assert.equal(sf.inFlight, 0, "no flight was started");
     assert.throws(() => sf.doChan("k", 42 as unknown as () => number), TypeError);
   });
 });

@@ -523,7 +523,7 @@ describe("Mutex: acquire() handles", () => {
     await mu.lock(); // someone else holds it now
     assert.throws(() => h.release(), { name: "GoSyncError", message: "sync: lock handle released twice" });
     assert.throws(() => h[Symbol.dispose](), GoSyncError);
-    await assert.rejects(async () => h[Symbol.asyncDispose](), GoSyncError);
+    await assert.rejects(h[Symbol.asyncDispose](), GoSyncError, "asyncDispose rejects, never throws");
     assert.equal(mu.locked, true, "the other holder still holds it");
     mu.unlock();
   });
