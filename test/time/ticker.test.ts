@@ -6,6 +6,7 @@
 // exact virtual instants.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { after, Chan, go, recv, select, sleep, Ticker, tick } from "../../src/index.js";
 import { type Clock, setClock, type TimerHandle } from "../../src/internal/clock.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
@@ -183,7 +184,7 @@ describe("tick", { timeout: 10_000 }, () => {
 class LateClock implements Clock {
   now_ = 0;
   readonly timers = new Set<{ readonly when: number; readonly fn: () => void }>();
-  constructor(readonly lag: number) {}
+  constructor(public lag: number) {}
   now(): number {
     return this.now_;
   }
@@ -239,5 +240,42 @@ describe("Ticker: no drift (runtime/time.go: the next tick counts from the previ
     const ticks = ticksWith(1, 10, 200);
     assert.equal(ticks.length, 200);
     assert.equal(ticks[199], 2_001);
+  });
+
+  test("property: under any sequence of late callbacks, each tick comes at the first grid point after the last one fired", {
+    timeout: 20_000,
+  }, () => {
+    // The reference model: deadlines are whole periods from the start; after a tick fired at f, the
+    // next deadline is the first grid point after f (runtime/time.go's when + period*(1+delay/period)).
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 40 }),
+        (period, lags) => {
+          const lc = new LateClock(0);
+          const prev = setClock(lc);
+          try {
+            const t = new Ticker(period);
+            let deadline = period;
+            for (const lag of lags) {
+              lc.lag = lag;
+              lc.step();
+              const fired = deadline + lag;
+              const v = t.c.tryRecv();
+              assert.ok(v?.[1], "one tick per callback");
+              assert.equal(v[0].getTime(), fired);
+              deadline = (Math.floor(fired / period) + 1) * period;
+              const pending = [...lc.timers][0];
+              assert.equal(pending?.when, deadline, `the next deadline after a tick at ${fired}`);
+            }
+            t.stop();
+            assert.equal(lc.timers.size, 0, "stop clears the pending tick");
+          } finally {
+            setClock(prev);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
