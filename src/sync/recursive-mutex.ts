@@ -8,6 +8,7 @@ import { enterCall } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";
+import { runLocked } from "./with-lock.js";
 
 /**
  * A mutex the same owner may lock again; it is released after as many unlocks as locks.
@@ -67,6 +68,24 @@ export class RecursiveMutex<K = unknown> {
     this.#owner = owner;
     this.#count = 1;
     return true;
+  }
+
+  /**
+   * Runs fn holding the lock for `owner` (re-entrant: fn may lock again for the same owner);
+   * unlocks when fn settles, also when it throws or rejects.
+   *
+   * @example
+   * ```ts
+   * await mu.withLock(requestId, async () => { await transfer(requestId); });
+   * ```
+   */
+  withLock<R>(owner: K, fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.lock(owner, c),
+      () => this.unlock(owner),
+    );
   }
 
   /** Undoes one lock by `owner`; throws if `owner` does not hold it. */
