@@ -61,6 +61,12 @@ function checkChan(ch: unknown): Chan<unknown> | null {
 /**
  * What a receive case's body gets: `(value, true)`, or `(undefined, false)` once the channel is
  * closed and drained — a discriminated pair, so checking `ok` narrows `value` to T.
+ *
+ * @example
+ * ```ts
+ * const onJob = (...[job, ok]: RecvArgs<Job>) => (ok ? job.run() : "no more jobs"); // job: Job
+ * await select(recv(jobs, onJob), recv(done, () => "stopped"));
+ * ```
  */
 export type RecvArgs<T> = [value: T, ok: true] | [value: undefined, ok: false];
 

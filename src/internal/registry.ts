@@ -185,6 +185,12 @@ export function taskEnd(task: TaskRecord | undefined): void {
  * A blocking call that failed on its ctx, as diagnostics recorded it. Its error is the shared
  * context error (`Canceled`, `DeadlineExceeded`, the signal's reason), so this record is how the
  * call is told apart: see `failedCall` (context/errors.ts).
+ *
+ * @example
+ * ```ts
+ * const f: FailedCall | undefined = failedCall(DeadlineExceeded);
+ * if (f !== undefined) console.warn(`${f.op} timed out`, f.stack ?? "(GOSYNC_DEBUG=stacks for where)");
+ * ```
  */
 export interface FailedCall {
   /** The operation, as Go's wait reasons name it: "chan receive", "sync.Mutex.Lock", "sleep"... */
