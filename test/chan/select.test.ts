@@ -13,6 +13,7 @@ import {
   type SelectCase,
   select,
   send,
+  WaitGroup,
   withCancel,
 } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
@@ -283,6 +284,36 @@ describe("blocked cases are queued in random order (runtime/chan_test.go TestPse
       const zeros = got.length - ones;
       assert.equal(got.length, n);
       assert.ok(zeros > n / 10 && ones > n / 10, `want pseudorandom, got ${zeros} zeros and ${ones} ones`);
+    });
+  }
+
+  for (const cap of [0, 10]) {
+    test(`runtime TestSelfSelect, capacity ${cap}: send and receive on one channel in one select never match each other`, async () => {
+      const c = new Chan<number>(cap);
+      const selfReceives: string[] = [];
+      const wg = new WaitGroup();
+      for (const p of [0, 1]) {
+        wg.go(async () => {
+          for (let i = 0; i < 1000; i++) {
+            const check = (v: number | undefined): void => {
+              if (cap === 0 && v === p) selfReceives.push(`task ${p} received its own ${v} at ${i}`);
+            };
+            if (p === 0 || i % 2 === 0) {
+              await select(
+                send(c, p, () => {}),
+                recv(c, (v) => check(v)),
+              );
+            } else {
+              await select(
+                recv(c, (v) => check(v)),
+                send(c, p, () => {}),
+              );
+            }
+          }
+        });
+      }
+      await wg.wait();
+      assert.deepEqual(selfReceives, []);
     });
   }
 
