@@ -116,8 +116,9 @@ export class TimerCore implements QueueWatcher {
       this.#when = next;
     }
     // A ticker drops ticks for a slow receiver (Go does too); a timer's slot is always free here,
-    // because stop and reset drain it.
-    if (!ch.holding) ch.putNow(new Date(clock.now()));
+    // because stop and reset drain it. (A channel closed by hand — Go's receive-only `<-chan Time`
+    // cannot be — gets nothing more.)
+    if (!ch.holding && !ch.closed) ch.putNow(new Date(clock.now()));
   };
 }
 

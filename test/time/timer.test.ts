@@ -299,3 +299,17 @@ describe("Timer", { timeout: 10_000 }, () => {
       assert.equal(bubble.elapsed(), 5);
     }));
 });
+
+describe("a timer channel closed by hand (Go's <-chan Time cannot be)", { timeout: 10_000 }, () => {
+  test("firing afterwards delivers nothing and throws nothing", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      const k = new Ticker(1);
+      t.c.close();
+      k.c.close();
+      await sleep(5);
+      assert.deepEqual(t.c.tryRecv(), [undefined, false], "closed and empty");
+      assert.deepEqual(k.c.tryRecv(), [undefined, false]);
+      k.stop();
+    }));
+});
