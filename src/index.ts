@@ -4,7 +4,15 @@
 
 export { Chan } from "./chan/chan.js";
 export type { Canceller, Context, ContextKey } from "./chan/context-type.js";
-export { otherwise, recv, type SelectCase, type SelectResult, select, send } from "./chan/select.js";
+export {
+  otherwise,
+  type RecvArgs,
+  recv,
+  type SelectCase,
+  type SelectResult,
+  select,
+  send,
+} from "./chan/select.js";
 export { afterFunc } from "./context/after-func.js";
 export { background, createKey, todo } from "./context/background.js";
 export {
@@ -15,7 +23,14 @@ export {
   withCancelCause,
 } from "./context/cancel.js";
 export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "./context/deadline.js";
-export { Canceled, CanceledError, DeadlineExceeded, DeadlineExceededError } from "./context/errors.js";
+export {
+  Canceled,
+  CanceledError,
+  DeadlineExceeded,
+  DeadlineExceededError,
+  type FailedCall,
+  failedCall,
+} from "./context/errors.js";
 export { fromSignal } from "./context/signal.js";
 export { withoutCancel, withValue } from "./context/value.js";
 export * from "./ext/index.js";
@@ -33,6 +48,7 @@ export { RetryOnce } from "./sync/retry-once.js";
 export { RWMutex } from "./sync/rwmutex.js";
 export { WaitGroup } from "./sync/waitgroup.js";
 export { go, type PanicHandler, setPanicHandler, yieldNow } from "./task/go.js";
+export { Hour, Microsecond, Millisecond, Minute, Nanosecond, Second } from "./time/duration.js";
 export { sleep } from "./time/sleep.js";
 export { Ticker, tick } from "./time/ticker.js";
 export { after, Timer } from "./time/timer.js";

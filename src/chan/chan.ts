@@ -19,12 +19,12 @@
 import {
   type CancelListener,
   type CancelSource,
-  cancelSourceOf,
+  enterCall,
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
-import { checkCount, closeOfClosed, GoSyncError, sendOnClosed } from "../internal/errors.js";
+import { checkCount, closeOfClosed, countError, GoSyncError, sendOnClosed } from "../internal/errors.js";
 import { blockBegin, registry } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -101,11 +101,8 @@ export class Chan<T> implements AsyncIterable<T> {
    * with the ctx's error if cancelled first (the value is then not sent).
    */
   send(value: T, ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "chan send", this);
+    if (src instanceof Promise) return src;
     if (this.#closed) return Promise.reject(sendOnClosed());
     if (this.canSend()) {
       this.putNow(value);
@@ -130,7 +127,8 @@ export class Chan<T> implements AsyncIterable<T> {
    * only once the channel is closed and drained. One promise per batch instead of one per value.
    */
   recvBatch(max: number, ctx?: Canceller): Promise<T[]> {
-    checkCount("max", max, 1);
+    const bad = countError("max", max, 1);
+    if (bad !== null) return Promise.reject(bad);
     return this.#recv(RECV_BATCH, ctx, max) as Promise<T[]>;
   }
 
@@ -248,11 +246,8 @@ export class Chan<T> implements AsyncIterable<T> {
   }
 
   #recv(mode: number, ctx: Canceller | undefined, max = 1): Promise<unknown> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "chan receive", this);
+    if (src instanceof Promise) return src;
     if (this.canRecv()) {
       if (mode === RECV_BATCH) return Promise.resolve(this.#takeMany(max));
       const v = this.takeNow();

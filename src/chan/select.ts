@@ -9,7 +9,9 @@
 //
 // Where it differs from Go: the body is a callback and select returns a promise of its result.
 // Readiness is decided by a first pass that has no side effects, which is what makes the random
-// choice exact among the ready cases without allocating a permutation.
+// choice exact among the ready cases without allocating a permutation. A select that blocks queues
+// its cases in a random order, as selectgo does, so that of several cases on one channel none is
+// always served first.
 
 import { sendOnClosed } from "../internal/errors.js";
 import { blockBegin } from "../internal/registry.js";
@@ -57,18 +59,30 @@ function checkChan(ch: unknown): Chan<unknown> | null {
 }
 
 /**
+ * What a receive case's body gets: `(value, true)`, or `(undefined, false)` once the channel is
+ * closed and drained — a discriminated pair, so checking `ok` narrows `value` to T.
+ *
+ * @example
+ * ```ts
+ * const onJob = (...[job, ok]: RecvArgs<Job>) => (ok ? job.run() : "no more jobs"); // job: Job
+ * await select(recv(jobs, onJob), recv(done, () => "stopped"));
+ * ```
+ */
+export type RecvArgs<T> = [value: T, ok: true] | [value: undefined, ok: false];
+
+/**
  * A receive case: `case v, ok := <-ch:`. The body gets the value and Go's `ok` (false once the
- * channel is closed and drained). A null channel is never ready.
+ * channel is closed and drained); `if (ok)` narrows `v` to T. A null channel is never ready.
  *
  * @example
  * ```ts
  * await select(recv(ch, (v, ok) => (ok ? `got ${v}` : "closed")), recv(ctx.done(), () => "cancelled"));
  * ```
  */
-export function recv<T, R>(
-  ch: Chan<T> | null,
-  body: (value: T | undefined, ok: boolean) => R,
-): SelectCase<R> {
+export function recv<T, R>(ch: Chan<T> | null, body: (...args: RecvArgs<T>) => R): SelectCase<R>;
+/** A receive case whose body was written for `(value: T | undefined, ok: boolean)` (a named handler). */
+export function recv<T, R>(ch: Chan<T> | null, body: (value: T | undefined, ok: boolean) => R): SelectCase<R>;
+export function recv<T, R>(ch: Chan<T> | null, body: (...args: RecvArgs<T>) => R): SelectCase<R> {
   return new Case(RECV_CASE, checkChan(ch), undefined, checkBody(body)) as unknown as SelectCase<R>;
 }
 
@@ -134,9 +148,12 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
   let live = 0;
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i];
-    if (!(c instanceof Case)) throw new TypeError(`select case ${i} must be made by recv, send or otherwise`);
+    // Bad cases reject (select returns a promise, so it never throws), before anything is taken.
+    if (!(c instanceof Case)) {
+      return Promise.reject(new TypeError(`select case ${i} must be made by recv, send or otherwise`));
+    }
     if (c.kind === DEFAULT_CASE) {
-      if (dflt !== null) throw new TypeError("select: multiple otherwise cases");
+      if (dflt !== null) return Promise.reject(new TypeError("select: multiple otherwise cases"));
       dflt = c;
     } else if (c.ch !== null) {
       live++;
@@ -161,10 +178,29 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
 /** Scratch space for the ready cases' indices; select's fast path is synchronous, so one suffices. */
 const readyAt: number[] = [];
 
+/** Scratch space for the order a blocked select queues its cases in (filled and used synchronously). */
+const queueOrder: number[] = [];
+
+/**
+ * Fills queueOrder with a uniformly random permutation of 0..n-1 (Fisher–Yates). selectgo queues a
+ * blocked select's cases in its randomised order, so of several cases on one channel, any may be
+ * the first a counterpart finds (runtime/chan_test.go TestPseudoRandomSend).
+ */
+function shuffleCases(n: number): void {
+  queueOrder.length = n;
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor(Math.random() * (i + 1));
+    queueOrder[i] = queueOrder[j] as number;
+    queueOrder[j] = i;
+  }
+}
+
 async function blockOn(cs: Case[]): Promise<unknown> {
   const op = new SelectOp();
   const p = park<SelectOp>(op);
-  for (let i = 0; i < cs.length; i++) {
+  shuffleCases(cs.length);
+  for (let k = 0; k < cs.length; k++) {
+    const i = queueOrder[k] as number;
     const c = cs[i] as Case;
     if (c.ch === null || c.kind === DEFAULT_CASE) continue;
     const w = new Waiter(SELECT + i, c.value);

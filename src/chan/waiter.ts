@@ -7,7 +7,7 @@
 // case index is folded into `mode`, and the cancellation source or the select shares `aux`.
 
 import { type CancelListener, type CancelSource, UNSUBSCRIBE } from "../internal/cancel.js";
-import { blockEnd } from "../internal/registry.js";
+import { blockEnd, blockFail } from "../internal/registry.js";
 import { QueueNode } from "../internal/waitq.js";
 
 /** How a completed waiter settles its promise. */
@@ -37,7 +37,7 @@ export class Waiter extends QueueNode implements CancelListener {
   onCancel(reason: unknown): void {
     if (this.queue !== null) this.queue.remove(this);
     this.aux = null;
-    blockEnd(this);
+    blockFail(this, reason);
     reject(this, reason);
   }
 }

@@ -4,6 +4,9 @@
 
 import { brand, GoSyncError } from "../internal/errors.js";
 import { processWide } from "../internal/process-wide.js";
+import { type FailedCall, latestFailedCall } from "../internal/registry.js";
+
+export type { FailedCall };
 
 /** The class of {@link Canceled}: Go's `context canceled`. */
 export class CanceledError extends GoSyncError {
@@ -52,3 +55,26 @@ export const DeadlineExceeded: DeadlineExceededError = processWide(
   "DeadlineExceeded/1",
   () => new DeadlineExceededError(),
 );
+
+/**
+ * Which blocking call failed on its ctx. A cancelled or timed-out call rejects with the shared
+ * {@link Canceled} / {@link DeadlineExceeded} object (so `err === DeadlineExceeded` works, as Go's
+ * `errors.Is`), which cannot say where it came from; while task tracking is on (GOSYNC_DEBUG=track,
+ * or `stacks` for the call site too) every such failure is recorded, and this returns the latest
+ * one of the current task (of the program, when tasks cannot be told apart) — with `error`, only
+ * if it failed with that very object. `undefined` when nothing was recorded. See docs/errors.md.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await jobs.recv(ctx);
+ * } catch (e) {
+ *   if (e !== DeadlineExceeded) throw e;
+ *   const f = failedCall(e); // { op: "chan receive", target: jobs, stack: "...at crawl (crawler.ts:42:18)..." }
+ *   log.warn(`timed out in ${f?.op ?? "a blocking call"}`);
+ * }
+ * ```
+ */
+export function failedCall(error?: unknown): FailedCall | undefined {
+  return latestFailedCall(error);
+}

@@ -1,11 +1,11 @@
-// CyclicBarrier: marusama/cyclicbarrier (seed 001 ch.17) — `parties` tasks wait for each other at a
+// CyclicBarrier: marusama/cyclicbarrier — `parties` tasks wait for each other at a
 // barrier, then all go on together; the barrier is reusable. The optional action runs once per trip,
-// after the last party arrives and before anyone is released. A party that is cancelled, or an
+// after the last party arrives and before anyone is released. A party cancelled while waiting, or an
 // action that fails, breaks the barrier: every waiting party rejects with BrokenBarrierError (the
 // failing one with its own error), and so does every await() until reset().
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { brand, checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -58,19 +58,15 @@ export class CyclicBarrier {
 
   /**
    * Waits until all parties have called await(). Rejects with BrokenBarrierError if the barrier is
-   * or becomes broken, and with the ctx's error if this party is cancelled (which breaks it).
+   * or becomes broken, and with the ctx's error if this party is cancelled while waiting (which
+   * breaks it) or its ctx is already done (which does not: the party never joined).
    */
   async await(ctx?: Canceller): Promise<void> {
+    // An already-done ctx fails before joining and breaks nothing (cyclicbarrier checks it first).
+    const src = enterCall(ctx, "CyclicBarrier.Await", this);
+    if (src instanceof Promise) return src;
     const round = this.#round;
     if (round.broken) throw new BrokenBarrierError();
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) {
-        this.#break(round);
-        throw reason;
-      }
-    }
     this.#arrived++;
     if (this.#arrived < this.parties) return parkOn(round.q, 0, src, "CyclicBarrier.Await", this, this);
     // The last party: start the next round (later arrivals wait for it), run the action, release.

@@ -3,14 +3,16 @@
 // As in x/sync: a request that does not fit waits, and so does everyone behind it, even smaller
 // requests that would fit (no newcomer jumps the queue, so a large request cannot starve); when a
 // waiter at the head is cancelled, those behind it go as far as the permits now allow; an
-// already-cancelled ctx fails even if permits are free (current x/sync). Where it differs: a request
-// larger than the size throws RangeError at once (x/sync would block until the ctx is done), and
-// releasing more than held throws `semaphore: released more than held` without changing anything.
+// already-cancelled ctx fails even if permits are free (current x/sync). A request larger than the
+// size can never be granted: as in x/sync it waits only for its ctx, outside the queue so it holds
+// up nobody, and tryAcquire of it returns false. Releasing more than held throws `semaphore:
+// released more than held` without changing anything. Bad arguments (a weight that is not an
+// integer ≥ 0) are a RangeError: thrown by tryAcquire/release, a rejection from acquire.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
+import { dropIfCancelled, type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
 /**
@@ -28,6 +30,8 @@ export class Semaphore {
   readonly #size: number;
   #held = 0;
   readonly #q = new WaitQueue<Parked>();
+  /** Requests above the size: they wait only for their ctx (never granted, never in #q's way). */
+  readonly #doomed = new WaitQueue<Parked>();
 
   /** @param size the number of permits (x/sync's NewWeighted(n)). */
   constructor(size: number, name?: string) {
@@ -52,15 +56,18 @@ export class Semaphore {
 
   /**
    * Acquires `n` permits, waiting (FIFO) until they are available. Rejects with the ctx's error if it
-   * is cancelled first, or already is (then nothing is acquired).
+   * is cancelled first, or already is (then nothing is acquired). `n` above the size can never be
+   * granted: the call waits for the ctx only (forever without one), as x/sync's Acquire does.
    */
   acquire(n = 1, ctx?: Canceller): Promise<void> {
-    this.#check(n);
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
+    try {
+      checkCount("n", n);
+    } catch (e) {
+      return Promise.reject(e);
     }
+    const src = enterCall(ctx, "semaphore.Acquire", this);
+    if (src instanceof Promise) return src;
+    if (n > this.#size) return parkOn(this.#doomed, n, src, "semaphore.Acquire", this);
     if (this.#q.size === 0 && this.#size - this.#held >= n) {
       this.#held += n;
       return RESOLVED;
@@ -70,7 +77,7 @@ export class Semaphore {
 
   /** Acquires `n` permits if they are available now and nobody waits; never waits. */
   tryAcquire(n = 1): boolean {
-    this.#check(n);
+    checkCount("n", n);
     if (this.#q.size === 0 && this.#size - this.#held >= n) {
       this.#held += n;
       return true;
@@ -96,24 +103,12 @@ export class Semaphore {
 
   #grant(): void {
     for (let w = this.#q.head; w !== null; w = this.#q.head) {
-      const src = w.src;
-      if (src !== null && src[REASON]() !== undefined) {
-        // Its ctx is done (being cancelled right now, with others on the same ctx): never grant it.
-        src[UNSUBSCRIBE](w);
-        w.onCancel(src[REASON]()); // leaves the queue, rejects, and calls #grant again
-        return;
-      }
+      // Its ctx is done (being cancelled right now, with others on the same ctx): never grant it.
+      if (dropIfCancelled(w)) return; // it left the queue, and waiterCancelled ran #grant again
       if (this.#size - this.#held < w.n) break; // FIFO: nobody overtakes the head
       this.#held += w.n;
       this.#q.shift();
       wake(w);
-    }
-  }
-
-  #check(n: unknown): void {
-    checkCount("n", n);
-    if ((n as number) > this.#size) {
-      throw new RangeError(`n must be at most the semaphore's size ${this.#size}, got ${String(n)}`);
     }
   }
 }

@@ -1,10 +1,13 @@
 // SingleFlight: x/sync/singleflight.Group — duplicate suppression. While a call for a key is in
 // flight, later callers for that key wait for it and share its value or error (`shared` tells them);
 // the key is forgotten as soon as the call settles (also when it throws), or earlier by forget().
+// As in Go, do() calls fn in the caller, while doChan() starts it in a new task (Go's `go
+// g.doCall`): doChan returns first, with the flight already registered so later callers join it.
 // Where it differs: results are promises; a synchronous throw from fn is the flight's error, too.
 
 import { Chan } from "../chan/chan.js";
 import { checkFunction } from "../internal/errors.js";
+import { go } from "../task/go.js";
 
 /** What do() resolves with. */
 export interface SingleFlightValue<V> {
@@ -49,12 +52,19 @@ export class SingleFlight<K, V> {
 
   /** Runs fn for key unless a call for key is in flight; either way resolves with its value. */
   do(key: K, fn: () => V | Promise<V>): Promise<SingleFlightValue<V>> {
-    return this.#join(key, fn).result;
+    try {
+      return this.#join(key, fn).result;
+    } catch (e) {
+      return Promise.reject(e); // a bad fn: a rejection, never a throw
+    }
   }
 
-  /** Like do(), delivering the result (value or error) on a channel of capacity 1. */
+  /**
+   * Like do(), delivering the result (value or error) on a channel of capacity 1; fn runs in a new
+   * task, so doChan returns before it starts.
+   */
   doChan(key: K, fn: () => V | Promise<V>): Chan<SingleFlightResult<V>> {
-    const f = this.#join(key, fn);
+    const f = this.#join(key, fn, true);
     const ch = new Chan<SingleFlightResult<V>>(1);
     f.promise.then(
       (value) => ch.trySend({ value, shared: f.dups > 0 }),
@@ -68,7 +78,7 @@ export class SingleFlight<K, V> {
     this.#flights.delete(key);
   }
 
-  #join(key: K, fn: () => V | Promise<V>): Flight<V> {
+  #join(key: K, fn: () => V | Promise<V>, inNewTask = false): Flight<V> {
     const existing = this.#flights.get(key);
     if (existing !== undefined) {
       existing.dups++;
@@ -76,10 +86,22 @@ export class SingleFlight<K, V> {
     }
     checkFunction("fn", fn);
     let settle!: Promise<V>;
-    try {
-      settle = Promise.resolve(fn());
-    } catch (e) {
-      settle = Promise.reject(e);
+    if (inNewTask) {
+      settle = new Promise<V>((resolve, reject) => {
+        go(async () => {
+          try {
+            resolve(await fn());
+          } catch (e) {
+            reject(e);
+          }
+        });
+      });
+    } else {
+      try {
+        settle = Promise.resolve(fn());
+      } catch (e) {
+        settle = Promise.reject(e);
+      }
     }
     const f = new Flight<V>(
       settle.finally(() => {

@@ -90,8 +90,12 @@ export class WorkerPool {
 
   /** Queues fn and resolves with its result once it has run (rejects with its error). */
   submitWait<R>(fn: () => R | Promise<R>): Promise<R> {
-    checkFunction("fn", fn);
-    this.#checkOpen();
+    try {
+      checkFunction("fn", fn);
+      this.#checkOpen();
+    } catch (e) {
+      return Promise.reject(e); // a bad fn or a stopped pool: a rejection, never a throw
+    }
     return new Promise<R>((resolve, reject) => {
       this.#dispatch({
         run: async () => {

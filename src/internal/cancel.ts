@@ -3,6 +3,8 @@
 // `Context | AbortSignal` into a CancelSource once, subscribes its waiter (O(1)), and unsubscribes
 // when it completes by any other route, so nothing is left registered.
 
+import { recordCtxFailure } from "./registry.js";
+
 /**
  * Symbol-keyed protocol, so it stays off the public surface of contexts and channels. Registered
  * symbols (Symbol.for): a context from one copy of gosync (ESM, CommonJS, another install) works in
@@ -111,4 +113,31 @@ export function cancelSourceOf(ctx: CancelArg): CancelSource | null {
     if (isCancelSource(done)) return new ForeignSource(foreign as ForeignContext, done);
   }
   throw new TypeError("ctx must be a Context or an AbortSignal");
+}
+
+/**
+ * The start of every blocking call (Go's checks before a call parks): the CancelSource behind `ctx`
+ * (null when it can never fire), or the rejected promise the call returns at once instead of
+ * starting — `ctx` is already cancelled (its error: an already-done ctx fails even when the call
+ * could complete without waiting, one rule for every call), or it is neither a Context nor an
+ * AbortSignal (a TypeError; promise-returning calls never throw). `op` and `target` name the call
+ * for diagnostics (see recordCtxFailure).
+ */
+export function enterCall(
+  ctx: CancelArg,
+  op: string,
+  target: object | null,
+): CancelSource | null | Promise<never> {
+  if (ctx === undefined || ctx === null) return null;
+  let src: CancelSource | null;
+  try {
+    src = cancelSourceOf(ctx);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (src === null) return null;
+  const reason = src[REASON]();
+  if (reason === undefined) return src;
+  recordCtxFailure(op, target, reason);
+  return Promise.reject(reason);
 }

@@ -62,23 +62,46 @@ export const sendOnClosed = (): ChanClosedError => new ChanClosedError("send on 
 /** Go's `close of closed channel`. */
 export const closeOfClosed = (): ChanClosedError => new ChanClosedError("close of closed channel");
 
+// Each rule comes twice: `check*` throws (synchronous calls), `*Error` returns the error or null, so a
+// promise-returning call can `return Promise.reject(err)` instead — it must never throw.
+
+/** The RangeError naming the argument unless `n` is a finite integer ≥ 0 (≥ min); else null. */
+export function countError(name: string, n: unknown, min = 0): RangeError | null {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
+    return new RangeError(`${name} must be an integer >= ${min}, got ${String(n)}`);
+  }
+  return null;
+}
+
 /** Throws a RangeError naming the argument unless `n` is a finite integer ≥ 0 (≥ min). */
 export function checkCount(name: string, n: unknown, min = 0): number {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
-    throw new RangeError(`${name} must be an integer >= ${min}, got ${String(n)}`);
+  const e = countError(name, n, min);
+  if (e !== null) throw e;
+  return n as number;
+}
+
+/** The TypeError naming the argument unless `ms` is a number that is not NaN; else null. */
+export function durationError(name: string, ms: unknown): TypeError | null {
+  if (typeof ms !== "number" || Number.isNaN(ms)) {
+    return new TypeError(`${name} must be a number of milliseconds, got ${String(ms)}`);
   }
-  return n;
+  return null;
 }
 
 /** Throws a TypeError naming the argument unless `ms` is a number that is not NaN. */
 export function checkDuration(name: string, ms: unknown): number {
-  if (typeof ms !== "number" || Number.isNaN(ms)) {
-    throw new TypeError(`${name} must be a number of milliseconds, got ${String(ms)}`);
-  }
-  return ms;
+  const e = durationError(name, ms);
+  if (e !== null) throw e;
+  return ms as number;
+}
+
+/** The TypeError naming the argument unless `f` is a function; else null. */
+export function functionError(name: string, f: unknown): TypeError | null {
+  return typeof f === "function" ? null : new TypeError(`${name} must be a function, got ${typeof f}`);
 }
 
 /** Throws a TypeError naming the argument unless `f` is a function. */
 export function checkFunction(name: string, f: unknown): void {
-  if (typeof f !== "function") throw new TypeError(`${name} must be a function, got ${typeof f}`);
+  const e = functionError(name, f);
+  if (e !== null) throw e;
 }

@@ -3,8 +3,8 @@
 // values. O(1) to queue, wake and cancel; a cancelled waiter leaves its queue at once, never
 // acquires afterwards, and tells its owner (so a semaphore can wake those behind it, say).
 
-import { type CancelListener, type CancelSource, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
-import { blockBegin, blockEnd } from "./registry.js";
+import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
+import { blockBegin, blockEnd, blockFail } from "./registry.js";
 import { QueueNode, type WaitQueue } from "./waitq.js";
 
 /** Told when one of its waiters was cancelled (after it left the queue). */
@@ -27,7 +27,7 @@ export class Parked extends QueueNode implements CancelListener {
   onCancel(reason: unknown): void {
     if (this.queue !== null) this.queue.remove(this);
     this.src = null;
-    blockEnd(this);
+    blockFail(this, reason);
     // Rejecting through resolve keeps one function alive per waiter instead of two.
     this.resolve(Promise.reject(reason));
     this.owner?.waiterCancelled(this);
@@ -74,6 +74,22 @@ export function wake(w: Parked, value?: unknown): void {
   }
   blockEnd(w);
   w.resolve(value);
+}
+
+/**
+ * A queued waiter whose ctx is being cancelled right now (a ctx notifies its listeners one at a
+ * time, so others on the same ctx may still be queued) must not be granted: it leaves with its
+ * ctx's error instead (and its owner is told). Returns whether it did. Primitives call it on the
+ * waiter they are about to grant (RWMutex, Semaphore).
+ */
+export function dropIfCancelled(w: Parked): boolean {
+  const src = w.src;
+  if (src === null) return false;
+  const reason = src[REASON]();
+  if (reason === undefined) return false;
+  src[UNSUBSCRIBE](w);
+  w.onCancel(reason);
+  return true;
 }
 
 export const RESOLVED: Promise<void> = Promise.resolve();

@@ -188,3 +188,78 @@ export function taskEnd(task: TaskRecord | undefined): void {
     registry.tasks.delete(task);
   }
 }
+
+/**
+ * A blocking call that failed on its ctx, as diagnostics recorded it. Its error is the shared
+ * context error (`Canceled`, `DeadlineExceeded`, the signal's reason), so this record is how the
+ * call is told apart: see `failedCall` (context/errors.ts).
+ *
+ * @example
+ * ```ts
+ * const f: FailedCall | undefined = failedCall(DeadlineExceeded);
+ * if (f !== undefined) console.warn(`${f.op} timed out`, f.stack ?? "(GOSYNC_DEBUG=stacks for where)");
+ * ```
+ */
+export interface FailedCall {
+  /** The operation, as Go's wait reasons name it: "chan receive", "sync.Mutex.Lock", "sleep"... */
+  readonly op: string;
+  /** What it waited on (a Chan, a Mutex..., with its `name` if given), or null. */
+  readonly target: object | null;
+  /** What the call rejected with: the very object (`=== DeadlineExceeded` holds). */
+  readonly error: unknown;
+  /** Where the call was made, when stack capture is on (GOSYNC_DEBUG=stacks). */
+  readonly stack: string | undefined;
+  /** The task that made the call, when the diagnostics layer can tell. */
+  readonly task: TaskRecord | undefined;
+}
+
+/** The latest failed call per task (tasks are keys while tracking), and the latest of all. */
+const failedByTask = new WeakMap<TaskRecord, FailedCall>();
+let lastFailed: FailedCall | undefined;
+
+function keepFailure(f: FailedCall): void {
+  lastFailed = f;
+  if (f.task !== undefined) failedByTask.set(f.task, f);
+}
+
+/**
+ * A blocking call failed at once because its ctx was already done. Recorded only while tracking
+ * (one boolean test otherwise), with the stack when capture is on.
+ */
+export function recordCtxFailure(op: string, target: object | null, error: unknown): void {
+  if (!registry.tracking) return;
+  keepFailure({
+    op,
+    target,
+    error,
+    stack: registry.captureStacks ? new Error("failed here").stack : undefined,
+    task: registry.currentTask(),
+  });
+}
+
+/**
+ * blockEnd for a parked call that its ctx cancelled: its blocked record (which exists while
+ * tracking, with the stack of the call when capture is on) becomes the task's failed call.
+ */
+export function blockFail(key: object, error: unknown): void {
+  if (registry.blocked.size > 0) {
+    const rec = registry.blocked.get(key);
+    if (rec !== undefined) {
+      keepFailure({ op: rec.reason, target: rec.target, error, stack: rec.stack, task: rec.task });
+    }
+  }
+  blockEnd(key);
+}
+
+/**
+ * The latest call that failed on its ctx, of the current task if the diagnostics layer can tell
+ * tasks apart, else of the program; with `error`, only a call that failed with that very object.
+ */
+export function latestFailedCall(error?: unknown): FailedCall | undefined {
+  const task = registry.currentTask();
+  const own = task === undefined ? undefined : failedByTask.get(task);
+  for (const f of [own, lastFailed]) {
+    if (f !== undefined && (error === undefined || f.error === error)) return f;
+  }
+  return undefined;
+}

@@ -45,12 +45,19 @@ export function mapReduce<T, U, R>(
   initial: R,
   options: MapReduceOptions = {},
 ): Promise<R> {
-  // Bad arguments throw at once; everything after is the promise's business.
-  checkChan("input", input);
-  checkFunction("mapper", mapper);
-  checkFunction("reducer", reducer);
-  const limit = checkCount("concurrency", options.concurrency ?? 1, 1);
-  return run(new Scope(ctx), input, mapper, reducer, initial, limit);
+  // Bad arguments reject at once, before anything runs (a promise-returning call never throws).
+  let s: Scope;
+  let limit: number;
+  try {
+    checkChan("input", input);
+    checkFunction("mapper", mapper);
+    checkFunction("reducer", reducer);
+    limit = checkCount("concurrency", options.concurrency ?? 1, 1);
+    s = new Scope(ctx);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return run(s, input, mapper, reducer, initial, limit);
 }
 
 async function run<T, U, R>(

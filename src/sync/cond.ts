@@ -5,7 +5,7 @@
 // Waiting without holding the lock fails the way Go's does: the locker's unlock throws.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
@@ -51,11 +51,8 @@ export class Cond {
    * is cancelled first, it re-locks and then rejects with the ctx's error.
    */
   async wait(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) throw reason;
-    }
+    const src = enterCall(ctx, "sync.Cond.Wait", this);
+    if (src instanceof Promise) return src;
     // Unlock, then queue: both happen in one synchronous step, so no signal can fall between them
     // (Go must queue first because its unlock lets other threads run). A Locker not held throws here.
     this.locker.unlock();

@@ -40,7 +40,11 @@ export class LockHandle implements Disposable, AsyncDisposable {
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    this.release();
+    try {
+      this.release();
+    } catch (e) {
+      return Promise.reject(e); // released twice: a rejection, as from any promise-returning call
+    }
     return Promise.resolve();
   }
 }

@@ -13,13 +13,14 @@
 // once (O(1)) and never acquires afterwards.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
-import { checkFunction, GoSyncError } from "../internal/errors.js";
+import { enterCall } from "../internal/cancel.js";
+import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import { LockHandle } from "./lock-handle.js";
 import type { Locker } from "./locker.js";
+import { runLocked } from "./with-lock.js";
 
 /**
  * Go's sync.Mutex: mutual exclusion, FIFO and starvation-free, with cancellable waits.
@@ -56,11 +57,8 @@ export class Mutex implements Locker {
 
   /** Locks, waiting while it is held. Rejects with the ctx's error if cancelled first. */
   lock(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.Mutex.Lock", this);
+    if (src instanceof Promise) return src;
     // Diagnostics (gosync/debug's lock-order check, race detector): one null test when off.
     const o = registry.observer;
     if (o !== null) o.request?.(this, "lock");
@@ -94,26 +92,13 @@ export class Mutex implements Locker {
   }
 
   /** Runs fn holding the lock; unlocks when it settles, also when it throws. */
-  async withLock<R>(fn: () => R | Promise<R>, ctx?: Canceller): Promise<R> {
-    checkFunction("fn", fn);
-    await this.lock(ctx);
-    let result: R | Promise<R>;
-    try {
-      result = fn();
-    } catch (e) {
-      this.unlock();
-      throw e;
-    }
-    // A synchronous result unlocks at once; only a promise keeps the lock until it settles.
-    if (!(result instanceof Promise)) {
-      this.unlock();
-      return result;
-    }
-    try {
-      return await result;
-    } finally {
-      this.unlock();
-    }
+  withLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.lock(c),
+      () => this.unlock(),
+    );
   }
 
   /** Locks and returns a handle that unlocks once, for `using` / `await using`. */

@@ -7,7 +7,7 @@
 // fn cannot be told apart from another task's, so it waits, as Go's would: the deadlock report
 // names it). Beyond Go: `done` (Go issue #41690, the seed's extension).
 
-import { checkFunction, GoSyncError } from "../internal/errors.js";
+import { functionError, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { registry, syncAcquire, syncRelease } from "../internal/registry.js";
 
@@ -45,7 +45,8 @@ export class Once {
       return RESOLVED;
     }
     if (state !== undefined) return registry.observer === null ? state : state.then(() => this.#acquired());
-    checkFunction("fn", fn);
+    const bad = functionError("fn", fn);
+    if (bad !== null) return Promise.reject(bad);
     let result: void | Promise<void>;
     this.#inside = true;
     try {

@@ -4,10 +4,11 @@
 // lock held by someone else; here ownership is a separate flag, and any value (0 included) is a token.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";
+import { runLocked } from "./with-lock.js";
 
 /**
  * A mutex the same owner may lock again; it is released after as many unlocks as locks.
@@ -41,8 +42,8 @@ export class RecursiveMutex<K = unknown> {
   lock(owner: K, ctx?: Canceller): Promise<void> {
     if (this.#held && Object.is(this.#owner, owner)) {
       // Even a re-entry that could proceed fails on an already-cancelled ctx (one rule for all calls).
-      const reason = ctx === undefined ? undefined : cancelSourceOf(ctx)?.[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
+      const src = enterCall(ctx, "RecursiveMutex.Lock", this);
+      if (src instanceof Promise) return src;
       this.#count++;
       return RESOLVED;
     }
@@ -67,6 +68,24 @@ export class RecursiveMutex<K = unknown> {
     this.#owner = owner;
     this.#count = 1;
     return true;
+  }
+
+  /**
+   * Runs fn holding the lock for `owner` (re-entrant: fn may lock again for the same owner);
+   * unlocks when fn settles, also when it throws or rejects.
+   *
+   * @example
+   * ```ts
+   * await mu.withLock(requestId, async () => { await transfer(requestId); });
+   * ```
+   */
+  withLock<R>(owner: K, fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.lock(owner, c),
+      () => this.unlock(owner),
+    );
   }
 
   /** Undoes one lock by `owner`; throws if `owner` does not hold it. */

@@ -2,7 +2,7 @@
 // throws is not counted, so the next do() tries again; after the first success, do() returns at once.
 // Callers are serialised: while one attempt runs, the others wait, then (if it failed) try in turn.
 
-import { checkFunction, GoSyncError } from "../internal/errors.js";
+import { functionError, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { syncAcquire, syncRelease } from "../internal/registry.js";
 import { Mutex } from "./mutex.js";
@@ -33,7 +33,8 @@ export class RetryOnce {
       syncAcquire(this, "once"); // diagnostics: the success happens before (one null test when off)
       return RESOLVED;
     }
-    checkFunction("fn", fn);
+    const bad = functionError("fn", fn);
+    if (bad !== null) return Promise.reject(bad);
     // Like Once: a call from inside fn's synchronous part would wait for itself forever.
     if (this.#inside)
       return Promise.reject(new GoSyncError("sync: RetryOnce.do called from inside its own function"));

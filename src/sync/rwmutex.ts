@@ -9,12 +9,13 @@
 // the readers it was holding back go in.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON, UNSUBSCRIBE } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
-import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
+import { dropIfCancelled, type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";
 import type { Locker } from "./locker.js";
+import { runLocked } from "./with-lock.js";
 
 /**
  * Go's sync.RWMutex: many readers or one writer; a waiting writer blocks new readers.
@@ -64,11 +65,8 @@ export class RWMutex implements Locker {
 
   /** Read-locks, waiting while a writer holds the lock or waits for it. */
   rLock(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.RWMutex.RLock", this);
+    if (src instanceof Promise) return src;
     // Diagnostics (gosync/debug's lock-order check, race detector): one null test when off.
     const o = registry.observer;
     if (o !== null) o.request?.(this, "rlock");
@@ -106,11 +104,8 @@ export class RWMutex implements Locker {
 
   /** Write-locks: waits for its turn among writers, then for the readers inside to leave. */
   lock(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.RWMutex.Lock", this);
+    if (src instanceof Promise) return src;
     const o = registry.observer;
     if (o !== null) o.request?.(this, "lock");
     if (!this.#writerTurn && this.#writerQ.size === 0) {
@@ -143,6 +138,40 @@ export class RWMutex implements Locker {
     this.#admitReaders();
     // ... then the next writer takes the turn, waiting for them to leave.
     this.#nextWriter();
+  }
+
+  /**
+   * Runs fn holding the write lock; unlocks when it settles (also when it throws or rejects).
+   *
+   * @example
+   * ```ts
+   * await rw.withLock(() => { cache.set(key, value); });
+   * ```
+   */
+  withLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.lock(c),
+      () => this.unlock(),
+    );
+  }
+
+  /**
+   * Runs fn holding a read lock; rUnlocks when it settles (also when it throws or rejects).
+   *
+   * @example
+   * ```ts
+   * const v = await rw.withRLock(() => cache.get(key));
+   * ```
+   */
+  withRLock<R>(fn: () => R | PromiseLike<R>, ctx?: Canceller): Promise<R> {
+    return runLocked(
+      fn,
+      ctx,
+      (c) => this.rLock(c),
+      () => this.rUnlock(),
+    );
   }
 
   /** A Locker whose lock/unlock are this mutex's rLock/rUnlock (Go's RLocker). */
@@ -187,18 +216,4 @@ export class RWMutex implements Locker {
       this.#pending = w;
     }
   }
-}
-
-/**
- * A waiter whose ctx is being cancelled right now (with others on the same ctx, one listener at a
- * time) must not be let in: it leaves with its ctx's error instead. Returns whether it did.
- */
-function dropIfCancelled(w: Parked): boolean {
-  const src = w.src;
-  if (src === null) return false;
-  const reason = src[REASON]();
-  if (reason === undefined) return false;
-  src[UNSUBSCRIBE](w);
-  w.onCancel(reason);
-  return true;
 }

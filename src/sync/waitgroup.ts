@@ -5,7 +5,7 @@
 // return throws `sync: WaitGroup is reused before previous Wait has returned`.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
@@ -62,11 +62,8 @@ export class WaitGroup {
 
   /** Waits until the counter is zero; rejects with the ctx's error if cancelled first. */
   wait(ctx?: Canceller): Promise<void> {
-    const src = ctx === undefined ? null : cancelSourceOf(ctx);
-    if (src !== null) {
-      const reason = src[REASON]();
-      if (reason !== undefined) return Promise.reject(reason);
-    }
+    const src = enterCall(ctx, "sync.WaitGroup.Wait", this);
+    if (src instanceof Promise) return src;
     if (this.#count === 0) {
       if (registry.observer !== null) registry.observer.acquire(this, "wait");
       return RESOLVED;

@@ -5,14 +5,13 @@ import type { Canceller } from "../chan/context-type.js";
 import {
   type CancelListener,
   type CancelSource,
-  cancelSourceOf,
-  REASON,
+  enterCall,
   SUBSCRIBE,
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
-import { checkDuration } from "../internal/errors.js";
-import { blockBegin, blockEnd } from "../internal/registry.js";
+import { durationError } from "../internal/errors.js";
+import { blockBegin, blockEnd, blockFail } from "../internal/registry.js";
 
 class Sleeper implements CancelListener {
   handle: TimerHandle | null = null;
@@ -30,14 +29,14 @@ class Sleeper implements CancelListener {
   onCancel(reason: unknown): void {
     if (this.handle !== null) clock.clearTimer(this.handle);
     this.handle = null;
-    blockEnd(this);
+    blockFail(this, reason);
     this.reject(reason);
   }
 }
 
 /**
  * Waits `ms` milliseconds (Go's time.Sleep); ≤ 0 returns at once. Rejects with the ctx's error if
- * cancelled first.
+ * cancelled first, and with a TypeError for an `ms` that is NaN or not a number.
  *
  * @example
  * ```ts
@@ -46,12 +45,10 @@ class Sleeper implements CancelListener {
  * ```
  */
 export function sleep(ms: number, ctx?: Canceller): Promise<void> {
-  checkDuration("ms", ms);
-  const src = ctx === undefined ? null : cancelSourceOf(ctx);
-  if (src !== null) {
-    const reason = src[REASON]();
-    if (reason !== undefined) return Promise.reject(reason);
-  }
+  const bad = durationError("ms", ms);
+  if (bad !== null) return Promise.reject(bad);
+  const src = enterCall(ctx, "sleep", null);
+  if (src instanceof Promise) return src;
   if (ms <= 0) return Promise.resolve();
   const s = new Sleeper();
   const p = new Promise<void>((resolve, reject) => {

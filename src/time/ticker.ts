@@ -1,9 +1,13 @@
-// Ticker, tick(): Go's time.Ticker and time.Tick. Ticks are dropped for a slow receiver (the channel
-// holds at most one), as in Go; after stop() or reset() no stale tick is received (Go 1.23). Like a
-// Timer, a ticker nobody waits on keeps neither the process alive nor memory.
+// Ticker, tick(): Go's time.Ticker and time.Tick (tick returns null for a period ≤ 0, as Go's nil).
+// Ticks stay on the grid of the first deadline (each is scheduled from the previous deadline, not
+// from when the callback ran, so a busy event loop does not make them drift); ticks a slow receiver
+// or a stalled program missed are dropped, and the channel holds at most one, as in Go (runtime/
+// time.go). After stop() or reset() no stale tick is received (Go 1.23). Like a Timer, a ticker
+// nobody waits on keeps neither the process alive nor memory.
 
-import { Chan } from "../chan/chan.js";
-import { drain, TimerCore } from "./timer.js";
+import type { Chan } from "../chan/chan.js";
+import { checkDuration } from "../internal/errors.js";
+import { TimerChan, TimerCore } from "./timer.js";
 
 function checkPeriod(ms: unknown): number {
   if (typeof ms !== "number" || !(ms > 0)) {
@@ -30,8 +34,9 @@ export class Ticker {
 
   constructor(ms: number) {
     checkPeriod(ms);
-    this.c = new Chan<Date>(1, "ticker");
-    this.#core = new TimerCore(this.c);
+    const c = new TimerChan("ticker");
+    this.c = c;
+    this.#core = new TimerCore(c);
     this.#core.period = ms;
     this.#core.arm(ms);
   }
@@ -40,27 +45,32 @@ export class Ticker {
   stop(): void {
     this.#core.disarm();
     this.#core.period = 0;
-    drain(this.c);
+    this.#core.drain();
   }
 
   /** Restarts the ticks with period `ms`, the first one `ms` from now. */
   reset(ms: number): void {
     checkPeriod(ms);
     this.#core.disarm();
-    drain(this.c);
+    this.#core.drain();
     this.#core.period = ms;
     this.#core.arm(ms);
   }
 }
 
 /**
- * Go's time.Tick: the channel of a Ticker that is never stopped.
+ * Go's time.Tick: the channel of a Ticker that is never stopped, or `null` (Go's nil channel) when
+ * `ms` ≤ 0, as time.Tick returns nil for d ≤ 0: a select case on it is never ready. A NaN or
+ * non-number `ms` throws a TypeError.
  *
  * @example
  * ```ts
- * for await (const t of tick(1000)) console.log(t);
+ * const c = tick(1000);
+ * if (c !== null) for await (const t of c) console.log(t);
+ * await select(recv(tick(period), onTick), recv(done, () => "stop")); // null period: never ticks
  * ```
  */
-export function tick(ms: number): Chan<Date> {
+export function tick(ms: number): Chan<Date> | null {
+  if (checkDuration("ms", ms) <= 0) return null;
   return new Ticker(ms).c;
 }

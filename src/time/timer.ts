@@ -1,5 +1,7 @@
 // Timer, after(): Go's time.Timer and time.After, with Go 1.23 semantics: after stop() or reset()
-// returns, no value from before the call can be received from `c`.
+// returns, no value from before the call can be received from `c`, and `c` is synchronous — its cap
+// and len are 0, as Go 1.23's timer channels (runtime/chan.go's chancap/chanlen): like Go's, it
+// holds one fired value internally, which a receive takes and stop/reset discard.
 //
 // Resource rules (DESIGN.md principle 4): a timer nobody waits on neither keeps the process alive nor
 // holds memory — its pending clock entry refers to the channel only weakly and is cleared once the
@@ -11,6 +13,29 @@ import { Chan } from "../chan/chan.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration } from "../internal/errors.js";
 import type { QueueWatcher } from "../internal/waitq.js";
+
+/**
+ * A timer's or ticker's channel: one internal slot for the fired value, shown as Go 1.23 shows it —
+ * cap 0 and len 0. The timer fills the slot itself (putNow); a user's trySend on it, which Go's
+ * receive-only `<-chan Time` forbids, succeeds only into a waiting receiver.
+ * @internal
+ */
+export class TimerChan extends Chan<Date> {
+  constructor(name: string) {
+    super(1, name);
+    (this as { cap: number }).cap = 0;
+  }
+
+  /** Go 1.23's len(t.C): always 0. */
+  override get length(): number {
+    return 0;
+  }
+
+  /** Whether a fired value waits in the slot. */
+  get holding(): boolean {
+    return super.length > 0;
+  }
+}
 
 /** Channels someone is blocked receiving from: held strongly so their pending timers stay alive. */
 const awaited = new Set<Chan<Date>>();
@@ -26,17 +51,24 @@ export class TimerCore implements QueueWatcher {
   handle: TimerHandle | null = null;
   /** > 0 for a ticker. */
   period = 0;
-  readonly #ref: WeakRef<Chan<Date>>;
+  /** The deadline armed last (clock ms): a ticker's next one counts from it, not from when it fired. */
+  #when = 0;
+  readonly #ref: WeakRef<TimerChan>;
   #waiting = false;
 
-  constructor(ch: Chan<Date>) {
+  constructor(ch: TimerChan) {
     this.#ref = new WeakRef(ch);
     ch.recvq.watcher = this;
     finalizer.register(ch, this);
   }
 
   arm(ms: number): void {
+    this.#armAt(clock.now(), ms);
+  }
+
+  #armAt(now: number, ms: number): void {
     this.disarm();
+    this.#when = now + ms;
     this.handle = clock.setTimer(this.#fire, ms);
     clock.keepAlive(this.handle, this.#waiting);
   }
@@ -45,6 +77,17 @@ export class TimerCore implements QueueWatcher {
     if (this.handle === null) return false;
     clock.clearTimer(this.handle);
     this.handle = null;
+    return true;
+  }
+
+  /**
+   * Discards a value that fired but was not received (Go 1.23: no stale value after stop/reset
+   * return); returns whether there was one (runtime/time.go's timerchandrain).
+   */
+  drain(): boolean {
+    const ch = this.#ref.deref();
+    if (ch === undefined || !ch.holding) return false;
+    ch.tryRecv();
     return true;
   }
 
@@ -62,16 +105,21 @@ export class TimerCore implements QueueWatcher {
     this.handle = null;
     const ch = this.#ref.deref();
     if (ch === undefined) return;
-    if (this.period > 0) this.arm(this.period);
+    if (this.period > 0) {
+      // runtime/time.go: the next tick is a whole number of periods after the last deadline, the
+      // first one still ahead — a late callback does not shift the grid, and the ticks a stalled
+      // program missed are dropped (next = when + period*(1 + delay/period)).
+      const now = clock.now();
+      const delay = Math.max(0, now - this.#when);
+      const next = this.#when + this.period * (1 + Math.floor(delay / this.period));
+      this.#armAt(now, next - now);
+      this.#when = next;
+    }
     // A ticker drops ticks for a slow receiver (Go does too); a timer's slot is always free here,
-    // because stop and reset drain it.
-    if (ch.length === 0) ch.trySend(new Date(clock.now()));
+    // because stop and reset drain it. (A channel closed by hand — Go's receive-only `<-chan Time`
+    // cannot be — gets nothing more.)
+    if (!ch.holding && !ch.closed) ch.putNow(new Date(clock.now()));
   };
-}
-
-/** Discards a value that fired before stop/reset (Go 1.23: no stale value after they return). */
-export function drain(ch: Chan<Date>): void {
-  while (ch.length > 0) ch.tryRecv();
 }
 
 /**
@@ -91,8 +139,9 @@ export class Timer {
 
   constructor(ms: number) {
     checkDuration("ms", ms);
-    this.c = new Chan<Date>(1, "timer");
-    this.#core = new TimerCore(this.c);
+    const c = new TimerChan("timer");
+    this.c = c;
+    this.#core = new TimerCore(c);
     this.#core.arm(ms);
   }
 
@@ -100,8 +149,7 @@ export class Timer {
   stop(): boolean {
     const active = this.#core.disarm();
     // Go 1.23: a value that fired but was never received counts as not yet delivered.
-    const undelivered = this.c.length > 0;
-    drain(this.c);
+    const undelivered = this.#core.drain();
     return active || undelivered;
   }
 

@@ -245,15 +245,16 @@ describe("bad input", () => {
       );
     }
   });
-  test("batch max must be an integer ≥ 1", () => {
+  test("batch max must be an integer ≥ 1", async () => {
     const ch = new Chan<number>(1);
     assert.throws(() => ch.tryRecvBatch(0), RangeError);
-    assert.throws(() => ch.recvBatch(-1), RangeError);
+    await assert.rejects(ch.recvBatch(-1), RangeError, "a promise-returning call rejects");
+    await assert.rejects(ch.recvBatch(1.5), /max must be an integer >= 1/);
   });
-  test("ctx must be a Context or an AbortSignal", () => {
+  test("ctx must be a Context or an AbortSignal (a rejection, not a throw)", async () => {
     const ch = new Chan<number>(1);
-    assert.throws(
-      () => ch.recv({} as AbortSignal),
+    await assert.rejects(
+      ch.recv({} as AbortSignal),
       (e: unknown) => e instanceof TypeError && /ctx/.test(e.message),
     );
   });

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { SELECT, type Waiter } from "../../src/chan/waiter.js";
 import {
   background,
   Canceled,
@@ -172,6 +173,16 @@ class Model {
 }
 
 // ---- running a program on both ------------------------------------------------------------------
+
+/** The case indices of the select waiters queued on one side of `ch`, in queue order (-1: plain op). */
+function queuedCaseOrder(ch: Chan<number>, side: "recv" | "send"): number[] {
+  const out: number[] = [];
+  const q = side === "recv" ? ch.recvq : ch.sendq;
+  for (let w = q.head; w !== null; w = w.next as Waiter | null) {
+    out.push(w.mode >= SELECT ? w.mode - SELECT : -1);
+  }
+  return out;
+}
 
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -371,15 +382,27 @@ async function runProgram(caps: number[], steps: Step[]): Promise<void> {
         model.complete(op, { k: "default" });
       } else {
         model.outcomes.set(op, { k: "pending" });
+        // selectgo queues a blocked select's cases in random order: of several cases on one channel,
+        // the model queues them in the order the implementation did (the tail of that queue).
+        const perQueue = new Map<string, number>();
         cases.forEach((c, i) => {
           if (c === "done") {
             (doneChans.get(op) as MChan).recvq.push({ op, kind: "recv", value: 0, caseIndex: i });
             return;
           }
           if (c.ch === null) return;
-          const mc = model.chans[c.ch] as MChan;
-          (c.kind === "recv" ? mc.recvq : mc.sendq).push({ op, kind: c.kind, value: op, caseIndex: i });
+          const key = `${c.kind}${c.ch}`;
+          perQueue.set(key, (perQueue.get(key) ?? 0) + 1);
         });
+        for (const [key, k] of perQueue) {
+          const kind = key.startsWith("recv") ? "recv" : "send";
+          const ch = Number(key.slice(4));
+          const mc = model.chans[ch] as MChan;
+          const order = queuedCaseOrder(chans[ch] as Chan<number>, kind).slice(-k);
+          for (const i of order) {
+            (kind === "recv" ? mc.recvq : mc.sendq).push({ op, kind, value: op, caseIndex: i });
+          }
+        }
       }
     }
 

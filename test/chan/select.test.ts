@@ -13,6 +13,7 @@ import {
   type SelectCase,
   select,
   send,
+  WaitGroup,
   withCancel,
 } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
@@ -255,17 +256,132 @@ describe("blocking select commits exactly one case", () => {
   });
 });
 
+describe("blocked cases are queued in random order (runtime/chan_test.go TestPseudoRandomSend)", () => {
+  // Go's selectgo queues a blocked select's cases in its randomised order, so when a receiver comes
+  // along, any of several send cases on one channel may be the one it takes. Unbuffered, each
+  // select below blocks (no receiver yet) before the receive; with capacity n the sends are ready at
+  // once (the uniform choice among ready cases). Go's bound: more than n/10 of each value. With
+  // n = 400, a fair coin falls below it with probability < 1e-60, so this never flakes; a queue in
+  // argument order fails it every time.
+  for (const cap of [0, 400]) {
+    test(`two send cases on one channel of capacity ${cap}: both values arrive, about half each`, async () => {
+      const n = 400;
+      const c = new Chan<number>(cap);
+      let blocked = 0;
+      const got: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const p = select(
+          send(c, 1, () => {}),
+          send(c, 0, () => {}),
+        );
+        if (waitingSenders(c) === 2) blocked++;
+        if (cap === 0) got.push((await c.recv()) as number);
+        await p;
+      }
+      if (cap > 0) got.push(...c.tryRecvBatch(n));
+      assert.equal(blocked, cap === 0 ? n : 0, "unbuffered, every select blocked before the receive");
+      const ones = got.reduce((a, v) => a + v, 0);
+      const zeros = got.length - ones;
+      assert.equal(got.length, n);
+      assert.ok(zeros > n / 10 && ones > n / 10, `want pseudorandom, got ${zeros} zeros and ${ones} ones`);
+    });
+  }
+
+  for (const cap of [0, 10]) {
+    test(`runtime TestSelfSelect, capacity ${cap}: send and receive on one channel in one select never match each other`, async () => {
+      const c = new Chan<number>(cap);
+      const selfReceives: string[] = [];
+      const wg = new WaitGroup();
+      for (const p of [0, 1]) {
+        wg.go(async () => {
+          for (let i = 0; i < 1000; i++) {
+            const check = (v: number | undefined): void => {
+              if (cap === 0 && v === p) selfReceives.push(`task ${p} received its own ${v} at ${i}`);
+            };
+            if (p === 0 || i % 2 === 0) {
+              await select(
+                send(c, p, () => {}),
+                recv(c, (v) => check(v)),
+              );
+            } else {
+              await select(
+                recv(c, (v) => check(v)),
+                send(c, p, () => {}),
+              );
+            }
+          }
+        });
+      }
+      await wg.wait();
+      assert.deepEqual(selfReceives, []);
+    });
+  }
+
+  test("three cases on one channel: each one is first in the queue sometimes", async () => {
+    const c = new Chan<number>();
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 600; i++) {
+      const p = select(
+        send(c, 0, () => {}),
+        send(c, 1, () => {}),
+        send(c, 2, () => {}),
+      );
+      const v = (await c.recv()) as number;
+      counts[v] = (counts[v] ?? 0) + 1;
+      await p;
+    }
+    // Expected 200 each; 60 is 12 standard deviations below: never flakes.
+    for (const k of counts) assert.ok(k > 60, `counts ${counts}`);
+  });
+});
+
+describe("types", () => {
+  test("a receive case's (v, ok) is a discriminated pair: checking ok narrows v", async () => {
+    const ch = new Chan<number>(1);
+    ch.trySend(7);
+    // Type-checked by `npm run typecheck`: with `ok` true, `v` is a number; with it false, undefined.
+    const got = await select(
+      recv(ch, (v, ok) => {
+        if (ok) {
+          const n: number = v;
+          return n * 2;
+        }
+        const none: undefined = v;
+        return none;
+      }),
+    );
+    assert.equal(got, 14);
+    ch.close();
+    assert.equal(await select(recv(ch, (v, ok) => (ok ? v + 1 : "closed"))), "closed");
+    // One-parameter and no-parameter bodies still infer their result.
+    const one = new Chan<string>(1);
+    one.trySend("x");
+    const s: string | undefined = await select(recv(one, (v) => v));
+    assert.equal(s, "x");
+  });
+});
+
 describe("bad input", () => {
-  test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", () => {
-    assert.throws(() => select({} as SelectCase<number>), TypeError);
-    assert.throws(
-      () =>
-        select(
-          otherwise(() => 1),
-          otherwise(() => 2),
-        ),
+  test("cases must come from recv/send/otherwise; one otherwise at most; bodies are functions", async () => {
+    // select returns a promise: bad cases reject (.catch sees them), and nothing is taken.
+    const ch = new Chan<number>(1);
+    ch.trySend(1);
+    await assert.rejects(
+      select(
+        recv(ch, (v) => v),
+        {} as SelectCase<number>,
+      ),
+      TypeError,
+    );
+    await assert.rejects(
+      select(
+        otherwise(() => 1),
+        otherwise(() => 2),
+      ),
       /multiple otherwise/,
     );
+    assert.equal(ch.length, 1, "the ready case before the bad one did not commit");
+    // The case makers are synchronous: they throw.
     assert.throws(() => recv(new Chan<number>(), 1 as unknown as () => void), TypeError);
     assert.throws(() => recv({} as Chan<number>, () => 1), TypeError);
   });

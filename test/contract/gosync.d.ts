@@ -67,6 +67,10 @@ export type SelectResult<C> = C extends SelectCase<infer R> ? R : never;
  */
 export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<SelectResult<C[number]>>;
 /** ASSUMED: the body gets Go's `v, ok` pair; `ok` is false when the channel is closed and drained. */
+export function recv<T, R>(
+  ch: Chan<T> | null,
+  body: (...args: [value: T, ok: true] | [value: undefined, ok: false]) => R,
+): SelectCase<R>;
 export function recv<T, R>(ch: Chan<T> | null, body: (value: T | undefined, ok: boolean) => R): SelectCase<R>;
 export function send<T, R>(ch: Chan<T> | null, value: T, body: () => R): SelectCase<R>;
 export function otherwise<R>(body: () => R): SelectCase<R>;
@@ -77,7 +81,7 @@ export function otherwise<R>(body: () => R): SelectCase<R>;
 
 export function sleep(ms: number, ctx?: Canceller): Promise<void>;
 export function after(ms: number): Chan<Date>;
-export function tick(ms: number): Chan<Date>;
+export function tick(ms: number): Chan<Date> | null;
 export class Timer {
   constructor(ms: number);
   readonly c: Chan<Date>;

@@ -222,6 +222,34 @@ describe("CyclicBarrier: breaking", () => {
     assert.equal(b.waiting, 0, "it never counted as arrived");
   });
 
+  test("an already-cancelled ctx leaves the barrier whole: the other parties still trip it (cyclicbarrier)", async () => {
+    const b = new CyclicBarrier(2);
+    const first = track(b.await());
+    await settle();
+    const [ctx, cancel] = withCancel(background());
+    cancel();
+    await assert.rejects(b.await(ctx), (e) => e === Canceled);
+    assert.equal(b.broken, false, "returning ctx's error before joining breaks nothing");
+    assert.equal(first.pending, true, "the waiting party still waits");
+    assert.equal(b.waiting, 1);
+    await b.await();
+    await settle();
+    assert.equal(first.fulfilled, true, "the next party trips the barrier");
+  });
+
+  test("an already-cancelled ctx is reported before a broken barrier (cyclicbarrier checks ctx first)", async () => {
+    const b = new CyclicBarrier(2);
+    b.reset(); // nothing waited: not broken
+    const [ctx, cancel] = withCancel(background());
+    const w = track(b.await(ctx));
+    cancel(); // breaks the barrier for everyone
+    await settle();
+    assert.equal(w.error, Canceled);
+    assert.equal(b.broken, true);
+    await assert.rejects(b.await(ctx), (e) => e === Canceled);
+    await assert.rejects(b.await(), (e: unknown) => e instanceof BrokenBarrierError);
+  });
+
   test("a failing action breaks the barrier: the last party gets its error, the others BrokenBarrierError", async () => {
     const boom = new Error("action failed");
     const b = new CyclicBarrier(3, () => {

@@ -3,8 +3,8 @@
 // reference model of x/sync's Weighted (current version). After every step: never more than `size`
 // held, the same permits held and the same queue length as the model, every acquire in the state
 // the model says (granted / waiting / rejected with its ctx's error), grants in FIFO order, no
-// grant after cancellation, tryAcquire and release answering as the model does, and no promise
-// rejection left unhandled.
+// grant after cancellation, tryAcquire and release answering as the model does, requests above
+// the size waiting for their ctx only (outside the queue), and no promise rejection left unhandled.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -70,11 +70,25 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
   const pool = kinds.map(makeCtl);
   const acqs: Acq[] = [];
   const queue: Acq[] = []; // the model's wait queue
+  const doomed: Acq[] = []; // requests above the size, waiting for their ctx only
   let held = 0; // the model's permits held
   const modelOrder: number[] = [];
   const actualOrder: number[] = [];
   const unhandled: unknown[] = [];
   const stopCatching = catchUnhandled(unhandled);
+
+  /** Cancels ctl, and in the model rejects every waiter on it, then grants those that now fit. */
+  const cancelBoth = (ctl: Ctl): void => {
+    ctl.cancelled = true;
+    ctl.cancel();
+    for (const list of [queue, doomed]) {
+      for (const w of list.filter((q) => q.ctl === ctl)) {
+        list.splice(list.indexOf(w), 1);
+        w.status = "rejected";
+      }
+    }
+    grant();
+  };
 
   const grant = (): void => {
     for (let w = queue[0]; w !== undefined && size - held >= w.n; w = queue[0]) {
@@ -90,7 +104,9 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
       const where = `step ${i} ${JSON.stringify(step)}`;
       switch (step.k) {
         case "acquire": {
-          const n = step.n % (size + 1);
+          // Up to size + 1: a request above the size waits for its ctx only (x/sync), outside the
+          // queue; without a ctx it would wait forever, so those are capped at the size.
+          const n = Math.min(step.n % (size + 2), step.ctx === null ? size : size + 1);
           let ctl: Ctl | null = null;
           if (step.ctx !== null) ctl = shared ? (pool[step.ctx] as Ctl) : makeCtl(kinds[step.ctx] === true);
           const id = acqs.length;
@@ -102,6 +118,7 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
           const a: Acq = { id, n, ctl, t, status: "waiting" };
           acqs.push(a);
           if (ctl?.cancelled === true) a.status = "rejected";
+          else if (n > size) doomed.push(a);
           else if (queue.length === 0 && size - held >= n) {
             held += n;
             a.status = "granted";
@@ -110,7 +127,7 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
           break;
         }
         case "try": {
-          const n = step.n % (size + 1);
+          const n = step.n % (size + 2); // above the size: false (x/sync's TryAcquire)
           const want = queue.length === 0 && size - held >= n;
           if (want) held += n;
           assert.equal(sem.tryAcquire(n), want, where);
@@ -135,13 +152,7 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
           if (shared) ctl = pool[step.target % pool.length];
           else ctl = acqs.length === 0 ? null : (acqs[step.target % acqs.length] as Acq).ctl;
           if (ctl === null || ctl === undefined || ctl.cancelled) break;
-          ctl.cancelled = true;
-          ctl.cancel();
-          for (const w of queue.filter((q) => q.ctl === ctl)) {
-            queue.splice(queue.indexOf(w), 1);
-            w.status = "rejected";
-          }
-          grant();
+          cancelBoth(ctl);
           break;
         }
       }
@@ -159,7 +170,14 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
       assert.deepEqual(actualOrder, modelOrder, `${where}: grants in FIFO order`);
       assert.deepEqual(unhandled, [], `${where}: no unhandled rejection`);
     }
-    // Leave nothing blocked: release every permit held, and those granted to the waiters in turn.
+    // Leave nothing blocked: end the requests above the size, release every permit held, and
+    // those granted to the waiters in turn.
+    const ending = [...doomed];
+    for (const w of ending) if (!(w.ctl as Ctl).cancelled) cancelBoth(w.ctl as Ctl);
+    await drain();
+    for (const w of ending)
+      assert.equal(w.t.state.s, "rejected", "a request above the size ends with its ctx");
+    assert.equal(sem.waiters, queue.length, "after ending the requests above the size");
     while (held > 0) {
       sem.release(held);
       held = 0;

@@ -309,30 +309,54 @@ describe("Semaphore: misuse and bad input", () => {
     assert.equal(sem.held, 2);
   });
 
-  test("n above the size throws RangeError at once (x/sync would block forever)", () => {
+  test("tryAcquire(n) above the size returns false, as x/sync's TryAcquire", () => {
     const sem = new Semaphore(2);
-    assert.throws(() => sem.acquire(3), RangeError);
-    assert.throws(() => sem.tryAcquire(3), RangeError);
-    assert.equal(sem.waiters, 0, "nothing was queued");
+    assert.equal(sem.tryAcquire(3), false);
     assert.equal(sem.held, 0);
+    assert.equal(sem.tryAcquire(2), true, "the semaphore is untouched");
   });
 
-  test("the RangeError names the argument", () => {
-    assert.throws(() => new Semaphore(2).acquire(3), /\bn\b/);
+  test("acquire(n) above the size waits for its ctx and rejects with its error, blocking nobody (x/sync)", async () => {
+    const sem = new Semaphore(2);
+    const [ctx, cancel] = withCancel(background());
+    const doomed = track(sem.acquire(3, ctx));
+    const small = track(sem.acquire(1));
+    await settle();
+    assert.equal(doomed.pending, true, "it waits: it can never be granted, but the ctx may end it");
+    assert.equal(small.fulfilled, true, "a request that can never fit does not hold up the queue");
+    assert.equal(sem.waiters, 0, "the doomed request is not queued");
+    cancel();
+    await settle();
+    assert.equal(doomed.rejected, true);
+    assert.equal(doomed.error, Canceled);
+    assert.equal(sem.held, 1, "nothing was acquired by the doomed request");
+    sem.release(1);
+  });
+
+  test("acquire(n) above the size never throws synchronously: .catch sees a bad ctx", async () => {
+    const sem = new Semaphore(2);
+    await assert.rejects(sem.acquire(3, {} as AbortSignal), TypeError);
+    const [ctx, cancel] = withCancel(background());
+    cancel();
+    await assert.rejects(sem.acquire(3, ctx), (e: unknown) => e === Canceled);
+  });
+
+  test("the RangeError names the argument", async () => {
+    await assert.rejects(new Semaphore(2).acquire(-1), /\bn\b/);
     assert.throws(() => new Semaphore(-1), /size/);
   });
 
-  test("bad sizes, weights and contexts throw at once", () => {
+  test("bad sizes, weights and contexts throw at once", async () => {
     for (const size of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "2" as unknown as number]) {
       assert.throws(() => new Semaphore(size), RangeError, `size ${String(size)}`);
     }
     const sem = new Semaphore(4);
     for (const n of [-1, 0.5, Number.NaN, "1" as unknown as number, null as unknown as number]) {
-      assert.throws(() => sem.acquire(n), RangeError, `acquire(${String(n)})`);
+      await assert.rejects(sem.acquire(n), RangeError, `acquire(${String(n)})`);
       assert.throws(() => sem.tryAcquire(n), RangeError, `tryAcquire(${String(n)})`);
       assert.throws(() => sem.release(n), RangeError, `release(${String(n)})`);
     }
-    assert.throws(() => sem.acquire(1, {} as AbortSignal), TypeError);
+    await assert.rejects(sem.acquire(1, {} as AbortSignal), TypeError);
     assert.equal(sem.held, 0);
   });
 });

@@ -131,8 +131,11 @@ describe("SingleFlight: the key is cleared when the call settles", () => {
     assert.equal(sf.inFlight, 0);
   });
 
-  test("fn that is not a function throws a TypeError", () => {
+  test("fn that is not a function: do() rejects with a TypeError (.catch sees it), doChan throws", async () => {
     const sf = new SingleFlight<string, number>();
+    const e = await sf.do("k", 42 as unknown as () => number).catch((err: unknown) => err);
+    assert.ok(e instanceof TypeError && /\bfn\b/.test(e.message));
+    assert.equal(sf.inFlight, 0, "no flight was started");
     assert.throws(() => sf.doChan("k", 42 as unknown as () => number), TypeError);
   });
 });
@@ -181,6 +184,22 @@ describe("SingleFlight: forget and doChan", () => {
     assert.equal(ch.cap, 1);
     const r = await ch.recv();
     assert.deepEqual(r, { value: "bar", shared: false });
+  });
+
+  test("doChan starts fn in a new task and returns first, the flight already registered (Go's `go g.doCall`)", async () => {
+    const sf = new SingleFlight<string, number>();
+    const order: string[] = [];
+    const ch = sf.doChan("k", () => {
+      order.push("fn");
+      return 1;
+    });
+    order.push("doChan returned");
+    assert.deepEqual(order, ["doChan returned"], "fn must not run inside doChan");
+    assert.equal(sf.inFlight, 1, "the key is in flight at once");
+    const joined = sf.do("k", () => 2);
+    assert.deepEqual(await ch.recv(), { value: 1, shared: true });
+    assert.deepEqual(await joined, { value: 1, shared: true });
+    assert.deepEqual(order, ["doChan returned", "fn"]);
   });
 
   test("doChan delivers an error as {error, shared}", async () => {

@@ -177,12 +177,15 @@ describe("WorkerPool: stop and stopWait", () => {
     await new WorkerPool({ workers: 1 }).stop();
   });
 
-  test("submit and submitWait after stop throw at once", async () => {
+  test("after stop, submit throws and submitWait rejects (.catch sees it) at once", async () => {
     const pool = new WorkerPool({ workers: 1 });
     await pool.stop();
     const STOPPED = { name: "GoSyncError", message: "workerpool: submit on stopped pool" };
     assert.throws(() => pool.submit(() => {}), STOPPED);
-    assert.throws(() => pool.submitWait(() => 1), STOPPED);
+    assert.deepEqual(
+      await pool.submitWait(() => 1).catch((e: GoSyncError) => ({ name: e.name, message: e.message })),
+      STOPPED,
+    );
     const drained = new WorkerPool({ workers: 1 });
     const done = drained.stopWait();
     assert.throws(
@@ -264,7 +267,7 @@ describe("WorkerPool: errors and bad input", () => {
     }
   });
 
-  test("bad options and tasks throw at once", () => {
+  test("bad options and tasks throw at once (submitWait rejects: it returns a promise)", async () => {
     for (const workers of [0, -1, 1.5, Number.NaN]) {
       assert.throws(() => new WorkerPool({ workers }), RangeError, String(workers));
     }
@@ -272,6 +275,6 @@ describe("WorkerPool: errors and bad input", () => {
     assert.throws(() => new WorkerPool({ workers: 1, onError: 3 as unknown as () => void }), TypeError);
     const pool = new WorkerPool({ workers: 1 });
     assert.throws(() => pool.submit(null as unknown as () => void), TypeError);
-    assert.throws(() => pool.submitWait(null as unknown as () => void), TypeError);
+    await assert.rejects(pool.submitWait(null as unknown as () => void), TypeError);
   });
 });

@@ -181,33 +181,44 @@ describe("mapReduce", { timeout: 10_000 }, () => {
     await settle();
   });
 
-  test("bad arguments throw at once", () => {
-    assert.throws(
-      () =>
-        mapReduce(
-          null,
-          [] as unknown as Chan<number>,
-          (v) => v,
-          (r, v) => r + v,
-          0,
-        ),
+  test("bad arguments reject at once (.catch sees them), before anything runs", async () => {
+    await assert.rejects(
+      mapReduce(
+        null,
+        [] as unknown as Chan<number>,
+        (v) => v,
+        (r, v) => r + v,
+        0,
+      ),
       /input must be a Chan/,
     );
-    assert.throws(
-      () =>
-        mapReduce(
-          null,
-          new Chan<number>(),
-          (v) => v,
-          (r, v) => r + v,
-          0,
-          { concurrency: 0 },
-        ),
+    const input = new Chan<number>(1);
+    input.trySend(1);
+    await assert.rejects(
+      mapReduce(
+        null,
+        input,
+        (v) => v,
+        (r, v) => r + v,
+        0,
+        { concurrency: 0 },
+      ),
       /concurrency must be an integer >= 1/,
     );
-    assert.throws(
-      () => mapReduce(null, new Chan<number>(), (v) => v, 3 as unknown as () => number, 0),
-      /reducer/,
+    assert.equal(input.length, 1, "nothing was taken from the input");
+    const caught = await mapReduce(null, input, (v) => v, 3 as unknown as () => number, 0).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(caught instanceof TypeError && /reducer/.test(caught.message));
+    await assert.rejects(
+      mapReduce(
+        {} as AbortSignal,
+        input,
+        (v) => v,
+        (r, v) => r + v,
+        0,
+      ),
+      TypeError,
     );
   });
 });

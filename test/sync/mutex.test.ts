@@ -17,7 +17,7 @@ import {
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
-import { settle, track } from "./helpers.js";
+import { deferred, settle, track } from "./helpers.js";
 
 leakCheck();
 
@@ -358,7 +358,7 @@ describe("Mutex: cancellation", () => {
   test("lock() rejects with a TypeError naming ctx for something that is not a Context or AbortSignal", async () => {
     const mu = new Mutex();
     await mu.lock();
-    assert.throws(() => mu.lock({} as AbortSignal), { name: "TypeError", message: /ctx/ });
+    await assert.rejects(mu.lock({} as AbortSignal), { name: "TypeError", message: /ctx/ });
     assert.equal(mu.waiters, 0);
     mu.unlock();
   });
@@ -384,6 +384,22 @@ describe("Mutex: withLock", () => {
     assert.equal(mu.locked, true);
     assert.equal(await p, "done");
     assert.equal(mu.locked, false, "released once fn settled");
+  });
+
+  test("a thenable returned by fn (not a native Promise) keeps the lock until it settles", async () => {
+    const mu = new Mutex();
+    const g = deferred();
+    // A PromiseLike from another promise library or a query builder: then() only.
+    const thenable: PromiseLike<string> = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then: (ok, fail) => g.promise.then(() => "done").then(ok, fail),
+    };
+    const p = mu.withLock(() => thenable);
+    await settle();
+    assert.equal(mu.locked, true, "released while fn's work still ran");
+    g.resolve();
+    assert.equal(await p, "done");
+    assert.equal(mu.locked, false);
   });
 
   test("unlocks when fn throws or rejects, and passes the same error on", async () => {
@@ -507,7 +523,7 @@ describe("Mutex: acquire() handles", () => {
     await mu.lock(); // someone else holds it now
     assert.throws(() => h.release(), { name: "GoSyncError", message: "sync: lock handle released twice" });
     assert.throws(() => h[Symbol.dispose](), GoSyncError);
-    await assert.rejects(async () => h[Symbol.asyncDispose](), GoSyncError);
+    await assert.rejects(h[Symbol.asyncDispose](), GoSyncError, "asyncDispose rejects, never throws");
     assert.equal(mu.locked, true, "the other holder still holds it");
     mu.unlock();
   });

@@ -208,3 +208,48 @@ describe("RecursiveMutex: tryLock and cancellation", () => {
     assert.equal(mu.owner, undefined);
   });
 });
+
+describe("RecursiveMutex: withLock", () => {
+  test("runs fn holding the lock for owner, re-entrant inside fn, and unlocks when it settles", async () => {
+    const mu = new RecursiveMutex<string>();
+    const got = await mu.withLock("a", async () => {
+      assert.equal(mu.owner, "a");
+      const inner = await mu.withLock("a", () => mu.holdCount); // re-entered by the same owner
+      await yieldNow();
+      return inner;
+    });
+    assert.equal(got, 2);
+    assert.equal(mu.owner, undefined, "released once fn settled");
+    assert.equal(mu.holdCount, 0);
+  });
+
+  test("another owner waits until fn settles; a throw unlocks; bad fn or ctx rejects", async () => {
+    const mu = new RecursiveMutex<string>();
+    const boom = new Error("boom");
+    let release!: () => void;
+    const held = mu.withLock("a", () => new Promise<void>((r) => (release = r)));
+    await settle();
+    const b = track(mu.withLock("b", () => "b ran"));
+    await settle();
+    assert.equal(b.pending, true);
+    release();
+    await held;
+    await settle();
+    assert.equal(b.value, "b ran");
+    await assert.rejects(
+      mu.withLock("c", () => {
+        throw boom;
+      }),
+      (e) => e === boom,
+    );
+    assert.equal(mu.owner, undefined);
+    await assert.rejects(mu.withLock("c", 1 as unknown as () => void), TypeError);
+    const [ctx, cancel] = withCancel(background());
+    cancel();
+    await assert.rejects(
+      mu.withLock("c", () => 1, ctx),
+      (e) => e === Canceled,
+    );
+    assert.equal(mu.owner, undefined);
+  });
+});

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Cond, GoSyncError, RWMutex, withCancel, yieldNow } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { settle, track } from "./helpers.js";
+import { deferred, settle, track } from "./helpers.js";
 
 leakCheck();
 
@@ -357,4 +357,91 @@ test("one ctx shared by a pending writer and the readers behind it: cancelling i
   assert.equal(rw.waiters, 0);
   rw.rUnlock();
   assert.equal(rw.tryLock(), true);
+});
+
+describe("RWMutex: withLock and withRLock", () => {
+  test("withLock runs fn holding the write lock, excluding readers, and unlocks when it settles", async () => {
+    const rw = new RWMutex();
+    const g = deferred();
+    const w = track(
+      rw.withLock(async () => {
+        assert.equal(rw.writing, true);
+        await g.promise;
+        return "written";
+      }),
+    );
+    await settle();
+    const r = track(rw.rLock());
+    await settle();
+    assert.equal(r.pending, true, "a reader waits while withLock's fn runs");
+    g.resolve();
+    await settle();
+    assert.equal(w.value, "written");
+    assert.equal(r.fulfilled, true);
+    rw.rUnlock();
+    assert.deepEqual([rw.writing, rw.readers], [false, 0]);
+  });
+
+  test("withRLock lets readers in together and keeps a writer out until every fn settled", async () => {
+    const rw = new RWMutex();
+    const g = deferred();
+    const readers = [1, 2].map((i) =>
+      track(
+        rw.withRLock(async () => {
+          await g.promise;
+          return i;
+        }),
+      ),
+    );
+    await settle();
+    assert.equal(rw.readers, 2, "both readers inside at once");
+    const w = track(rw.lock());
+    await settle();
+    assert.equal(w.pending, true);
+    g.resolve();
+    await settle();
+    assert.deepEqual(
+      readers.map((r) => r.value),
+      [1, 2],
+    );
+    assert.equal(w.fulfilled, true);
+    rw.unlock();
+  });
+
+  test("both unlock when fn throws, rejects or returns a thenable, and reject with a bad fn or ctx", async () => {
+    const rw = new RWMutex();
+    const boom = new Error("boom");
+    await assert.rejects(
+      rw.withLock(() => {
+        throw boom;
+      }),
+      (e) => e === boom,
+    );
+    await assert.rejects(
+      rw.withRLock(async () => {
+        throw boom;
+      }),
+      (e) => e === boom,
+    );
+    assert.deepEqual([rw.writing, rw.readers], [false, 0]);
+    const g = deferred();
+    const thenable: PromiseLike<number> = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then: (ok, fail) => g.promise.then(() => 5).then(ok, fail),
+    };
+    const p = rw.withRLock(() => thenable);
+    await settle();
+    assert.equal(rw.readers, 1, "held while the thenable is pending");
+    g.resolve();
+    assert.equal(await p, 5);
+    assert.equal(rw.readers, 0);
+    await assert.rejects(rw.withLock(42 as unknown as () => void), TypeError);
+    const [ctx, cancel] = withCancel(background());
+    cancel();
+    await assert.rejects(
+      rw.withRLock(() => 1, ctx),
+      (e) => e === Canceled,
+    );
+    assert.deepEqual([rw.writing, rw.readers], [false, 0]);
+  });
 });

@@ -6,13 +6,19 @@
 // exact virtual instants.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Chan, go, sleep, Ticker, tick } from "../../src/index.js";
+import fc from "fast-check";
+import { after, Chan, go, recv, select, sleep, Ticker, tick } from "../../src/index.js";
+import { type Clock, setClock, type TimerHandle } from "../../src/internal/clock.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
 
 leakCheck();
 
-async function untilTicked(c: Chan<Date>): Promise<void> {
-  while (c.length === 0) await sleep(2);
+/**
+ * Lets a ticker of period ≤ 2 tick without receiving (virtual time). Its channel's length stays 0
+ * (Go 1.23), so the test cannot look; `c` names the channel for the reader.
+ */
+async function untilTicked(_c: Chan<Date>): Promise<void> {
+  await sleep(2);
 }
 
 describe("Ticker", { timeout: 10_000 }, () => {
@@ -63,7 +69,7 @@ describe("Ticker", { timeout: 10_000 }, () => {
     synctest(async () => {
       const t = new Ticker(1);
       await sleep(20);
-      assert.equal(t.c.length, 1);
+      assert.equal(t.c.length, 0, "Go 1.23: a timer channel's len is always 0");
       assert.ok(t.c.tryRecv() !== undefined);
       assert.equal(t.c.tryRecv(), undefined);
       t.stop();
@@ -116,7 +122,6 @@ describe("Ticker", { timeout: 10_000 }, () => {
     synctest(async () => {
       for (const bad of [0, -1, Number.NaN, Number.NEGATIVE_INFINITY]) {
         assert.throws(() => new Ticker(bad), RangeError, `new Ticker(${bad})`);
-        assert.throws(() => tick(bad), RangeError, `tick(${bad})`);
       }
       const t = new Ticker(2);
       for (const bad of [0, -1, Number.NaN]) assert.throws(() => t.reset(bad), RangeError, `reset(${bad})`);
@@ -133,10 +138,30 @@ describe("Ticker", { timeout: 10_000 }, () => {
 });
 
 describe("tick", { timeout: 10_000 }, () => {
+  test("d <= 0 returns null, as Go's time.Tick returns nil: a case on it is never ready", () =>
+    synctest(async (bubble) => {
+      for (const d of [0, -1, Number.NEGATIVE_INFINITY]) {
+        const c = tick(d);
+        assert.equal(c, null, `tick(${d})`);
+        const got = await select(
+          recv(c, () => "ticked"),
+          recv(after(5), () => "timeout"),
+        );
+        assert.equal(got, "timeout");
+      }
+      assert.equal(bubble.elapsed(), 15);
+    }));
+
+  test("a NaN or non-number period still throws (it is no duration at all)", () => {
+    assert.throws(() => tick(Number.NaN), TypeError);
+    assert.throws(() => tick("5" as unknown as number), TypeError);
+  });
+
   test("returns a channel that ticks repeatedly", () =>
     synctest(async (bubble) => {
       const c = tick(2);
       assert.ok(c instanceof Chan);
+      if (c === null) return;
       for (let i = 0; i < 3; i++) assert.ok((await c.recv()) instanceof Date);
       assert.equal(bubble.elapsed(), 6);
     }));
@@ -144,10 +169,113 @@ describe("tick", { timeout: 10_000 }, () => {
   test("works with for await", () =>
     synctest(async () => {
       let n = 0;
-      for await (const v of tick(2)) {
+      for await (const v of tick(2) ?? []) {
         assert.ok(v instanceof Date);
         if (++n === 3) break;
       }
       assert.equal(n, 3);
     }));
+});
+
+/**
+ * A gosync Clock whose timers all fire `lag` ms after their deadline — a loaded machine, made
+ * deterministic. `step()` fires the earliest timer (virtual time jumps to its deadline + lag).
+ */
+class LateClock implements Clock {
+  now_ = 0;
+  readonly timers = new Set<{ readonly when: number; readonly fn: () => void }>();
+  constructor(public lag: number) {}
+  now(): number {
+    return this.now_;
+  }
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const t = { when: this.now_ + Math.max(ms, 0), fn };
+    this.timers.add(t);
+    return t;
+  }
+  clearTimer(handle: TimerHandle): void {
+    this.timers.delete(handle as { when: number; fn: () => void });
+  }
+  keepAlive(): void {}
+  step(): void {
+    const next = [...this.timers].sort((a, b) => a.when - b.when)[0];
+    assert.ok(next !== undefined, "a timer is pending");
+    this.timers.delete(next);
+    this.now_ = Math.max(this.now_, next.when + this.lag);
+    next.fn();
+  }
+}
+
+describe("Ticker: no drift (runtime/time.go: the next tick counts from the previous deadline)", () => {
+  function ticksWith(lag: number, period: number, steps: number): number[] {
+    const lc = new LateClock(lag);
+    const prev = setClock(lc);
+    try {
+      const t = new Ticker(period);
+      const got: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        lc.step();
+        const v = t.c.tryRecv();
+        if (v?.[1]) got.push(v[0].getTime());
+      }
+      t.stop();
+      return got;
+    } finally {
+      setClock(prev);
+    }
+  }
+
+  test("each tick fired 3 ms late still keeps the 10 ms grid: 13, 23, 33, ... not 13, 26, 39", {
+    timeout: 5_000,
+  }, () => {
+    assert.deepEqual(ticksWith(3, 10, 5), [13, 23, 33, 43, 53]);
+  });
+
+  test("ticks missed by a stall are dropped, the next one stays on the grid (Go: when += period*(1+delta/period))", {
+    timeout: 5_000,
+  }, () => {
+    // Deadline 10 fires at 35: the ticks due at 20 and 30 are gone; the next deadline is 40.
+    assert.deepEqual(ticksWith(25, 10, 3), [35, 65, 95]);
+    // 200 ticks of 10 ms: the 200th fires at its deadline 2,000 plus the lag, not 200 lags later.
+    const ticks = ticksWith(1, 10, 200);
+    assert.equal(ticks.length, 200);
+    assert.equal(ticks[199], 2_001);
+  });
+
+  test("property: under any sequence of late callbacks, each tick comes at the first grid point after the last one fired", {
+    timeout: 20_000,
+  }, () => {
+    // The reference model: deadlines are whole periods from the start; after a tick fired at f, the
+    // next deadline is the first grid point after f (runtime/time.go's when + period*(1+delay/period)).
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 40 }),
+        (period, lags) => {
+          const lc = new LateClock(0);
+          const prev = setClock(lc);
+          try {
+            const t = new Ticker(period);
+            let deadline = period;
+            for (const lag of lags) {
+              lc.lag = lag;
+              lc.step();
+              const fired = deadline + lag;
+              const v = t.c.tryRecv();
+              assert.ok(v?.[1], "one tick per callback");
+              assert.equal(v[0].getTime(), fired);
+              deadline = (Math.floor(fired / period) + 1) * period;
+              const pending = [...lc.timers][0];
+              assert.equal(pending?.when, deadline, `the next deadline after a tick at ${fired}`);
+            }
+            t.stop();
+            assert.equal(lc.timers.size, 0, "stop clears the pending tick");
+          } finally {
+            setClock(prev);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -8,14 +8,17 @@
 // how the real clock chains timers beyond setTimeout's range, which a virtual clock does not have.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { after, Chan, go, otherwise, recv, select, sleep, Timer } from "../../src/index.js";
+import { after, Chan, go, otherwise, recv, select, sleep, Ticker, Timer } from "../../src/index.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
 
 leakCheck();
 
-/** Waits until the timer has put its value in the channel (without receiving it). */
-async function untilFired(c: Chan<Date>): Promise<void> {
-  while (c.length === 0) await sleep(2);
+/**
+ * Lets a 1 ms timer fire without receiving its value (virtual time). Its channel's length stays 0
+ * (Go 1.23), so the test cannot look; `c` names the channel for the reader.
+ */
+async function untilFired(_c: Chan<Date>): Promise<void> {
+  await sleep(2);
 }
 
 /** Receives one value from `c` in a task of its own; the value arrives on the returned channel. */
@@ -26,6 +29,21 @@ function recvInTask(c: Chan<Date>): Chan<Date | undefined> {
   });
   return got;
 }
+
+describe("Go 1.23 synchronous timer channels", { timeout: 10_000 }, () => {
+  test("a Timer's, an after()'s and a Ticker's channel have cap 0 and len 0, also with a value ready", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      const a = after(1);
+      const k = new Ticker(1);
+      for (const c of [t.c, a, k.c]) assert.deepEqual([c.cap, c.length], [0, 0], "before firing");
+      await sleep(5);
+      for (const c of [t.c, a, k.c]) assert.deepEqual([c.cap, c.length], [0, 0], "fired, not received");
+      for (const c of [t.c, a, k.c]) assert.ok(c.tryRecv()?.[0] instanceof Date, "the value is there");
+      for (const c of [t.c, a, k.c]) assert.equal(c.tryRecv(), undefined, "one value, as Go's");
+      k.stop();
+    }));
+});
 
 describe("after", { timeout: 10_000 }, () => {
   test("delivers one Date, once: the time it fired", () =>
@@ -279,5 +297,19 @@ describe("Timer", { timeout: 10_000 }, () => {
       );
       assert.ok((await t.c.recv()) instanceof Date, "the timer still fires after a rejected reset");
       assert.equal(bubble.elapsed(), 5);
+    }));
+});
+
+describe("a timer channel closed by hand (Go's <-chan Time cannot be)", { timeout: 10_000 }, () => {
+  test("firing afterwards delivers nothing and throws nothing", () =>
+    synctest(async () => {
+      const t = new Timer(1);
+      const k = new Ticker(1);
+      t.c.close();
+      k.c.close();
+      await sleep(5);
+      assert.deepEqual(t.c.tryRecv(), [undefined, false], "closed and empty");
+      assert.deepEqual(k.c.tryRecv(), [undefined, false]);
+      k.stop();
     }));
 });
