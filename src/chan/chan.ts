@@ -32,7 +32,6 @@ import type { Canceller } from "./context-type.js";
 import {
   deliver,
   fail,
-  park,
   RECV,
   RECV_BATCH,
   RECV_ITER,
@@ -265,7 +264,11 @@ export class Chan<T> implements AsyncIterable<T> {
 
   #park(q: WaitQueue<Waiter>, mode: number, value: unknown, src: CancelSource | null, reason: string) {
     const w = new Waiter(mode, value);
-    const p = park<never>(w);
+    // An arrow executor, not a shared one: optimised code inlines it, and then V8 never allocates
+    // the reject function nobody keeps (about 56 bytes and a fifth of a park's allocation).
+    const p = new Promise<never>((resolve) => {
+      w.resolve = resolve as (value: unknown) => void;
+    });
     q.push(w);
     if (src !== null) {
       w.aux = src;
