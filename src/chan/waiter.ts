@@ -8,7 +8,7 @@
 
 import { type CancelListener, type CancelSource, UNSUBSCRIBE } from "../internal/cancel.js";
 import { blockEnd } from "../internal/registry.js";
-import { QueueNode } from "../internal/waitq.js";
+import type { QueueNode, WaitQueue } from "../internal/waitq.js";
 
 /** How a completed waiter settles its promise. */
 export const RECV = 0; // resolves with the value (undefined once closed)
@@ -19,18 +19,28 @@ export const SEND = 4; // resolves with undefined
 /** mode = SELECT + case index: hands over to the SelectOp in `aux`. */
 export const SELECT = 8;
 
-export class Waiter extends QueueNode implements CancelListener {
+// A QueueNode by shape rather than by inheritance: a class without a base class is built by one
+// inlinable constructor that sets every field, so each waiter gets the same hidden class at once.
+export class Waiter implements QueueNode, CancelListener {
+  declare prev: QueueNode | null;
+  declare next: QueueNode | null;
+  declare queue: WaitQueue<QueueNode> | null;
   /** Settles the promise; a rejection is passed as a rejected promise (see reject). */
-  resolve: (value: unknown) => void = noop;
+  declare resolve: (value: unknown) => void;
   /** The SelectOp (mode ≥ SELECT), or the cancellation source this waiter is subscribed to. */
-  aux: CancelSource | SelectOp | null = null;
+  declare aux: CancelSource | SelectOp | null;
+  declare readonly mode: number;
+  /** The value a sender offers. */
+  declare value: unknown;
 
-  constructor(
-    readonly mode: number,
-    /** The value a sender offers. */
-    public value: unknown,
-  ) {
-    super();
+  constructor(mode: number, value: unknown) {
+    this.prev = null;
+    this.next = null;
+    this.queue = null;
+    this.resolve = noop;
+    this.aux = null;
+    this.mode = mode;
+    this.value = value;
   }
 
   /** Cancellation: leave the queue and reject; nothing was handed over, nothing will be. */
