@@ -31,6 +31,7 @@ import { WaitQueue } from "../internal/waitq.js";
 import type { Canceller } from "./context-type.js";
 import {
   deliver,
+  deliverLater,
   fail,
   RECV,
   RECV_BATCH,
@@ -231,7 +232,8 @@ export class Chan<T> implements AsyncIterable<T> {
     const o = registry.observer;
     if (r !== null) {
       if (o !== null) o.chan?.(this, "send", waiterKey(r));
-      deliver(r, value, true);
+      if (this.cap === 0) deliver(r, value, true);
+      else deliverLater(r, value, true); // lets the sender refill the buffer first (see waiter.ts)
     } else {
       (this.#buf as Ring<T>).push(value);
       if (o !== null) o.chan?.(this, "send", null);
