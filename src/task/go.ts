@@ -2,7 +2,8 @@
 // goes on first, as after `go f()`), counted in the task registry until it settles.
 //
 // An error escaping a task is fatal, like a Go panic: it is printed with its stack as
-// `panic: ...` and the process exits with status 2 (Go's exit code for a panic). A handler installed
+// `panic: ...` and the process exits with status 2 (Go's exit code for a panic). A task that
+// returns a promise or any other thenable runs until it settles. A handler installed
 // with setPanicHandler receives it instead. Where it differs from Go: there is no recover() inside
 // other tasks; the handler is process-wide.
 
@@ -72,21 +73,45 @@ function panicUntracked(e: unknown): void {
 
 const STARTED: Promise<void> = Promise.resolve();
 
-function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: TaskRecord | undefined): void {
-  let result: unknown;
+/**
+ * The promise to observe when fn returned one, or any other thenable (adopted as `await` would:
+ * its `then` read once, and a `then` that throws rejects); null for a plain value.
+ */
+function asPromise(result: unknown): Promise<unknown> | null {
+  if (result instanceof Promise) return result;
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return null;
+  let then: unknown;
   try {
-    result = record === undefined ? fn(...args) : registry.runTask(record, () => fn(...args));
+    then = (result as { then?: unknown }).then;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (typeof then !== "function") return null;
+  return new Promise((resolve, reject) => {
+    (then as (onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) => unknown).call(
+      result,
+      resolve,
+      reject,
+    );
+  });
+}
+
+function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: TaskRecord | undefined): void {
+  let done: Promise<unknown> | null;
+  try {
+    const result = record === undefined ? fn(...args) : registry.runTask(record, () => fn(...args));
+    done = asPromise(result);
   } catch (e) {
     taskEnd(record);
     panic(e, record?.name ?? (fn.name || "anonymous"));
     return;
   }
-  if (!(result instanceof Promise)) {
+  if (done === null) {
     taskEnd(record);
   } else if (record === undefined) {
-    result.then(endUntracked, panicUntracked);
+    done.then(endUntracked, panicUntracked);
   } else {
-    result.then(
+    done.then(
       () => taskEnd(record),
       (e: unknown) => {
         taskEnd(record);
@@ -98,7 +123,8 @@ function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: Tas
 
 /**
  * Starts a task: Go's `go fn(args...)`. The arguments are evaluated now; fn starts on a later
- * microtask. An error escaping fn is fatal (see setPanicHandler).
+ * microtask. An error escaping fn (thrown, or a rejection of the promise or thenable it returns)
+ * is fatal (see setPanicHandler).
  *
  * @example
  * ```ts

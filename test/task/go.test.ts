@@ -90,6 +90,23 @@ describe("go", { timeout: 10_000 }, () => {
     assert.equal(registry.liveTasks, base);
   });
 
+  test("a thenable returned by fn is the task: live until it settles", async () => {
+    const base = registry.liveTasks;
+    let settle: (v: unknown) => void = () => {};
+    const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then(onFulfilled: (v: unknown) => void) {
+        settle = onFulfilled;
+      },
+    };
+    go(() => thenable);
+    await nextMacrotask();
+    assert.equal(registry.liveTasks, base + 1, "still live while its thenable is pending");
+    settle(1);
+    await nextMacrotask();
+    assert.equal(registry.liveTasks, base);
+  });
+
   test("registry.liveTasks also goes back down for tasks that panic", () =>
     synctest(async () => {
       const { got } = catchPanics();
@@ -134,6 +151,26 @@ describe("setPanicHandler", { timeout: 10_000 }, () => {
     });
     assert.equal(await got.recv(), boom);
     assert.deepEqual(names, ["anonymous"]);
+  });
+
+  test("a thenable's rejection, or a then that throws, is a panic", async () => {
+    const { got } = catchPanics();
+    const boom = new Error("thenable rejected");
+    const bad = new Error("then threw");
+    go(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then(_onFulfilled: unknown, onRejected: (e: unknown) => void) {
+        onRejected(boom);
+      },
+    }));
+    go(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then() {
+        throw bad;
+      },
+    }));
+    const seen = [await got.recv(), await got.recv()];
+    assert.ok(seen.includes(boom) && seen.includes(bad), String(seen));
   });
 
   test("receives non-Error values as they were thrown", async () => {
