@@ -153,6 +153,36 @@ describe("setPanicHandler", { timeout: 10_000 }, () => {
     assert.deepEqual(names, ["anonymous"]);
   });
 
+  test("is told the goroutine number and the function's name, for async rejections too", async () => {
+    const seen: { id: number; name: string }[] = [];
+    const got = new Chan<void>(2);
+    restore.push(
+      setPanicHandler((_e, task) => {
+        seen.push({ id: task.id, name: task.name });
+        got.trySend(undefined);
+      }),
+    );
+    go(async function first() {
+      await yieldNow();
+      throw new Error("one");
+    });
+    go(async function second() {
+      await sleep(5);
+      throw new Error("two");
+    });
+    await got.recv();
+    await got.recv();
+    seen.sort((x, y) => x.id - y.id);
+    assert.deepEqual(
+      seen.map((t) => t.name),
+      ["first", "second"],
+      "numbered in the order go() was called",
+    );
+    const [a, b] = seen.map((t) => t.id);
+    assert.ok(a !== undefined && Number.isInteger(a) && a > 1, `id ${a}`);
+    assert.equal(b, a + 1);
+  });
+
   test("a thenable's rejection, or a then that throws, is a panic", async () => {
     const { got } = catchPanics();
     const boom = new Error("thenable rejected");
