@@ -14,9 +14,25 @@ function collect(dir) {
     .sort();
 }
 
+// Time limits, so that a hang fails the run instead of stalling it: every test declared without a
+// timeout gets one (test/helpers/default-timeout.mjs, which names the test), and every file is
+// bounded as a whole by --test-timeout (Node >= 20.11; it names the file).
+const FILE_TIMEOUT_MS = 900_000;
+
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : collect("test");
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
-  stdio: "inherit",
-});
+const result = spawnSync(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    "--import",
+    "./test/helpers/default-timeout.mjs",
+    "--test",
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
+    "--test-reporter=spec",
+    ...files,
+  ],
+  { stdio: "inherit" },
+);
 process.exit(result.status ?? 1);

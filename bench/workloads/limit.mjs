@@ -70,7 +70,7 @@ export function rows(g, why) {
       lib: "gosync",
       name: "ErrGroup, setLimit(10): go(task) each, no await, await wait()",
       note:
-        "go() returns a promise only while the limit is reached; not awaiting it queues the task " +
+        "go() returns a promise that, at the limit, resolves once the task has started; not awaiting it queues the task " +
         "inside the group instead of holding up the producer (all 10,000 are queued at once)",
       make: batches(async (tasks) => {
         const eg = new g.ErrGroup();

@@ -8,7 +8,7 @@
 
 import { type CancelListener, type CancelSource, UNSUBSCRIBE } from "../internal/cancel.js";
 import { blockEnd, blockFail } from "../internal/registry.js";
-import { QueueNode } from "../internal/waitq.js";
+import type { QueueNode, WaitQueue } from "../internal/waitq.js";
 
 /** How a completed waiter settles its promise. */
 export const RECV = 0; // resolves with the value (undefined once closed)
@@ -19,18 +19,28 @@ export const SEND = 4; // resolves with undefined
 /** mode = SELECT + case index: hands over to the SelectOp in `aux`. */
 export const SELECT = 8;
 
-export class Waiter extends QueueNode implements CancelListener {
+// A QueueNode by shape rather than by inheritance: a class without a base class is built by one
+// inlinable constructor that sets every field, so each waiter gets the same hidden class at once.
+export class Waiter implements QueueNode, CancelListener {
+  declare prev: QueueNode | null;
+  declare next: QueueNode | null;
+  declare queue: WaitQueue<QueueNode> | null;
   /** Settles the promise; a rejection is passed as a rejected promise (see reject). */
-  resolve: (value: unknown) => void = noop;
+  declare resolve: (value: unknown) => void;
   /** The SelectOp (mode ≥ SELECT), or the cancellation source this waiter is subscribed to. */
-  aux: CancelSource | SelectOp | null = null;
+  declare aux: CancelSource | SelectOp | null;
+  declare readonly mode: number;
+  /** The value a sender offers. */
+  declare value: unknown;
 
-  constructor(
-    readonly mode: number,
-    /** The value a sender offers. */
-    public value: unknown,
-  ) {
-    super();
+  constructor(mode: number, value: unknown) {
+    this.prev = null;
+    this.next = null;
+    this.queue = null;
+    this.resolve = noop;
+    this.aux = null;
+    this.mode = mode;
+    this.value = value;
   }
 
   /** Cancellation: leave the queue and reject; nothing was handed over, nothing will be. */
@@ -69,20 +79,63 @@ export function deliver(w: Waiter, value: unknown, ok: boolean): void {
     return;
   }
   release(w);
-  switch (w.mode) {
+  w.resolve(settlement(w.mode, value, ok));
+}
+
+/** What a receiver's promise resolves with, by its mode. */
+function settlement(mode: number, value: unknown, ok: boolean): unknown {
+  switch (mode) {
     case RECV:
-      w.resolve(value);
-      break;
+      return value;
     case RECV_OK:
-      w.resolve(ok ? [value, true] : [undefined, false]);
-      break;
+      return ok ? [value, true] : [undefined, false];
     case RECV_ITER:
-      w.resolve(ok ? { value, done: false } : { value: undefined, done: true });
-      break;
+      return ok ? { value, done: false } : { value: undefined, done: true };
     default:
-      w.resolve(ok ? [value] : []);
+      return ok ? [value] : [];
   }
 }
+
+// Receivers that a send on a buffered channel completed: the value is theirs at once (handed over
+// inside the send, as Go's direct send to a waiting receiver), but they resume one microtask later,
+// after the sender's own await. A producer awaiting each send() then runs first and refills the
+// buffer, as a Go producer keeps running after readying its receiver. Resolved at once, the two
+// tasks fall into a lockstep in which the receiver always finds the buffer empty and parks again
+// for every value. The list is linked through `next` (free once a waiter is dequeued) and flushed
+// by one shared reaction per microtask turn.
+let wakeHead: Waiter | null = null;
+let wakeTail: Waiter | null = null;
+
+function flushWakeups(): void {
+  let w = wakeHead;
+  wakeHead = null;
+  wakeTail = null;
+  while (w !== null) {
+    const next = w.next as Waiter | null;
+    w.next = null;
+    const v = w.value;
+    w.value = undefined;
+    w.resolve(v);
+    w = next;
+  }
+}
+
+/** deliver() for a buffered channel: the receiver resumes a microtask later (see wakeHead). */
+export function deliverLater(w: Waiter, value: unknown, ok: boolean): void {
+  if (w.mode >= SELECT) {
+    (w.aux as SelectOp).fire(w.mode - SELECT, value, ok);
+    return;
+  }
+  release(w);
+  w.value = settlement(w.mode, value, ok);
+  if (wakeTail === null) {
+    wakeHead = w;
+    RESOLVED.then(flushWakeups);
+  } else wakeTail.next = w;
+  wakeTail = w;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Completes a dequeued sender whose value was taken. */
 export function sent(w: Waiter): void {

@@ -1,7 +1,7 @@
 // ErrGroup: x/sync/errgroup.Group. go() runs a task; wait() waits for all of them and rejects with
 // the first error. With withContext, the derived context is cancelled (cause: that error) on the
 // first error, or when wait() returns. setLimit(n) bounds the running tasks: go() then waits for a
-// slot (it returns a promise only in that case), tryGo() does not. Errors thrown by tasks are
+// slot (its promise resolves once fn has started), tryGo() does not. Errors thrown by tasks are
 // captured, never fatal. Where it differs from Go: wait() rejects instead of returning the error;
 // tasks receive the group's context as their argument.
 
@@ -9,6 +9,9 @@ import type { Context } from "../chan/context-type.js";
 import { checkParent } from "../context/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type GroupTask, TaskGroup } from "./task-group.js";
+
+/** What go() returns when fn started at once: already resolved, shared. */
+const STARTED: Promise<void> = Promise.resolve();
 
 /**
  * x/sync's errgroup.Group: a group of tasks working on subtasks of a common task.
@@ -35,15 +38,27 @@ export class ErrGroup {
   }
 
   /**
-   * Runs fn in a new task. With a limit reached, returns a promise that resolves once fn has
-   * started (Go's Go blocks); otherwise starts it at once and returns undefined.
+   * Runs fn in a new task: Go's `g.Go(f)`. Returns a promise to await, because Go's Go blocks while
+   * the limit is reached: then it resolves once fn has started. Below the limit (or with none) fn
+   * is started at once and the promise is already resolved, so awaiting it costs one microtask and
+   * leaving it is harmless; at a limit, a producer that does not await queues every task inside
+   * the group instead of being held up. Always a promise, so a linter's no-floating-promises rule
+   * flags a missing await. Throws TypeError at once if fn is not a function.
+   *
+   * @example
+   * ```ts
+   * const g = new ErrGroup();
+   * g.setLimit(10);
+   * for (const url of urls) await g.go(() => fetchPage(url)); // at most 10 fetches at a time
+   * await g.wait();
+   * ```
    */
-  go(fn: GroupTask): void | Promise<void> {
+  go(fn: GroupTask): Promise<void> {
     checkFunction("fn", fn);
     const core = this.#core;
     if (core.hasRoom && core.pending === core.active) {
       core.start(fn);
-      return;
+      return STARTED;
     }
     return new Promise<void>((started) => core.enqueue(fn, started));
   }

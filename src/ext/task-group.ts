@@ -13,6 +13,8 @@ import { blockBegin, blockEnd } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** A group task: gets the group's context; fails by throwing or rejecting. */
 export type GroupTask = (ctx: Context) => unknown;
 
@@ -39,6 +41,13 @@ export class TaskGroup {
   failed = false;
   readonly #queue = new Ring<Queued>();
   #idle: (() => void)[] = [];
+  /**
+   * Tasks started (their slot counted in `active`) that no runner has picked up yet: a runner whose
+   * task ends takes the next one from here, and the turn's spawn check starts a runner for each
+   * one still left (see start).
+   */
+  readonly #ready = new Ring<GroupTask>();
+  #spawnScheduled = false;
 
   constructor(options: TaskGroupOptions = {}) {
     if (options.ctx !== undefined) {
@@ -66,8 +75,22 @@ export class TaskGroup {
   start(fn: GroupTask): void {
     checkFunction("fn", fn);
     this.active++;
-    go(this.#run, fn);
+    // Not a go() per task: fn waits out the current microtask turn in #ready, where a runner whose
+    // task ends in this turn takes it (a producer awaiting each go(), Go's `for ... { g.Go(f) }`,
+    // calls go() again once per turn), and the spawn check at the end of the turn starts a runner
+    // for every task still there. Either way fn starts a microtask or two after go() returns, as a
+    // task started by go() does, and never waits for another task to end.
+    this.#ready.push(fn);
+    if (!this.#spawnScheduled) {
+      this.#spawnScheduled = true;
+      RESOLVED.then(this.#spawn);
+    }
   }
+
+  readonly #spawn = (): void => {
+    this.#spawnScheduled = false;
+    while (this.#ready.size > 0) go(this.#run, this.#ready.shift());
+  };
 
   /**
    * Queues fn to start when there is room; `started` (if given) is called when it does. Starts it
@@ -118,8 +141,8 @@ export class TaskGroup {
   }
 
   readonly #run = async (fn: GroupTask): Promise<void> => {
-    // A task that finishes hands its slot to the queue's head by running it itself: one go() per
-    // slot rather than per task.
+    // A task that finishes hands its slot on by running the next task itself: a started one that
+    // no runner has picked up yet, else the queue's head. One go() per slot rather than per task.
     let next: GroupTask | null = fn;
     while (next !== null) {
       try {
@@ -128,7 +151,10 @@ export class TaskGroup {
         this.fail(e);
       }
       next = null;
-      if (this.#queue.size > 0 && this.active <= this.limit) {
+      if (this.#ready.size > 0) {
+        this.active--; // the ready task's slot was counted when it was started
+        next = this.#ready.shift();
+      } else if (this.#queue.size > 0 && this.active <= this.limit) {
         const q = this.#queue.shift();
         q.started?.();
         next = q.fn;

@@ -1,16 +1,25 @@
 // go(): Go's `go` statement. A task is an async function started on a later microtask (the caller
 // goes on first, as after `go f()`), counted in the task registry until it settles.
 //
-// An error escaping a task is fatal, like a Go panic: it is printed with its stack as
-// `panic: ...` and the process exits with status 2 (Go's exit code for a panic). A handler installed
+// An error escaping a task is fatal, like a Go panic: it is printed in Go's shape (`panic: ...`,
+// then `goroutine N [running]:` and the function's name) and the process exits with status 2 (Go's
+// exit code for a panic). A task that returns a promise or any other thenable runs until it settles. A handler installed
 // with setPanicHandler receives it instead. Where it differs from Go: there is no recover() inside
 // other tasks; the handler is process-wide.
 
 import { checkFunction } from "../internal/errors.js";
 import { registry, type TaskRecord, taskBegin, taskEnd } from "../internal/registry.js";
 
+/** The task a panic escaped from, as a panic handler is told: Go's goroutine number and name. */
+export interface PanicTask {
+  /** The task's number, as in Go's `goroutine 7 [running]`; 1 stands for code outside any task. */
+  readonly id: number;
+  /** The function's name, or "anonymous". */
+  readonly name: string;
+}
+
 /** Receives an error that escaped a task started by go(). */
-export type PanicHandler = (error: unknown, task: { readonly name: string }) => void;
+export type PanicHandler = (error: unknown, task: PanicTask) => void;
 
 let panicHandler: PanicHandler | null = null;
 
@@ -20,7 +29,7 @@ let panicHandler: PanicHandler | null = null;
  *
  * @example
  * ```ts
- * setPanicHandler((err, task) => log.error(`task ${task.name} failed`, err));
+ * setPanicHandler((err, task) => log.error(`goroutine ${task.id} (${task.name}) failed`, err));
  * ```
  */
 export function setPanicHandler(handler: PanicHandler | null): PanicHandler | null {
@@ -35,9 +44,39 @@ interface ProcessLike {
   exitCode?: number | string | undefined;
 }
 
-function crash(error: unknown, name: string): void {
+/** Who started each tracked task (Go's `created by ... in goroutine N`), kept only while tracking. */
+const parents = new WeakMap<TaskRecord, number>();
+
+/**
+ * Go's `created by` lines, from the stack captured at the go() call (only with stack capture on):
+ * the first frame below go() is the function that called it.
+ */
+function createdBy(record: TaskRecord | undefined): string {
+  if (record?.stack === undefined) return "";
+  const lines = record.stack.split("\n");
+  const at = lines.findIndex((l) => /^\s+at (\S+\.)?go \(/.test(l));
+  const frame = at < 0 ? undefined : lines[at + 1]?.trim().replace(/^at /, "");
+  if (frame === undefined) return "";
+  const m = /^(.*) \((.*)\)$/.exec(frame);
+  const [fn, where] = m === null ? ["(top level)", frame] : [m[1], m[2]];
+  const parent = parents.get(record) ?? 1;
+  return `\ncreated by ${fn} in goroutine ${parent}\n\t${where}`;
+}
+
+/**
+ * Prints a panic in Go's shape and exits with status 2 (Go's exit code for a panic):
+ *
+ *     panic: Error: boom
+ *         at worker (file:///app/main.js:8:9)
+ *
+ *     goroutine 7 [running]:
+ *     worker(...)
+ *     created by main in goroutine 1        (with stack capture on: GOSYNC_DEBUG=stacks)
+ *         file:///app/main.js:12:3
+ */
+function crash(error: unknown, task: PanicTask, record: TaskRecord | undefined): void {
   const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  console.error(`panic: ${text}\n\ngoroutine [${name}]`);
+  console.error(`panic: ${text}\n\ngoroutine ${task.id} [running]:\n${task.name}(...)${createdBy(record)}`);
   const proc = (globalThis as { process?: ProcessLike }).process;
   if (proc !== undefined && typeof proc.exit === "function") proc.exit(2);
   // No process to exit (a browser): surface it as an uncaught error, never swallow it.
@@ -46,51 +85,83 @@ function crash(error: unknown, name: string): void {
   });
 }
 
-function panic(error: unknown, name: string): void {
+function panic(error: unknown, id: number, name: string, record: TaskRecord | undefined): void {
+  const task: PanicTask = { id, name };
   if (panicHandler === null) {
-    crash(error, name);
+    crash(error, task, record);
     return;
   }
   try {
-    panicHandler(error, { name });
+    panicHandler(error, task);
   } catch (e) {
-    crash(e, name);
+    crash(e, task, record);
   }
 }
 
 // A blocked task should cost about what a blocked async call does (see bench/RESULTS.md, memory):
-// while tracking is off, a task's completion is observed with two shared handlers, so what stays
-// alive per pending task is the promise reaction and nothing of gosync's own.
+// while tracking is off, a task's completion is observed with one reaction whose fulfilment
+// handler is shared; the rejection handler is the shared one bound to the task's function and
+// number (a bound function, the smallest callable that carries two values), so a panic names its
+// goroutine without tracking being on.
 function endUntracked(): void {
   registry.liveTasks--;
 }
 
-function panicUntracked(e: unknown): void {
+function panicUntracked(this: (...args: never[]) => unknown, id: number, e: unknown): void {
   registry.liveTasks--;
-  panic(e, "anonymous");
+  panic(e, id, this.name || "anonymous", undefined);
 }
 
 const STARTED: Promise<void> = Promise.resolve();
 
-function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: TaskRecord | undefined): void {
-  let result: unknown;
+/**
+ * The promise to observe when fn returned one, or any other thenable (adopted as `await` would:
+ * its `then` read once, and a `then` that throws rejects); null for a plain value.
+ */
+function asPromise(result: unknown): Promise<unknown> | null {
+  if (result instanceof Promise) return result;
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return null;
+  let then: unknown;
   try {
-    result = record === undefined ? fn(...args) : registry.runTask(record, () => fn(...args));
+    then = (result as { then?: unknown }).then;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (typeof then !== "function") return null;
+  return new Promise((resolve, reject) => {
+    (then as (onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) => unknown).call(
+      result,
+      resolve,
+      reject,
+    );
+  });
+}
+
+function start(
+  fn: (...args: unknown[]) => unknown,
+  args: unknown[],
+  id: number,
+  record: TaskRecord | undefined,
+): void {
+  let done: Promise<unknown> | null;
+  try {
+    const result = record === undefined ? fn(...args) : registry.runTask(record, () => fn(...args));
+    done = asPromise(result);
   } catch (e) {
     taskEnd(record);
-    panic(e, record?.name ?? (fn.name || "anonymous"));
+    panic(e, id, fn.name || "anonymous", record);
     return;
   }
-  if (!(result instanceof Promise)) {
+  if (done === null) {
     taskEnd(record);
   } else if (record === undefined) {
-    result.then(endUntracked, panicUntracked);
+    done.then(endUntracked, panicUntracked.bind(fn, id));
   } else {
-    result.then(
+    done.then(
       () => taskEnd(record),
       (e: unknown) => {
         taskEnd(record);
-        panic(e, record.name);
+        panic(e, id, record.name, record);
       },
     );
   }
@@ -98,7 +169,8 @@ function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: Tas
 
 /**
  * Starts a task: Go's `go fn(args...)`. The arguments are evaluated now; fn starts on a later
- * microtask. An error escaping fn is fatal (see setPanicHandler).
+ * microtask. An error escaping fn (thrown, or a rejection of the promise or thenable it returns)
+ * is fatal, printed as Go prints a panic (see setPanicHandler).
  *
  * @example
  * ```ts
@@ -110,11 +182,17 @@ function start(fn: (...args: unknown[]) => unknown, args: unknown[], record: Tas
 export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
   checkFunction("fn", fn);
   const record = taskBegin(fn.name || "anonymous");
-  // Diagnostics: the go statement happens before the task starts (one null test when off).
-  if (registry.observer !== null && record !== undefined) registry.observer.release(record, "go");
+  // Every task gets a number (Go's goroutine id), tracked or not: one counter bump.
+  const id = record === undefined ? registry.nextTaskId++ : record.id;
+  if (record !== undefined) {
+    const parent = registry.currentTask();
+    if (parent !== undefined) parents.set(record, parent.id);
+    // Diagnostics: the go statement happens before the task starts (one null test when off).
+    if (registry.observer !== null) registry.observer.release(record, "go");
+  }
   // A promise reaction rather than queueMicrotask: Node wraps every queueMicrotask callback in an
   // AsyncResource, which made go() about a third slower.
-  STARTED.then(() => start(fn as (...args: unknown[]) => unknown, args, record));
+  STARTED.then(() => start(fn as (...args: unknown[]) => unknown, args, id, record));
 }
 
 // setImmediate where the runtime has it (Node, Bun, Deno): it runs after pending I/O callbacks,

@@ -90,6 +90,23 @@ describe("go", { timeout: 10_000 }, () => {
     assert.equal(registry.liveTasks, base);
   });
 
+  test("a thenable returned by fn is the task: live until it settles", async () => {
+    const base = registry.liveTasks;
+    let settle: (v: unknown) => void = () => {};
+    const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then(onFulfilled: (v: unknown) => void) {
+        settle = onFulfilled;
+      },
+    };
+    go(() => thenable);
+    await nextMacrotask();
+    assert.equal(registry.liveTasks, base + 1, "still live while its thenable is pending");
+    settle(1);
+    await nextMacrotask();
+    assert.equal(registry.liveTasks, base);
+  });
+
   test("registry.liveTasks also goes back down for tasks that panic", () =>
     synctest(async () => {
       const { got } = catchPanics();
@@ -134,6 +151,56 @@ describe("setPanicHandler", { timeout: 10_000 }, () => {
     });
     assert.equal(await got.recv(), boom);
     assert.deepEqual(names, ["anonymous"]);
+  });
+
+  test("is told the goroutine number and the function's name, for async rejections too", async () => {
+    const seen: { id: number; name: string }[] = [];
+    const got = new Chan<void>(2);
+    restore.push(
+      setPanicHandler((_e, task) => {
+        seen.push({ id: task.id, name: task.name });
+        got.trySend(undefined);
+      }),
+    );
+    go(async function first() {
+      await yieldNow();
+      throw new Error("one");
+    });
+    go(async function second() {
+      await sleep(5);
+      throw new Error("two");
+    });
+    await got.recv();
+    await got.recv();
+    seen.sort((x, y) => x.id - y.id);
+    assert.deepEqual(
+      seen.map((t) => t.name),
+      ["first", "second"],
+      "numbered in the order go() was called",
+    );
+    const [a, b] = seen.map((t) => t.id);
+    assert.ok(a !== undefined && Number.isInteger(a) && a > 1, `id ${a}`);
+    assert.equal(b, a + 1);
+  });
+
+  test("a thenable's rejection, or a then that throws, is a panic", async () => {
+    const { got } = catchPanics();
+    const boom = new Error("thenable rejected");
+    const bad = new Error("then threw");
+    go(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then(_onFulfilled: unknown, onRejected: (e: unknown) => void) {
+        onRejected(boom);
+      },
+    }));
+    go(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then() {
+        throw bad;
+      },
+    }));
+    const seen = [await got.recv(), await got.recv()];
+    assert.ok(seen.includes(boom) && seen.includes(bad), String(seen));
   });
 
   test("receives non-Error values as they were thrown", async () => {

@@ -9,6 +9,8 @@ import { type Run, run } from "../helpers/child.js";
 
 leakCheck();
 
+const DEBUG = new URL("../../src/debug/index.ts", import.meta.url).href;
+
 function assertPanicked(r: Run, message: string, stdout: string[]): void {
   assert.equal(r.signal, null, `killed by ${r.signal}\nstderr:\n${r.stderr}`);
   assert.equal(r.status, 2, `exit status\nstderr:\n${r.stderr}`);
@@ -38,6 +40,32 @@ describe("an unhandled task error is fatal", { concurrency: true }, () => {
       console.log("after go");
     `);
     assertPanicked(r, "boom: async", ["after go"]);
+  });
+
+  test("the report has Go's shape: `goroutine N [running]:` and the function's name", async () => {
+    const r = await run(`
+      g.go(async function worker() { await g.sleep(5); throw new Error("boom: shape"); });
+    `);
+    assertPanicked(r, "boom: shape", []);
+    assert.match(r.stderr, /\n\ngoroutine \d+ \[running\]:\nworker\(\.\.\.\)/);
+    assert.doesNotMatch(r.stderr, /created by/, "unknown without stack capture");
+  });
+
+  test("with stack capture on, it says who created the task: `created by main in goroutine 1`", async () => {
+    const r = await run(`
+      const d = await import(${JSON.stringify(DEBUG)});
+      d.enableTracking();
+      d.enableStackCapture();
+      function main() {
+        g.go(function worker() { throw new Error("boom: created by"); });
+      }
+      main();
+    `);
+    assertPanicked(r, "boom: created by", []);
+    assert.match(
+      r.stderr,
+      /goroutine \d+ \[running\]:\nworker\(\.\.\.\)\ncreated by main in goroutine 1\n\t\S/,
+    );
   });
 
   test("a thrown non-Error value", async () => {
