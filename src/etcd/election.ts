@@ -60,13 +60,21 @@ export class Election {
     return this.#header;
   }
 
-  /** Whether this object is the leader as far as it knows. */
+  /**
+   * Whether this object is the leader as far as it knows: elected, not resigned, and its session's
+   * lease not past its deadline (checked against the clock on every read).
+   */
   get isLeader(): boolean {
+    this.session.err; // a lost session ends the leadership (synchronously, through its signal)
     return this.#rev >= 0n;
   }
 
-  /** Aborts when this leadership ends: resigned, or the session lost. */
+  /**
+   * Aborts when this leadership ends: resigned, or the session lost (its lease deadline is checked
+   * on every read). Advisory, like Mutex.signal: fence writes with a compare on `rev`.
+   */
   get signal(): AbortSignal {
+    this.session.err;
     if (this.#leader === null) {
       const ac = new AbortController();
       ac.abort(new EtcdError("not-leader"));
