@@ -206,6 +206,8 @@ class EtcdBackend implements Backend {
   readonly #c: Etcd3Client;
   readonly #timeout: number;
   #closed = false;
+  readonly #ac = new AbortController();
+  readonly signal = this.#ac.signal;
   readonly #watches = new Set<WatchStream>();
   #ka: Promise<Duplex<PObj, { ID: string; TTL: string }>> | null = null;
   readonly #kaWaiters = new Map<string, KaWaiter[]>();
@@ -478,6 +480,7 @@ class EtcdBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ac.abort(etcdError("closed"));
     for (const w of [...this.#watches]) w.fail(etcdError("closed"));
     this.#watches.clear();
     this.#mux.close(etcdError("closed"));

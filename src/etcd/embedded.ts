@@ -121,6 +121,8 @@ class EmbeddedBackend implements Backend {
   readonly #leases = new Map<bigint, LeaseRec>();
   readonly #watchers = new Set<EWatcher>();
   #closed = false;
+  readonly #ac = new AbortController();
+  readonly signal = this.#ac.signal;
   readonly #retain: bigint;
   readonly #minTtl: number;
 
@@ -531,6 +533,7 @@ class EmbeddedBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ac.abort(etcdError("closed"));
     for (const rec of this.#leases.values()) if (rec.timer !== null) clock.clearTimer(rec.timer);
     for (const w of [...this.#watchers]) w.stream.fail(etcdError("closed"));
     this.#watchers.clear();

@@ -57,6 +57,8 @@ export class Session {
    * keep-alive renewed it: the send time of the last answered keep-alive plus the TTL it returned.
    */
   #expiresAt = Number.POSITIVE_INFINITY;
+  /** Removes the listener on the backend's signal (closing the backend ends the session). */
+  #unlisten: (() => void) | null = null;
 
   private constructor(backend: Backend, lease: bigint, ttl: number) {
     this.backend = backend;
@@ -105,6 +107,7 @@ export class Session {
     }
     s.#armDeadline(sent + granted * 1000 - clock.now());
     s.#schedule((granted * 1000) / 3);
+    s.#followBackend();
     return s;
   }
 
@@ -143,6 +146,19 @@ export class Session {
     this.#end(
       new EtcdError("session-expired", "session: lease expired (no keep-alive answer for a full TTL)"),
     );
+  }
+
+  /** Closing the backend ends the session at once (Go: a session's Done() fires when its client closes). */
+  #followBackend(): void {
+    const bs = (this.backend as Partial<Backend>).signal;
+    if (!(bs instanceof AbortSignal)) return; // a Backend written before `signal` existed
+    const on = (): void => this.#end(new EtcdError("closed", "session: backend closed"));
+    if (bs.aborted) {
+      on();
+      return;
+    }
+    bs.addEventListener("abort", on, { once: true });
+    this.#unlisten = () => bs.removeEventListener("abort", on);
   }
 
   #schedule(ms: number): void {
@@ -198,6 +214,8 @@ export class Session {
     if (this.#deadline !== null) clock.clearTimer(this.#deadline);
     this.#tick = null;
     this.#deadline = null;
+    this.#unlisten?.();
+    this.#unlisten = null;
     this.#done.close();
     this.#ac.abort(err);
   }

@@ -1,5 +1,6 @@
 // A gosync/etcd client process for test/etcd/process.test.ts (not a test file itself): faults that
-// are about a whole process — being paused (SIGSTOP) while holding a lock. Run as `node --import tsx holder-child.ts <mode> <endpoint> <prefix> [marker]`;
+// are about a whole process — being paused (SIGSTOP) while holding a lock, and exiting after its
+// backend is closed. Run as `node --import tsx holder-child.ts <mode> <endpoint> <prefix> [marker]`;
 // it reports JSON lines on stdout, written synchronously (fs.writeSync) so a report made inside a
 // synchronous loop is out before the process can be stopped.
 //
@@ -9,6 +10,9 @@
 //   parent stops the process as soon as "held" arrives, lets the lease expire, creates the marker and
 //   resumes it. The first thing the resumed process does — before any timer can run — is read
 //   every synchronous "do I still hold it" check and report them, then tries a fenced write.
+// - close: holds a Mutex on a 300 s session (keep-alive every 100 s), queues a second session's lock
+//   and campaign behind it, then closes the backend and reports what the sessions, the holder's
+//   signal and the waiters say. It must then exit by itself, with nothing left keeping it alive.
 import { existsSync, writeSync } from "node:fs";
 import { connect, Election, EtcdError, Mutex, Session } from "../../src/etcd/index.js";
 
@@ -47,6 +51,34 @@ if (mode === "pause") {
   });
   report({ fenced: r.succeeded });
   await b.close();
+} else if (mode === "close") {
+  const s = await Session.create(b, { ttl: 300 });
+  const m = new Mutex(s, `${pfx}/lock`);
+  await m.lock();
+  const e = new Election(s, `${pfx}/election`);
+  await e.campaign("holder");
+  const s2 = await Session.create(b, { ttl: 300 });
+  const waiting = new Mutex(s2, `${pfx}/lock`).lock().then(
+    () => "acquired",
+    (err: unknown) => codeOf(err),
+  );
+  const campaigning = new Election(s2, `${pfx}/election`).campaign("waiter").then(
+    () => "elected",
+    (err: unknown) => codeOf(err),
+  );
+  const lockSignal = m.signal;
+  await b.close();
+  report({
+    err: s.err === null ? null : codeOf(s.err),
+    err2: s2.err === null ? null : codeOf(s2.err),
+    sessionAborted: s.signal.aborted,
+    doneClosed: s.done().closed,
+    locked: m.locked,
+    lockSignalAborted: lockSignal.aborted,
+    leader: e.isLeader,
+    waiter: await waiting,
+    campaigner: await campaigning,
+  });
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -120,4 +120,24 @@ describe("whole-process faults on a real etcd", { skip: !haveEtcd() }, async () 
       await b.close();
     }
   });
+
+  test("closing the backend ends its sessions and their waiters at once, and the process exits by itself", {
+    timeout: 60_000,
+  }, async () => {
+    const child = new Child(["close", server.endpoint, uniquePrefix("closed")]);
+    const r = await child.next();
+    assert.deepEqual(r, {
+      err: "closed",
+      err2: "closed",
+      sessionAborted: true,
+      doneClosed: true,
+      locked: false,
+      lockSignalAborted: true,
+      leader: false,
+      waiter: "closed",
+      campaigner: "closed",
+    });
+    // Its sessions have 300 s leases (keep-alive every 100 s): only an ended session lets it go now.
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
+  });
 });
