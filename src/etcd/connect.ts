@@ -177,6 +177,9 @@ class HostHealth {
   }
 }
 
+/** Nothing listens on the endpoint (yet). */
+const REFUSED = /ECONNREFUSED/;
+
 /** Errors that prove a request was never applied, so even a write may be sent again. */
 const NOT_APPLIED =
   /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: too many requests|etcdserver: not capable|etcdserver: server stopped/;
@@ -473,7 +476,19 @@ class EtcdBackend implements Backend {
    * not authenticated — so connect() reports that instead of the first real request.
    */
   async check(): Promise<void> {
-    await this.#call(() => this.#c.maintenance.status(this.#opts()), true, this.#attempts);
+    // A refused connection (etcd not started yet, or restarting) is retried until dialTimeout: a
+    // service may start before its etcd. Other failures (TLS, a wrong protocol) are reported at once.
+    const deadline = Date.now() + this.#timeout;
+    for (let backoff = 25; ; backoff = Math.min(backoff * 2, 250)) {
+      try {
+        await this.#call(() => this.#c.maintenance.status(this.#opts()), true, this.#attempts);
+        break;
+      } catch (e) {
+        if (!(e instanceof EtcdError && REFUSED.test(e.message)) || Date.now() + backoff >= deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        if (this.#closed) throw etcdError("closed");
+      }
+    }
     await this.renewToken();
   }
 

@@ -25,7 +25,16 @@ import {
   Session,
   text,
 } from "../../src/etcd/index.js";
-import { hasOpenssl, haveEtcd, makeCerts, startAuthEtcd, startTlsEtcd, uniquePrefix } from "./harness.js";
+import {
+  EtcdServer,
+  freePort,
+  hasOpenssl,
+  haveEtcd,
+  makeCerts,
+  startAuthEtcd,
+  startTlsEtcd,
+  uniquePrefix,
+} from "./harness.js";
 
 const enabled = haveEtcd();
 const DIAL = 2000;
@@ -215,6 +224,43 @@ describe("a server that never answers", { skip: !enabled }, () => {
       for (const s of sockets) s.destroy();
       silent.close();
     }
+  });
+});
+
+describe("a server that is not started yet", { skip: !enabled }, () => {
+  test("connect() keeps dialling a refused port until dialTimeout: etcd started later is reached", {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    // The port refuses connections for 3 s (the old connect() gave up after ~1 s of refusals).
+    const connecting = connect({ endpoints: [endpoint], dialTimeout: 30_000 });
+    connecting.catch(() => {}); // awaited below, once etcd is up
+    await delay(3000);
+    const server = await EtcdServer.start({ clientPort: port });
+    try {
+      const b = await connecting;
+      try {
+        const k = uniquePrefix("late");
+        await b.put({ key: k, value: "v" });
+        assert.equal(text((await b.range({ key: k })).kvs[0]!.value), "v");
+      } finally {
+        await b.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("a port nobody ever opens: unavailable once dialTimeout has passed, naming the refusal", {
+    timeout: 30_000,
+  }, async () => {
+    const port = await freePort();
+    await assert.rejects(
+      connect({ endpoints: [`http://127.0.0.1:${port}`], dialTimeout: 1500 }),
+      (e: unknown) =>
+        e instanceof EtcdError && e.code === "unavailable" && /ECONNREFUSED|did not answer/.test(e.message),
+    );
   });
 });
 
