@@ -509,6 +509,58 @@ class EtcdBackend implements Backend {
   }
 }
 
+/**
+ * gRPC sets the TLS SNI name to the endpoint's host even when it is an IP address, which RFC 6066
+ * forbids and Node warns about (DEP0123) on every such connect. This drops the SNI name for IP
+ * endpoints (the certificate is still checked against the IP: Node's checkServerIdentity falls back
+ * to the host). It wraps the one channel-credentials object the etcd3 client made — shared by its
+ * hosts and its authenticator — before any channel exists (channels are made on first use); if
+ * etcd3 or grpc-js ever change shape, it leaves things as they are.
+ */
+function omitIpServername(client: Etcd3Client, isIP: (s: string) => number): void {
+  interface Connector {
+    connectionOptions?: { servername?: string };
+  }
+  interface Creds {
+    _createSecureConnector?: (...args: unknown[]) => Connector;
+  }
+  const pool = (client as unknown as { pool?: { hosts?: { channelCredentials?: Creds }[] } }).pool;
+  const seen = new Set<Creds>();
+  for (const h of pool?.hosts ?? []) {
+    const creds = h.channelCredentials;
+    const make = creds?._createSecureConnector;
+    if (creds === undefined || typeof make !== "function" || seen.has(creds)) continue;
+    seen.add(creds);
+    creds._createSecureConnector = (...args: unknown[]): Connector => {
+      const c = make.apply(creds, args);
+      const o = c.connectionOptions;
+      if (o !== undefined && typeof o.servername === "string" && isIP(o.servername) !== 0)
+        delete o.servername;
+      return c;
+    };
+  }
+}
+
+/** Refuses a tls.ca that holds no PEM certificate Node can parse, naming the problem. */
+async function checkCa(ca: Uint8Array): Promise<void> {
+  const { X509Certificate } = await import("node:crypto");
+  const pemText = new TextDecoder().decode(ca);
+  const blocks = pemText.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const bad = (why: string): EtcdError =>
+    new EtcdError(
+      "tls-failed",
+      `${etcdError("tls-failed").message}: the CA (tls.ca) could not be parsed: ${why}`,
+    );
+  if (blocks.length === 0) throw bad('no PEM block "-----BEGIN CERTIFICATE-----" in it');
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      throw bad(`certificate ${i + 1} of ${blocks.length}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
 function pem(name: string, v: string | Uint8Array | undefined): Uint8Array | undefined {
   if (v === undefined) return undefined;
   return toBytes(checkValue(name, v));
@@ -587,9 +639,13 @@ export async function connect(options: ConnectOptions): Promise<Backend> {
       grpcOptions: { "grpc.max_receive_message_length": 64 * 1024 * 1024 },
     });
   const health = new HostHealth(hosts.length);
+  if (ca !== undefined) await checkCa(ca);
   const where = ` (endpoints: ${hosts.join(", ")})`;
+  const { isIP } = await import("node:net");
   const open = async (withAuth: boolean): Promise<EtcdBackend> => {
-    const backend = new EtcdBackend(build(withAuth), timeout, withAuth && auth !== undefined, hosts.length);
+    const client = build(withAuth);
+    if (secure) omitIpServername(client, isIP);
+    const backend = new EtcdBackend(client, timeout, withAuth && auth !== undefined, hosts.length);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(

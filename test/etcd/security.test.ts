@@ -38,6 +38,9 @@ import {
 
 const enabled = haveEtcd();
 const DIAL = 2000;
+/** Every process warning of this file (Node prints DEP0123 once per process: collect from the start). */
+const warnings: Error[] = [];
+process.on("warning", (w) => warnings.push(w));
 // Started here, at the top level, so they live until the file ends (after() inside a test would stop
 // them when that test ends).
 if (process.env.CI === "true" && !hasOpenssl()) {
@@ -189,6 +192,41 @@ describe("TLS with client-certificate auth", { skip: tlsServer === null }, () =>
     } finally {
       await b.close();
     }
+  });
+
+  test("a CA that is not a certificate: tls-failed saying the CA could not be parsed, before dialling", {
+    timeout: 20_000,
+  }, async () => {
+    for (const ca of [
+      "this is not a certificate",
+      "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+      `${certs.ca}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+    ]) {
+      await assert.rejects(
+        connect({ endpoints: [endpoint], tls: { ca, cert: certs.clientCert, key: certs.clientKey } }),
+        isCode("tls-failed", /the CA \(tls\.ca\) could not be parsed/),
+      );
+    }
+  });
+
+  test("TLS to an IP endpoint: no DEP0123 warning (no SNI name for an IP), and the IP is still verified", {
+    timeout: 20_000,
+  }, async () => {
+    const b = await connect({ endpoints: [endpoint], tls: good(), dialTimeout: DIAL });
+    try {
+      await b.put({ key: uniquePrefix("sni"), value: "v" });
+    } finally {
+      await b.close();
+    }
+    await delay(10); // warnings are emitted on a later tick
+    const dep = warnings.filter((w) => (w as Error & { code?: string }).code === "DEP0123");
+    assert.deepEqual(dep.map(String), []);
+    // The certificate names 127.0.0.1 only: the host name localhost must not pass verification.
+    const { err } = await refused({
+      endpoints: [endpoint.replace("127.0.0.1", "localhost")],
+      tls: good(),
+    });
+    isCode("tls-failed", /not trusted/)(err);
   });
 
   test("bad TLS options are refused before dialling", async () => {
