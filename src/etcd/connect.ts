@@ -45,7 +45,7 @@ import type {
   WatchRequest,
 } from "./backend.js";
 import { checkValue, toBytes } from "./bytes.js";
-import { EtcdError, etcdError } from "./errors.js";
+import { EtcdError, etcdError, NOT_APPLIED } from "./errors.js";
 import {
   type CallOptions,
   compareReq,
@@ -179,10 +179,6 @@ class HostHealth {
 
 /** Nothing listens on the endpoint (yet). */
 const REFUSED = /ECONNREFUSED/;
-
-/** Errors that prove a request was never applied, so even a write may be sent again. */
-const NOT_APPLIED =
-  /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: too many requests|etcdserver: not capable|etcdserver: server stopped/;
 
 const isRead = (op: PObj): boolean => "request_range" in op;
 

@@ -16,6 +16,7 @@ import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
 import { type Linked, linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
+import { checkPrefixSize } from "./requests.js";
 import { checkSession, type Session } from "./session.js";
 import { OLDER_LIMIT, pause, retrying, type Seed, transient, waitDeletes } from "./wait-deletes.js";
 
@@ -56,6 +57,7 @@ export class Mutex {
   constructor(session: Session, pfx: string | Uint8Array) {
     this.session = checkSession(session);
     checkKey("pfx", pfx);
+    checkPrefixSize("pfx", pfx, 9);
     this.#pfx = concat(pfx, "/");
     this.#key = concat(this.#pfx, leaseHex(session.lease));
   }

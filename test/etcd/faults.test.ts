@@ -39,6 +39,10 @@ interface Run {
   readonly losses: Loss[];
   readonly errors: Map<string, number>;
   readonly increments: number;
+  /** Fenced increments whose answer was lost (etcd unavailable): applied or not, nobody knows. */
+  readonly uncertain: number;
+  /** Errors lock() rejected with other than the run's end: a fault must be waited out, not reported. */
+  readonly lockErrors: string[];
   readonly counter: number;
   /** Sessions created per contender (1 = never lost). */
   readonly sessions: number[];
@@ -61,6 +65,8 @@ async function contend(
   const errors = new Map<string, number>();
   const sessions = new Array<number>(n).fill(0);
   let increments = 0;
+  let uncertain = 0;
+  const lockErrors: string[] = [];
   const stop = AbortSignal.timeout(Math.max(1, Math.ceil(stopAt - performance.now())));
   const note = (e: unknown): void => {
     const code = e instanceof EtcdError ? e.code : e instanceof Error ? e.name : String(e);
@@ -85,16 +91,24 @@ async function contend(
           });
         }
         const m = new Mutex(session, pfx);
-        await m.lock(stop);
+        const s = session;
+        await m.lock(stop).catch((e: unknown) => {
+          // Ending the run, or losing the session (a short-TTL contender during a long outage), ends
+          // a wait legitimately; anything else is a fault surfacing as an error.
+          if (!stop.aborted && s.err === null) lockErrors.push(e instanceof Error ? e.message : String(e));
+          throw e;
+        });
         const start = performance.now();
         const token = m.rev;
         holding = { token, start };
         const got = await b.range({ key: counterKey });
         const v = got.kvs.length === 0 ? 0 : Number(text(got.kvs[0]!.value));
-        const inc = await b.txn({
-          compare: [m.isOwner()],
-          success: [{ type: "put", key: counterKey, value: String(v + 1) }],
-        });
+        const inc = await b
+          .txn({ compare: [m.isOwner()], success: [{ type: "put", key: counterKey, value: String(v + 1) }] })
+          .catch((e: unknown) => {
+            if (e instanceof EtcdError && e.code === "unavailable") uncertain++;
+            throw e;
+          });
         if (inc.succeeded) increments++;
         await delay(Math.floor(Math.random() * 4));
         const end = performance.now();
@@ -124,7 +138,7 @@ async function contend(
     }
   }
   await Promise.all(backends.map((b) => b.close()));
-  return { holds, losses, errors, increments, counter, sessions };
+  return { holds, losses, errors, increments, uncertain, lockErrors, counter, sessions };
 }
 
 /** The invariants every run must keep, whatever the fault. */
@@ -142,7 +156,12 @@ function checkRun(run: Run, label: string): void {
       `${label}: fencing tokens grow with every acquisition (${a.token} → ${b.token})`,
     );
   }
-  assert.equal(run.counter, run.increments, `${label}: no lost update (fenced increments vs counter)`);
+  // An increment whose answer was lost may or may not have been applied; none may be lost.
+  assert.ok(
+    run.increments <= run.counter && run.counter <= run.increments + run.uncertain,
+    `${label}: no lost update: counter ${run.counter}, fenced increments ${run.increments} (+${run.uncertain} unanswered)`,
+  );
+  assert.deepEqual(run.lockErrors, [], `${label}: lock() waited out the fault instead of rejecting`);
 }
 
 function summary(run: Run, fault: number): string {
@@ -202,30 +221,42 @@ describe("faults under Mutex contention", { skip: !enabled }, () => {
     }
   });
 
-  test("3-member cluster: the leader killed during contention; a new leader takes over and nothing overlaps", async (t) => {
+  test("3-member cluster: the leader killed, then the next one paused; lock() waits both out, nothing overlaps", {
+    timeout: 90_000,
+  }, async (t) => {
     const cluster = await EtcdCluster.start(3);
     try {
       const t0 = performance.now();
       const killAt = t0 + 2000;
-      const stopAt = killAt + 4000;
-      let killed = "";
-      let newLeader = "";
+      const stopAt = killAt + 8000;
+      const log: string[] = [];
       const fault = (async () => {
         await delay(Math.max(0, Math.round(killAt - performance.now())));
-        const leader = await cluster.leader();
-        killed = leader.member.name;
-        await leader.kill("SIGKILL");
-        newLeader = (await cluster.leader()).member.name;
+        const first = await cluster.leader();
+        await first.kill("SIGKILL");
+        const second = await cluster.leader();
+        log.push(`${first.member.name} killed, ${second.member.name} took over`);
+        await first.spawn(); // back, as a follower: the cluster has a quorum without the next leader
+        // The new leader stops answering (SIGSTOP) for 1.5 s, 15 election timeouts: requests in
+        // flight to it time out inside etcd, the others elect a third leader, and it comes back.
+        second.pause();
+        await delay(1500);
+        const third = await cluster.leader();
+        second.resume();
+        log.push(`${second.member.name} paused 1.5 s, ${third.member.name} took over`);
+        return [first.member.name, second.member.name, third.member.name];
       })();
       const run = await contend(cluster.endpoints, 6, () => 5, stopAt).finally(() => fault);
-      t.diagnostic(`leader ${killed} killed, ${newLeader} took over: ${summary(run, killAt)}`);
+      const [first, second, third] = await fault;
+      t.diagnostic(`${log.join("; ")}: ${summary(run, killAt)}`);
       checkRun(run, "cluster");
-      assert.notEqual(newLeader, killed);
+      assert.notEqual(second, first);
+      assert.notEqual(third, second);
       assert.ok(run.holds.filter((h) => h.start < killAt).length > 20, "contention before the kill");
       for (let who = 0; who < 6; who++) {
         assert.ok(
-          run.holds.some((h) => h.who === who && h.start > killAt + 500),
-          `contender ${who} acquired again after the leader was killed`,
+          run.holds.some((h) => h.who === who && h.start > killAt + 4000),
+          `contender ${who} acquired again after both faults`,
         );
       }
       assert.deepEqual(run.sessions, [1, 1, 1, 1, 1, 1], "no session lost its lease");

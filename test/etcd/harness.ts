@@ -167,7 +167,18 @@ export class EtcdServer {
     clearTimeout(t);
   }
 
+  /** Pauses the process (SIGSTOP): it holds its sockets but answers nothing, like a long GC pause. */
+  pause(): void {
+    this.proc?.kill("SIGSTOP");
+  }
+
+  /** Resumes a paused process (SIGCONT). */
+  resume(): void {
+    this.proc?.kill("SIGCONT");
+  }
+
   async stop(): Promise<void> {
+    this.resume(); // a paused process would not act on SIGTERM
     await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
