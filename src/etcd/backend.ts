@@ -149,6 +149,7 @@ export interface LeaseTimeToLiveResponse {
   /** Seconds left, or -1 when the lease does not exist (expired or revoked). */
   readonly ttl: number;
   readonly grantedTtl: number;
+  /** The keys attached to the lease (when asked for), in no particular order (etcd: Go map order). */
   readonly keys: Uint8Array[];
 }
 

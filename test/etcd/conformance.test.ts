@@ -467,6 +467,66 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
+scenarios["etcd's edges: limit before a non-key sort, a no-op delete's header, size and TTL limits"] = async (
+  b,
+  p,
+  rec,
+) => {
+  const base = rec.base;
+  // Created in reverse key order: by create revision c < b < a.
+  for (const k of ["c", "b", "a"]) await b.put({ key: `${p}/${k}`, value: k });
+  // sortOrder none + a non-key target, no filter: etcd reads limit+1 keys in key order (a, b), sorts
+  // those by the target, then cuts to the limit — b, not c (the oldest overall).
+  const lim = await b.range({ key: `${p}/`, end: prefixEnd(`${p}/`), sortTarget: "create", limit: 1 });
+  assert.deepEqual(lim.kvs.map(kvText), [[`${p}/b`, "b"]]);
+  assert.equal(lim.more, true);
+  rec.push("limit-first", lim);
+  // With an explicit order the whole range is sorted first: c.
+  const all3 = await b.range({
+    key: `${p}/`,
+    end: prefixEnd(`${p}/`),
+    sortTarget: "create",
+    sortOrder: "ascend",
+    limit: 1,
+  });
+  assert.deepEqual(all3.kvs.map(kvText), [[`${p}/c`, "c"]]);
+  rec.push("sorted-first", all3);
+  // A delete that deletes nothing, before any write of its txn, carries the txn's starting revision;
+  // after a write, the txn's own revision.
+  const t1 = await b.txn({
+    success: [
+      { type: "delete", key: `${p}/missing` },
+      { type: "put", key: `${p}/a`, value: "a2" },
+      { type: "delete", key: `${p}/missing2` },
+    ],
+  });
+  assert.deepEqual(
+    t1.responses.map((r) => r.header.revision - base),
+    [3n, 4n, 4n],
+  );
+  rec.push("noop-delete", t1);
+  const t2 = await b.txn({ success: [{ type: "delete", key: `${p}/missing` }] });
+  assert.equal(t2.header.revision, base + 4n);
+  assert.equal(t2.responses[0]!.header.revision, base + 4n);
+  rec.push("noop-delete-alone", t2);
+  // etcd's default --max-request-bytes (1.5 MiB) refuses a bigger write; gRPC refuses anything
+  // beyond 2 MiB (that limit plus 512 KiB) before etcd sees it.
+  await rejectsWith(b.put({ key: `${p}/big`, value: "x".repeat(1_700_000) }), "request-too-large");
+  await rejectsWith(
+    b.txn({ success: [{ type: "put", key: `${p}/big`, value: "x".repeat(1_700_000) }] }),
+    "request-too-large",
+  );
+  await rejectsWith(b.put({ key: `${p}/big`, value: "x".repeat(2_200_000) }), "resource-exhausted");
+  await rejectsWith(b.range({ key: `${p}/${"k".repeat(2_200_000)}` }), "resource-exhausted");
+  await b.put({ key: `${p}/fits`, value: "x".repeat(1_500_000) });
+  assert.equal((await b.range({ key: `${p}/fits` })).kvs[0]!.value.length, 1_500_000);
+  // etcd's largest lease TTL is 9,000,000,000 s.
+  await rejectsWith(b.leaseGrant(9_000_000_001), "lease-ttl-too-large");
+  const g = await b.leaseGrant(9_000_000_000);
+  await b.leaseRevoke(g.id);
+  rec.push("end", await b.range({ key: `${p}/`, end: prefixEnd(`${p}/`), keysOnly: true }));
+};
+
 for (const t of all) {
   describe(`conformance on ${t.name}`, () => {
     for (const [name, run] of Object.entries(scenarios)) {
