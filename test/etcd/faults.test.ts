@@ -11,7 +11,21 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { type Backend, connect, EtcdError, Mutex, Session, text } from "../../src/etcd/index.js";
+import {
+  type Backend,
+  Barrier,
+  connect,
+  DoubleBarrier,
+  Election,
+  EtcdError,
+  Mutex,
+  PriorityQueue,
+  Queue,
+  RWMutex,
+  Session,
+  stm,
+  text,
+} from "../../src/etcd/index.js";
 import { EtcdCluster, EtcdServer, haveEtcd, uniquePrefix } from "./harness.js";
 
 const enabled = haveEtcd();
@@ -262,6 +276,103 @@ describe("faults under Mutex contention", { skip: !enabled }, () => {
       assert.deepEqual(run.sessions, [1, 1, 1, 1, 1, 1], "no session lost its lease");
     } finally {
       await cluster.stop();
+    }
+  });
+});
+
+describe("every waiting primitive outlives an etcd restart", { skip: !enabled }, () => {
+  test("waiters of Mutex, RWMutex, Election (campaign, observe), Queue, PriorityQueue, Barrier, DoubleBarrier and an STM started during the outage all complete", {
+    timeout: 90_000,
+  }, async () => {
+    const server = await EtcdServer.start();
+    const a = await connect({ endpoints: [server.endpoint], dialTimeout: 2000 });
+    const b = await connect({ endpoints: [server.endpoint], dialTimeout: 2000 });
+    try {
+      const p = uniquePrefix("outage");
+      const sa = await Session.create(a, { ttl: 15 });
+      const sb = await Session.create(b, { ttl: 15 });
+      // Held by b: every waiter on a is queued behind something.
+      const mu = new Mutex(sb, `${p}/mu`);
+      await mu.lock();
+      const rw = new RWMutex(sb, `${p}/rw`);
+      await rw.lock();
+      const leader = new Election(sb, `${p}/el`);
+      await leader.campaign("b");
+      const gate = new Barrier(b, `${p}/bar`);
+      await gate.hold();
+      await b.put({ key: `${p}/bank/x`, value: "100" });
+      await b.put({ key: `${p}/bank/y`, value: "0" });
+
+      const ctx = AbortSignal.timeout(60_000);
+      const observed: string[] = [];
+      const observing = (async () => {
+        for await (const kv of new Election(sa, `${p}/el`).observe(ctx)) {
+          observed.push(text(kv.value));
+          if (text(kv.value) === "a") return;
+        }
+      })();
+      const waiting = {
+        mutex: new Mutex(sa, `${p}/mu`).lock(ctx).then(() => "locked"),
+        rwmutex: new RWMutex(sa, `${p}/rw`).rLock(ctx).then(() => "read-locked"),
+        campaign: new Election(sa, `${p}/el`).campaign("a", ctx).then(() => "elected"),
+        queue: new Queue(a, `${p}/q`).dequeue(ctx).then(text),
+        pq: new PriorityQueue(a, `${p}/pq`).dequeue(ctx).then(text),
+        barrier: new Barrier(a, `${p}/bar`).wait(ctx).then(() => "released"),
+        doubleBarrier: new DoubleBarrier(sa, `${p}/db`, 2).enter(ctx).then(() => "entered"),
+        observe: observing.then(() => observed.join(",")),
+      };
+      await delay(500); // every waiter is registered and watching
+
+      await server.kill("SIGKILL");
+      // Started while etcd is down: its reads fail, it runs again once etcd answers.
+      const transfer = stm(
+        a,
+        async (tx) => {
+          const x = Number(await tx.get(`${p}/bank/x`));
+          const y = Number(await tx.get(`${p}/bank/y`));
+          tx.put(`${p}/bank/x`, String(x - 10));
+          tx.put(`${p}/bank/y`, String(y + 10));
+        },
+        { ctx },
+      );
+      await delay(1500);
+      await server.spawn();
+
+      // Release everything from b.
+      await mu.unlock();
+      await rw.unlock();
+      await leader.resign();
+      await new Queue(b, `${p}/q`).enqueue("item");
+      await new PriorityQueue(b, `${p}/pq`).enqueue("urgent", 0);
+      await gate.release();
+      await new DoubleBarrier(sb, `${p}/db`, 2).enter(ctx);
+
+      const results = Object.fromEntries(
+        await Promise.all(Object.entries(waiting).map(async ([k, v]) => [k, await v] as const)),
+      );
+      assert.deepEqual(results, {
+        mutex: "locked",
+        rwmutex: "read-locked",
+        campaign: "elected",
+        queue: "item",
+        pq: "urgent",
+        barrier: "released",
+        doubleBarrier: "entered",
+        observe: "b,a",
+      });
+      assert.equal((await transfer).response.succeeded, true);
+      const bank = await b.range({ key: `${p}/bank/`, end: `${p}/bank0` });
+      assert.deepEqual(
+        bank.kvs.map((kv) => text(kv.value)),
+        ["90", "10"],
+      );
+      assert.equal(sa.err, null, "the waiters' session outlived the outage");
+      await sa.close();
+      await sb.close();
+    } finally {
+      await a.close();
+      await b.close();
+      await server.stop();
     }
   });
 });
