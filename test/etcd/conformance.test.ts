@@ -538,7 +538,7 @@ scenarios["etcd's edges: limit before a non-key sort, a no-op delete's header, s
 };
 
 for (const t of all) {
-  describe(`conformance on ${t.name}`, () => {
+  describe(`conformance on ${t.name}`, { timeout: 120_000 }, () => {
     for (const [name, run] of Object.entries(scenarios)) {
       test(name, async () => {
         const b = await t.make();
@@ -569,7 +569,7 @@ async function transcript(t: Target, run: Scenario): Promise<unknown[]> {
 const etcd = all.find((t) => t.name === "etcd");
 const emb = all.find((t) => t.name === "embedded")!;
 if (etcd !== undefined) {
-  describe("embedded and etcd agree", () => {
+  describe("embedded and etcd agree", { timeout: 120_000 }, () => {
     for (const [name, run] of Object.entries(scenarios)) {
       test(name, async () => {
         const [a, b] = await Promise.all([transcript(emb, run), transcript(etcd, run)]);
@@ -774,7 +774,7 @@ async function runHistory(b: Backend, p: string, cmds: readonly Cmd[]): Promise<
 }
 
 if (etcd !== undefined) {
-  describe("embedded and etcd agree on random histories", () => {
+  describe("embedded and etcd agree on random histories", { timeout: 120_000 }, () => {
     let server: Backend;
     test("fast-check: 40 random histories of up to 25 commands give identical transcripts", {
       timeout: 180_000,
@@ -803,7 +803,7 @@ if (etcd !== undefined) {
   });
 }
 
-test("bad input is refused before anything is written", async () => {
+test("bad input is refused before anything is written", { timeout: 60_000 }, async () => {
   const b = await emb.make();
   try {
     await assert.rejects(b.put({ key: 1 as unknown as string, value: "v" }), TypeError);

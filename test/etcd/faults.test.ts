@@ -189,7 +189,7 @@ function summary(run: Run, fault: number): string {
   );
 }
 
-describe("faults under Mutex contention", { skip: !enabled }, () => {
+describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, () => {
   test("etcd killed and restarted: everything recovers; short-TTL sessions notice their lost leases", async (t) => {
     const server = await EtcdServer.start();
     try {
@@ -280,7 +280,7 @@ describe("faults under Mutex contention", { skip: !enabled }, () => {
   });
 });
 
-describe("every waiting primitive outlives an etcd restart", { skip: !enabled }, () => {
+describe("every waiting primitive outlives an etcd restart", { skip: !enabled, timeout: 120_000 }, () => {
   test("waiters of Mutex, RWMutex, Election (campaign, observe), Queue, PriorityQueue, Barrier, DoubleBarrier and an STM started during the outage all complete", {
     timeout: 90_000,
   }, async () => {

@@ -72,7 +72,7 @@ class Child {
   }
 }
 
-describe("whole-process faults on a real etcd", { skip: !haveEtcd() }, async () => {
+describe("whole-process faults on a real etcd", { skip: !haveEtcd(), timeout: 120_000 }, async () => {
   const server = await EtcdServer.start();
   after(() => server.stop());
 

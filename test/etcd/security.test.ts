@@ -116,7 +116,7 @@ async function primitivesWork(b: Backend, pfx: string): Promise<void> {
   }
 }
 
-describe("TLS with client-certificate auth", { skip: tlsServer === null }, () => {
+describe("TLS with client-certificate auth", { skip: tlsServer === null, timeout: 120_000 }, () => {
   const certs = tlsCerts!;
   const endpoint = tlsServer?.endpoint ?? "";
   const good = (): ConnectOptions["tls"] => ({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
@@ -241,7 +241,7 @@ describe("TLS with client-certificate auth", { skip: tlsServer === null }, () =>
   });
 });
 
-describe("a server that never answers", { skip: !enabled }, () => {
+describe("a server that never answers", { skip: !enabled, timeout: 120_000 }, () => {
   test("connect() gives up after dialTimeout with unavailable, plain and TLS", async () => {
     // Accepts TCP connections and says nothing: neither the HTTP/2 nor the TLS handshake completes.
     const sockets = new Set<Socket>();
@@ -265,7 +265,7 @@ describe("a server that never answers", { skip: !enabled }, () => {
   });
 });
 
-describe("a server that is not started yet", { skip: !enabled }, () => {
+describe("a server that is not started yet", { skip: !enabled, timeout: 120_000 }, () => {
   test("connect() keeps dialling a refused port until dialTimeout: etcd started later is reached", {
     timeout: 60_000,
   }, async () => {
@@ -302,7 +302,10 @@ describe("a server that is not started yet", { skip: !enabled }, () => {
   });
 });
 
-describe("authentication: a user whose role grants /app/ only", { skip: auth === null }, () => {
+describe("authentication: a user whose role grants /app/ only", {
+  skip: auth === null,
+  timeout: 120_000,
+}, () => {
   const endpoint = auth?.server.endpoint ?? "";
 
   test("the harness started etcd with auth enabled: root, and user app with readwrite on /app/", async () => {

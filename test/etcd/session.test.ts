@@ -11,7 +11,7 @@ const all = await targets();
 const errOf = (s: Session): Error | null => s.err;
 
 for (const t of all) {
-  describe(`Session on ${t.name}`, () => {
+  describe(`Session on ${t.name}`, { timeout: 120_000 }, () => {
     test("create grants a lease with the default TTL of 60 s; close revokes it and its keys", async () => {
       const b = await t.make();
       try {
