@@ -4,7 +4,7 @@
 // `key` itself, empty value, no lease; hold = create-if-absent (key-exists if already held);
 // release = delete. Where it differs: Go's Wait needs a PUT followed by a DELETE seen from the
 // waiter's read revision and stays blocked after Release if anything else was written in between
-// (shared/etcd-protocol.md §5.3); here wait() returns once the key it saw is gone — whatever else is
+// (contrib/recipes/barrier.go, WaitEvents from the read's revision); here wait() returns once the key it saw is gone — whatever else is
 // written meanwhile — and takes a ctx.
 
 import type { Canceller } from "../chan/context-type.js";

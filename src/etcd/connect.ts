@@ -1,7 +1,7 @@
 // connect(): the Backend for a real etcd v3 cluster, over gRPC through the `etcd3` npm package's raw
 // RPC clients (KV, Lease, Watch, Maintenance). Only its transport is used — not its Lock (try-only,
-// not Go-compatible), Election or STM (see shared/etcd-protocol.md §6): gosync/etcd implements those
-// itself with Go's on-etcd protocol. `etcd3` is loaded on first connect(), so `gosync/etcd` with the
+// not Go-compatible), Election or STM (their keys and retry rules differ from Go's): gosync/etcd
+// implements those itself with Go's on-etcd protocol. `etcd3` is loaded on first connect(), so `gosync/etcd` with the
 // embedded backend needs no server package at all.
 //
 // Mirrors: go.etcd.io/etcd/clientv3.New + the KV / Lease / Watcher interfaces. Where it differs:

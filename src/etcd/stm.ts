@@ -2,7 +2,7 @@
 // its writes atomically if what it read is unchanged, retry it otherwise.
 //
 // Mirrors: go.etcd.io/etcd/clientv3/concurrency.NewSTM with its four isolation levels and their exact
-// commit rules (shared/etcd-protocol.md §4): reads are cached in a read set (first read linearizable;
+// commit rules (clientv3/concurrency/stm.go): reads are cached in a read set (first read linearizable;
 // later reads pinned to its revision for the two serializable levels), writes are buffered; commit =
 // Txn{if <compares> then <writes> else <re-read of the read set>}:
 //   serializable-snapshot (default): MOD(k) == seen for every read key, plus MOD(k) < first + 1 for

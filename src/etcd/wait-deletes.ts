@@ -2,7 +2,7 @@
 // concurrency.waitDeletes / the recipes' waitOnLastRev): wait until no key under the prefix with a
 // create (or mod) revision ≤ maxRev is left. The on-etcd protocol is Go's — the same keys, the same
 // order — only the way of learning about the deletes differs, which the protocol leaves to the
-// client (shared/etcd-protocol.md §0.4, §7.6):
+// client (etcd's mvcc/watchable_store.go; Go's clientv3/concurrency/key.go waitDelete):
 //
 // - Go watches the immediate predecessor from the revision of its read. etcd serves such a watch from
 //   an "unsynced" catch-up loop that runs every 100 ms, so every hand-off under contention can cost up
