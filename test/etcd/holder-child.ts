@@ -13,8 +13,10 @@
 // - close: holds a Mutex on a 300 s session (keep-alive every 100 s), queues a second session's lock
 //   and campaign behind it, then closes the backend and reports what the sessions, the holder's
 //   signal and the waiters say. It must then exit by itself, with nothing left keeping it alive.
+// - dequeue: takes one item of a Queue, reports it, and never finishes processing it (the parent
+//   kills it: a consumer dying mid-job).
 import { existsSync, writeSync } from "node:fs";
-import { connect, Election, EtcdError, Mutex, Session } from "../../src/etcd/index.js";
+import { connect, Election, EtcdError, Mutex, Queue, Session, text } from "../../src/etcd/index.js";
 
 const [mode, endpoint, pfx, marker] = process.argv.slice(2) as [string, string, string, string?];
 const report = (o: Record<string, unknown>): void => {
@@ -79,6 +81,11 @@ if (mode === "pause") {
     waiter: await waiting,
     campaigner: await campaigning,
   });
+} else if (mode === "dequeue") {
+  // Takes one item and reports it, then "processes" it forever: the parent kills it mid-way.
+  const item = await new Queue(b, `${pfx}/queue`).dequeue(AbortSignal.timeout(30_000));
+  report({ dequeued: text(item) });
+  await new Promise(() => {});
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -4,7 +4,8 @@
 //   election.isLeader and signal) already tell it that it lost them — before any of its timers ran —
 //   and its fenced write is rejected by etcd;
 // - closing the backend ends the sessions on it at once (err, signals, waiters rejected), and the
-//   process exits by itself instead of waiting for the next keep-alive tick.
+//   process exits by itself instead of waiting for the next keep-alive tick;
+// - a Queue consumer killed (SIGKILL) right after dequeuing: its item is gone for good (at-most-once).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { connect, Election, Mutex, Session, text } from "../../src/etcd/index.js";
+import { connect, Election, Mutex, prefixEnd, Queue, Session, text } from "../../src/etcd/index.js";
 import { EtcdServer, haveEtcd, uniquePrefix } from "./harness.js";
 
 const CHILD = fileURLToPath(new URL("./holder-child.ts", import.meta.url));
@@ -139,5 +140,27 @@ describe("whole-process faults on a real etcd", { skip: !haveEtcd(), timeout: 12
     });
     // Its sessions have 300 s leases (keep-alive every 100 s): only an ended session lets it go now.
     assert.deepEqual(await child.exited, { code: 0, signal: null });
+  });
+
+  test("a consumer killed mid-job loses its item: Queue delivery is at-most-once, as Go's recipes", {
+    timeout: 60_000,
+  }, async () => {
+    const pfx = uniquePrefix("consumer");
+    const b = await connect({ endpoints: [server.endpoint] });
+    try {
+      const q = new Queue(b, `${pfx}/queue`);
+      await q.enqueue("job-1");
+      await q.enqueue("job-2");
+      const child = new Child(["dequeue", server.endpoint, pfx]);
+      assert.deepEqual(await child.next(), { dequeued: "job-1" });
+      child.proc.kill("SIGKILL");
+      assert.equal((await child.exited).signal, "SIGKILL");
+      // job-1 was claimed (deleted) by the dead consumer: nobody gets it again; the next is job-2.
+      assert.equal(text(await q.dequeue(AbortSignal.timeout(20_000))), "job-2");
+      const left = await b.range({ key: `${pfx}/queue/`, end: prefixEnd(`${pfx}/queue/`) });
+      assert.equal(left.kvs.length, 0);
+    } finally {
+      await b.close();
+    }
   });
 });
