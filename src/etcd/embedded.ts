@@ -523,6 +523,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async watch(req: WatchRequest, ctx?: Canceller): Promise<Watch> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     const src = cancelSourceOf(ctx);
     const reason = src?.[REASON]();
@@ -552,6 +554,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseGrant(ttl: number, id?: bigint): Promise<LeaseGrantResponse> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     ttlCheck(ttl);
     if (ttl > MAX_LEASE_TTL) throw etcdError("lease-ttl-too-large");
@@ -601,6 +605,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseRevoke(id: bigint): Promise<void> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     leaseIdCheck(id);
     const rec = this.#leases.get(id);
@@ -609,6 +615,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseKeepAlive(id: bigint): Promise<number> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     leaseIdCheck(id);
     const rec = this.#leases.get(id);
@@ -618,6 +626,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseTimeToLive(id: bigint, keys = false): Promise<LeaseTimeToLiveResponse> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     leaseIdCheck(id);
     const rec = this.#leases.get(id);

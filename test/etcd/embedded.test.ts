@@ -39,6 +39,13 @@ test("requests made without awaiting apply in the order they were made, across t
     const revs = (await Promise.all(all)).map((r) => (r as { header: { revision: bigint } }).header.revision);
     for (let i = 1; i < revs.length; i++) assert.equal(revs[i], revs[i - 1]! + 1n);
     assert.equal(text((await b.range({ key: "seq" })).kvs[0]!.value), "4999");
+    // Lease requests keep their place too: a revoke made after 600 puts on the lease comes after them.
+    const lease = (await b.leaseGrant(60)).id;
+    const puts = Array.from({ length: 600 }, (_, i) => b.put({ key: `l/${i}`, value: "", lease }));
+    const revoked = b.leaseRevoke(lease);
+    await Promise.all(puts);
+    await revoked;
+    assert.equal((await b.range({ key: "l/", end: prefixEnd("l/"), countOnly: true })).count, 0);
   } finally {
     await b.close();
   }
