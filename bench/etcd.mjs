@@ -1,5 +1,7 @@
-// gosync/etcd against a real etcd, side by side with the `etcd3` npm package's Lock and STM.
-// Writes bench/ETCD-RESULTS.md. Needs etcd (Debian's etcd-server, /usr/bin/etcd, or $ETCD_BIN):
+// gosync/etcd against a real etcd, side by side with Go's own client (clientv3/concurrency Mutex,
+// Election and STM, run by bench/go/etcdbench.go, built offline from Debian's etcd 3.4.23 sources in
+// GOPATH mode) and the `etcd3` npm package's Lock, Election and STM, all in the same run, so the
+// ratios to Go hold on a noisy machine. Writes bench/ETCD-RESULTS.md. Needs etcd (Debian's etcd-server, /usr/bin/etcd, or $ETCD_BIN):
 // starts its own single-member etcd on 127.0.0.1 through the test harness (data dir on /dev/shm,
 // the same flags as the test suites), so `npm run bench` never needs etcd.
 //
@@ -16,13 +18,14 @@
 // - STM: 10 accounts, 4 concurrent loops of random transfers (read both balances, write both), each
 //   transfer one SerializableSnapshot transaction retried until it commits; committed transfers per
 //   second; the total is checked afterwards.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { Etcd3 } from "etcd3";
-import { connect, Mutex, Session, stm, text } from "../src/etcd/index.js";
+import { connect, Election, Mutex, Session, stm, text } from "../src/etcd/index.js";
 import { EtcdServer, etcdBinary } from "../test/etcd/harness.js";
+import { buildGo } from "../test/etcd/interop/peer.js";
 
 const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 2 : 5;
@@ -42,9 +45,59 @@ const median = (xs) => quantile(xs, 0.5);
 
 // ---- workloads: each row is { name, setup() -> { round() -> figure(s), close() } } -----------------
 
+let goBin = "";
+
+/**
+ * A row run by Go's client (bench/go/etcdbench.go) in its own process: `round(n)` sends "round n"
+ * and resolves to the figure it prints ({ value, p90?, note? }).
+ */
+function goRow(name, workload, endpoint) {
+  return {
+    lib: "Go clientv3",
+    name,
+    go: true,
+    async setup() {
+      const child = spawn(
+        goBin,
+        ["-endpoint", endpoint, "-prefix", prefix(`go-${workload}`), "-workload", workload],
+        {
+          stdio: ["pipe", "pipe", "inherit"],
+        },
+      );
+      let buf = "";
+      const waiting = [];
+      child.stdout.on("data", (d) => {
+        buf += d.toString();
+        for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          waiting.shift()?.resolve(JSON.parse(line));
+        }
+      });
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.on("exit", (code) => {
+        for (const w of waiting.splice(0)) w.reject(new Error(`etcdbench (${workload}) exited with ${code}`));
+      });
+      return {
+        round(n) {
+          return new Promise((resolve, reject) => {
+            waiting.push({ resolve, reject });
+            child.stdin.write(`round ${Math.round(n)}\n`);
+          });
+        },
+        async close() {
+          child.stdin.end("close\n");
+          await exited;
+        },
+      };
+    },
+  };
+}
+
 /** Sequential lock+unlock: per-op latencies in ms. */
 function sequentialRows(endpoint) {
   return [
+    goRow("concurrency.Mutex Lock + Unlock, one session", "seq", endpoint),
     {
       lib: "gosync/etcd",
       name: "Mutex.lock + unlock, one session",
@@ -103,6 +156,50 @@ function sequentialRows(endpoint) {
   ];
 }
 
+/** Sequential campaign+resign on an uncontended election: per-op latencies in ms. */
+function electionRows(endpoint) {
+  return [
+    goRow("concurrency.Election Campaign + Resign, one session", "election", endpoint),
+    {
+      lib: "gosync/etcd",
+      name: "Election.campaign + resign, one session",
+      async setup() {
+        const b = await connect({ endpoints: [endpoint] });
+        const s = await Session.create(b);
+        const e = new Election(s, prefix("elect"));
+        return {
+          async op() {
+            await e.campaign("ts");
+            await e.resign();
+          },
+          async close() {
+            await s.close();
+            await b.close();
+          },
+        };
+      },
+    },
+    {
+      lib: "etcd3",
+      name: "election.campaign + resign (a lease grant per campaign)",
+      async setup() {
+        const c = new Etcd3({ hosts: [endpoint] });
+        const name = prefix("etcd3-elect");
+        return {
+          async op() {
+            const campaign = c.election(name).campaign("js");
+            await campaign.wait();
+            await campaign.resign();
+          },
+          async close() {
+            c.close();
+          },
+        };
+      },
+    },
+  ];
+}
+
 /** Ten contenders, each in a lock/unlock loop for `ms`: total acquisitions per second. */
 function contendedRows(endpoint) {
   const N = 10;
@@ -121,6 +218,7 @@ function contendedRows(endpoint) {
     return (ops * 1000) / (performance.now() - t0);
   };
   return [
+    goRow("concurrency.Mutex, 10 sessions on one client", "contend", endpoint),
     {
       lib: "gosync/etcd",
       name: "Mutex, 10 sessions on one connection",
@@ -210,6 +308,7 @@ function stmRows(endpoint) {
     return p;
   };
   return [
+    goRow("concurrency.NewSTM, SerializableSnapshot (its default)", "stm", endpoint),
     {
       lib: "gosync/etcd",
       name: "stm(), serializable-snapshot (Go's default)",
@@ -323,6 +422,7 @@ async function measure(title, rows, figure) {
 }
 
 async function sequentialRound(x, warmup = false) {
+  if (x.op === undefined) return x.round(warmup ? 300 : SEQ_OPS); // Go measures its own latencies
   const lat = [];
   for (let i = 0; i < (warmup ? 300 : SEQ_OPS); i++) {
     const t = performance.now();
@@ -343,10 +443,12 @@ function barCell(r, unit) {
   return `≥ ${r.bar.min} ${unit}: ${r.value >= r.bar.min ? "**met**" : "**missed**"}`;
 }
 
+/** One row per library; "vs Go" divides each figure by the Go row's of the same workload. */
 function table(results, unit, extra) {
+  const go = results.find((r) => r.go);
   const lines = [
-    `| library | workload | ${unit} (median round) | range over rounds | ${extra} | bar |`,
-    "|---|---|---:|---:|---|---|",
+    `| library | workload | ${unit} (median round) | vs Go | range over rounds | ${extra} | bar |`,
+    "|---|---|---:|---:|---:|---|---|",
   ];
   for (const r of results) {
     const e =
@@ -355,8 +457,9 @@ function table(results, unit, extra) {
         : r.detail.note !== undefined
           ? r.detail.note
           : "";
+    const ratio = go === undefined ? "" : `${(r.value / go.value).toFixed(2)}×`;
     lines.push(
-      `| ${r.lib} | ${r.name} | ${fmt(r.value)} | ${fmt(r.min)} – ${fmt(r.max)} | ${e} | ${barCell(r, unit)} |`,
+      `| ${r.lib} | ${r.name} | ${fmt(r.value)} | ${ratio} | ${fmt(r.min)} – ${fmt(r.max)} | ${e} | ${barCell(r, unit)} |`,
     );
   }
   return lines.join("\n");
@@ -379,12 +482,16 @@ if (etcdBinary() === null) {
   console.error("bench:etcd needs an etcd binary (apt-get install -y etcd-server, or set ETCD_BIN)");
   process.exit(1);
 }
+const built = await buildGo(here("./go/etcdbench.go"), "etcdbench", "bench:etcd");
+goBin = built.bin;
+log(built.cached ? `Go client bench: cached ${goBin}` : `Go client bench: built in ${built.buildMs} ms`);
 const loadAtStart = machine();
 const server = await EtcdServer.start();
 const version = execFileSync(server.bin, ["--version"], { encoding: "utf8" })
   .split("\n")[0]
   .replace("etcd Version: ", "etcd ");
 let seqR;
+let eleR;
 let conR;
 let stmR;
 const WARM_MS = 500;
@@ -394,10 +501,18 @@ try {
     sequentialRows(server.endpoint),
     sequentialRound,
   );
+  eleR = await measure(
+    "Election campaign+resign, sequential (ms per op)",
+    electionRows(server.endpoint),
+    sequentialRound,
+  );
   conR = await measure(
     "Mutex, 10 contenders (acquisitions per second)",
     contendedRows(server.endpoint),
-    async (x, warmup) => ({ value: await x.round(warmup ? WARM_MS : ROUND_MS) }),
+    async (x, warmup) => {
+      const f = await x.round(warmup ? WARM_MS : ROUND_MS);
+      return typeof f === "number" ? { value: f } : f;
+    },
   );
   stmR = await measure(
     "STM bank transfer (committed transfers per second)",
@@ -418,18 +533,26 @@ The TypeScript sources run through tsx (the same JavaScript tsc emits for dist).
 
 ${loadAtStart}
 
-Peers: the \`etcd3\` npm package (1.1.2) — its Lock cannot wait, so its contenders poll; its STM's
+Peers, measured in the same run: Go's own client — \`clientv3/concurrency\` of etcd 3.4.23 as
+Debian ships it, driven by bench/go/etcdbench.go (built offline in GOPATH mode) — and the \`etcd3\`
+npm package (1.1.2). "vs Go" is each row's figure divided by Go's (for ms, below 1× is faster than
+Go; for ops/s and txns/s, above 1× is). etcd3's Lock cannot wait, so its contenders poll; its STM's
 SerializableSnapshot never commits a transaction that reads and writes keys last modified at
-different revisions (shared/etcd-protocol.md §6.3), so the bank shows how many of its transfers gave up.
-The Go client's figures on this machine, from the issue: sequential acquire+release ≈ 1.1–1.3 ms;
-10 contenders ≈ 100 ops/s in total (each waiter pays etcd's 100 ms unsynced-watch delay);
-STM bank ≈ 570 transfers/s.
+different revisions (its write check uses the smallest mod revision read, where Go's uses the
+read's header revision), so the bank shows how many of its transfers gave up.
 
 ## Mutex acquire+release, one session, sequential
 
 ${SEQ_OPS} lock+unlock pairs per round; a round's figure is the median latency of one pair.
 
 ${table(seqR, "ms", "tail")}
+
+## Election campaign+resign, one session, sequential
+
+${SEQ_OPS} campaign+resign pairs per round on an election nobody else contends; a round's figure
+is the median latency of one pair.
+
+${table(eleR, "ms", "tail")}
 
 ## Mutex, 10 contending sessions
 

@@ -149,6 +149,7 @@ export interface LeaseTimeToLiveResponse {
   /** Seconds left, or -1 when the lease does not exist (expired or revoked). */
   readonly ttl: number;
   readonly grantedTtl: number;
+  /** The keys attached to the lease (when asked for), in no particular order (etcd: Go map order). */
   readonly keys: Uint8Array[];
 }
 
@@ -221,6 +222,12 @@ export interface Backend {
   /** Renews a lease once; resolves to its TTL in seconds, or 0 when the lease no longer exists. */
   leaseKeepAlive(id: bigint): Promise<number>;
   leaseTimeToLive(id: bigint, keys?: boolean): Promise<LeaseTimeToLiveResponse>;
-  /** Ends every watch and releases the connection; later calls reject. */
+  /**
+   * Aborts (reason: EtcdError `closed`) when close() is called. Sessions listen to it: closing a
+   * backend ends every session built on it at once, as Go's session Done() fires when its client
+   * closes.
+   */
+  readonly signal: AbortSignal;
+  /** Ends every watch and every session on this backend and releases the connection; later calls reject. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 // `key` itself, empty value, no lease; hold = create-if-absent (key-exists if already held);
 // release = delete. Where it differs: Go's Wait needs a PUT followed by a DELETE seen from the
 // waiter's read revision and stays blocked after Release if anything else was written in between
-// (shared/etcd-protocol.md §5.3); here wait() returns once the key it saw is gone — whatever else is
+// (contrib/recipes/barrier.go, WaitEvents from the read's revision); here wait() returns once the key it saw is gone — whatever else is
 // written meanwhile — and takes a ctx.
 
 import type { Canceller } from "../chan/context-type.js";
@@ -13,7 +13,8 @@ import { checkKey, concat } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./cancel.js";
 import { checkBackend } from "./queue.js";
 import { putNewKV } from "./recipe-keys.js";
-import { waitDelete } from "./wait-deletes.js";
+import { checkPrefixSize } from "./requests.js";
+import { retrying, waitDelete } from "./wait-deletes.js";
 
 /**
  * A distributed barrier: `hold()` raises it, `release()` lowers it, `wait()` blocks while it is up.
@@ -33,6 +34,7 @@ export class Barrier {
   constructor(backend: Backend, key: string | Uint8Array) {
     this.backend = checkBackend(backend);
     checkKey("key", key);
+    checkPrefixSize("key", key, 2);
     this.#key = concat(key);
   }
 
@@ -70,12 +72,14 @@ export class Barrier {
    */
   async wait(ctx?: Canceller): Promise<void> {
     throwIfDone(ctx);
-    const r = await this.backend.range({ key: this.#key });
-    const kv = r.kvs[0];
-    if (kv === undefined) return;
     const link = linkSignals(ctx);
     try {
-      await waitDelete(this.backend, kv, r.header.revision, link.signal);
+      // A read and a watch: retried from the read while etcd is unreachable or electing a leader.
+      await retrying(async () => {
+        const r = await this.backend.range({ key: this.#key });
+        const kv = r.kvs[0];
+        if (kv !== undefined) await waitDelete(this.backend, kv, r.header.revision, link.signal);
+      }, link.signal);
     } finally {
       link.dispose();
     }

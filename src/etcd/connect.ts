@@ -1,7 +1,7 @@
 // connect(): the Backend for a real etcd v3 cluster, over gRPC through the `etcd3` npm package's raw
 // RPC clients (KV, Lease, Watch, Maintenance). Only its transport is used — not its Lock (try-only,
-// not Go-compatible), Election or STM (see shared/etcd-protocol.md §6): gosync/etcd implements those
-// itself with Go's on-etcd protocol. `etcd3` is loaded on first connect(), so `gosync/etcd` with the
+// not Go-compatible), Election or STM (their keys and retry rules differ from Go's): gosync/etcd
+// implements those itself with Go's on-etcd protocol. `etcd3` is loaded on first connect(), so `gosync/etcd` with the
 // embedded backend needs no server package at all.
 //
 // Mirrors: go.etcd.io/etcd/clientv3.New + the KV / Lease / Watcher interfaces. Where it differs:
@@ -45,7 +45,7 @@ import type {
   WatchRequest,
 } from "./backend.js";
 import { checkValue, toBytes } from "./bytes.js";
-import { EtcdError, etcdError } from "./errors.js";
+import { EtcdError, etcdError, NOT_APPLIED } from "./errors.js";
 import {
   type CallOptions,
   compareReq,
@@ -177,9 +177,8 @@ class HostHealth {
   }
 }
 
-/** Errors that prove a request was never applied, so even a write may be sent again. */
-const NOT_APPLIED =
-  /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: too many requests|etcdserver: not capable|etcdserver: server stopped/;
+/** Nothing listens on the endpoint (yet). */
+const REFUSED = /ECONNREFUSED/;
 
 const isRead = (op: PObj): boolean => "request_range" in op;
 
@@ -206,6 +205,8 @@ class EtcdBackend implements Backend {
   readonly #c: Etcd3Client;
   readonly #timeout: number;
   #closed = false;
+  readonly #ac = new AbortController();
+  readonly signal = this.#ac.signal;
   readonly #watches = new Set<WatchStream>();
   #ka: Promise<Duplex<PObj, { ID: string; TTL: string }>> | null = null;
   readonly #kaWaiters = new Map<string, KaWaiter[]>();
@@ -471,13 +472,26 @@ class EtcdBackend implements Backend {
    * not authenticated — so connect() reports that instead of the first real request.
    */
   async check(): Promise<void> {
-    await this.#call(() => this.#c.maintenance.status(this.#opts()), true, this.#attempts);
+    // A refused connection (etcd not started yet, or restarting) is retried until dialTimeout: a
+    // service may start before its etcd. Other failures (TLS, a wrong protocol) are reported at once.
+    const deadline = Date.now() + this.#timeout;
+    for (let backoff = 25; ; backoff = Math.min(backoff * 2, 250)) {
+      try {
+        await this.#call(() => this.#c.maintenance.status(this.#opts()), true, this.#attempts);
+        break;
+      } catch (e) {
+        if (!(e instanceof EtcdError && REFUSED.test(e.message)) || Date.now() + backoff >= deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        if (this.#closed) throw etcdError("closed");
+      }
+    }
     await this.renewToken();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ac.abort(etcdError("closed"));
     for (const w of [...this.#watches]) w.fail(etcdError("closed"));
     this.#watches.clear();
     this.#mux.close(etcdError("closed"));
@@ -488,6 +502,58 @@ class EtcdBackend implements Backend {
     this.#ka = null;
     ka?.then((s) => s.cancel()).catch(() => {});
     this.#c.close();
+  }
+}
+
+/**
+ * gRPC sets the TLS SNI name to the endpoint's host even when it is an IP address, which RFC 6066
+ * forbids and Node warns about (DEP0123) on every such connect. This drops the SNI name for IP
+ * endpoints (the certificate is still checked against the IP: Node's checkServerIdentity falls back
+ * to the host). It wraps the one channel-credentials object the etcd3 client made — shared by its
+ * hosts and its authenticator — before any channel exists (channels are made on first use); if
+ * etcd3 or grpc-js ever change shape, it leaves things as they are.
+ */
+function omitIpServername(client: Etcd3Client, isIP: (s: string) => number): void {
+  interface Connector {
+    connectionOptions?: { servername?: string };
+  }
+  interface Creds {
+    _createSecureConnector?: (...args: unknown[]) => Connector;
+  }
+  const pool = (client as unknown as { pool?: { hosts?: { channelCredentials?: Creds }[] } }).pool;
+  const seen = new Set<Creds>();
+  for (const h of pool?.hosts ?? []) {
+    const creds = h.channelCredentials;
+    const make = creds?._createSecureConnector;
+    if (creds === undefined || typeof make !== "function" || seen.has(creds)) continue;
+    seen.add(creds);
+    creds._createSecureConnector = (...args: unknown[]): Connector => {
+      const c = make.apply(creds, args);
+      const o = c.connectionOptions;
+      if (o !== undefined && typeof o.servername === "string" && isIP(o.servername) !== 0)
+        delete o.servername;
+      return c;
+    };
+  }
+}
+
+/** Refuses a tls.ca that holds no PEM certificate Node can parse, naming the problem. */
+async function checkCa(ca: Uint8Array): Promise<void> {
+  const { X509Certificate } = await import("node:crypto");
+  const pemText = new TextDecoder().decode(ca);
+  const blocks = pemText.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const bad = (why: string): EtcdError =>
+    new EtcdError(
+      "tls-failed",
+      `${etcdError("tls-failed").message}: the CA (tls.ca) could not be parsed: ${why}`,
+    );
+  if (blocks.length === 0) throw bad('no PEM block "-----BEGIN CERTIFICATE-----" in it');
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      throw bad(`certificate ${i + 1} of ${blocks.length}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 
@@ -571,9 +637,13 @@ export async function connect(options: ConnectOptions): Promise<Backend> {
       grpcOptions: { "grpc.max_receive_message_length": 64 * 1024 * 1024 },
     });
   const health = new HostHealth(hosts.length);
+  if (ca !== undefined) await checkCa(ca);
   const where = ` (endpoints: ${hosts.join(", ")})`;
+  const { isIP } = await import("node:net");
   const open = async (withAuth: boolean): Promise<EtcdBackend> => {
-    const backend = new EtcdBackend(build(withAuth), timeout, withAuth && auth !== undefined, hosts.length);
+    const client = build(withAuth);
+    if (secure) omitIpServername(client, isIP);
+    const backend = new EtcdBackend(client, timeout, withAuth && auth !== undefined, hosts.length);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(

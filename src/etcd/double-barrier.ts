@@ -10,10 +10,11 @@ import type { Canceller } from "../chan/context-type.js";
 import type { KeyValue } from "./backend.js";
 import { bytesEqual, checkKey, concat, prefixEnd } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./cancel.js";
-import { EtcdError } from "./errors.js";
+import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
+import { checkPrefixSize } from "./requests.js";
 import type { Session } from "./session.js";
-import { waitDelete } from "./wait-deletes.js";
+import { retrying, waitDelete } from "./wait-deletes.js";
 
 /**
  * A double barrier: `enter()` blocks until `count` participants have entered; `leave()` blocks until
@@ -39,6 +40,7 @@ export class DoubleBarrier {
     if (typeof s !== "object" || s === null || typeof s.lease !== "bigint")
       throw new TypeError("session must be a Session");
     checkKey("key", key);
+    checkPrefixSize("key", key, 3);
     if (typeof count !== "number" || !Number.isInteger(count) || count < 1) {
       throw new RangeError(`count must be an integer >= 1, got ${String(count)}`);
     }
@@ -62,25 +64,36 @@ export class DoubleBarrier {
     const b = this.session.backend;
     const link = linkSignals(ctx, this.session.signal);
     try {
-      const { key } = await newUniqueKV(b, concat(this.#waiters.subarray(0, -1)), "", this.session.lease);
+      // etcd unreachable or electing a leader: reads and idempotent writes are retried within ctx; the
+      // unique waiter key only when etcd proves it was never written (a duplicate would be counted).
+      const { key } = await retrying(
+        () => newUniqueKV(b, concat(this.#waiters.subarray(0, -1)), "", this.session.lease),
+        link.signal,
+        neverApplied,
+      );
       this.#mine = key;
-      const r = await b.range({ key: this.#waiters, end: prefixEnd(this.#waiters), countOnly: true });
+      const r = await retrying(
+        () => b.range({ key: this.#waiters, end: prefixEnd(this.#waiters), countOnly: true }),
+        link.signal,
+      );
       if (r.count > this.count) {
         await b.delete({ key });
         this.#mine = null;
         throw new EtcdError("too-many-clients");
       }
       if (r.count === this.count) {
-        await b.put({ key: this.#ready, value: "" });
+        await retrying(() => b.put({ key: this.#ready, value: "" }), link.signal);
         return;
       }
-      const w = await b.watch({ key: this.#ready, noDelete: true }, link.signal);
-      try {
-        if ((await b.range({ key: this.#ready })).kvs.length > 0) return;
-        await w.next(link.signal);
-      } finally {
-        w.cancel();
-      }
+      await retrying(async () => {
+        const w = await b.watch({ key: this.#ready, noDelete: true }, link.signal);
+        try {
+          if ((await b.range({ key: this.#ready })).kvs.length > 0) return;
+          await w.next(link.signal);
+        } finally {
+          w.cancel();
+        }
+      }, link.signal);
     } catch (e) {
       if (this.#mine !== null && link.signal.aborted) {
         await b.delete({ key: this.#mine }).catch(() => {});
@@ -102,38 +115,43 @@ export class DoubleBarrier {
    */
   async leave(ctx?: Canceller): Promise<void> {
     throwIfDone(ctx);
-    const b = this.session.backend;
     const link = linkSignals(ctx);
     try {
-      for (;;) {
-        const r = await b.range({ key: this.#waiters, end: prefixEnd(this.#waiters) });
-        if (r.kvs.length === 0) return;
-        let lowest: KeyValue = r.kvs[0]!;
-        let highest: KeyValue = r.kvs[0]!;
-        for (const kv of r.kvs) {
-          if (kv.modRevision < lowest.modRevision) lowest = kv;
-          if (kv.modRevision > highest.modRevision) highest = kv;
-        }
-        const mine = this.#mine;
-        const isMine = (kv: KeyValue): boolean => mine !== null && bytesEqual(kv.key, mine);
-        if (r.kvs.length === 1 && isMine(r.kvs[0]!)) {
-          await b.delete({ key: this.#ready });
-          await b.delete({ key: mine! });
-          this.#mine = null;
-          return;
-        }
-        if (isMine(lowest)) {
-          await waitDelete(b, highest, r.header.revision, link.signal);
-          continue;
-        }
-        if (mine !== null) {
-          await b.delete({ key: mine });
-          this.#mine = null;
-        }
-        await waitDelete(b, lowest, r.header.revision, link.signal);
-      }
+      // Every step is a read, a wait or a delete of a known key: on a transient failure, start over.
+      await retrying(() => this.#leave(link.signal), link.signal);
     } finally {
       link.dispose();
+    }
+  }
+
+  async #leave(signal: AbortSignal): Promise<void> {
+    const b = this.session.backend;
+    for (;;) {
+      const r = await b.range({ key: this.#waiters, end: prefixEnd(this.#waiters) });
+      if (r.kvs.length === 0) return;
+      let lowest: KeyValue = r.kvs[0]!;
+      let highest: KeyValue = r.kvs[0]!;
+      for (const kv of r.kvs) {
+        if (kv.modRevision < lowest.modRevision) lowest = kv;
+        if (kv.modRevision > highest.modRevision) highest = kv;
+      }
+      const mine = this.#mine;
+      const isMine = (kv: KeyValue): boolean => mine !== null && bytesEqual(kv.key, mine);
+      if (r.kvs.length === 1 && isMine(r.kvs[0]!)) {
+        await b.delete({ key: this.#ready });
+        await b.delete({ key: mine! });
+        this.#mine = null;
+        return;
+      }
+      if (isMine(lowest)) {
+        await waitDelete(b, highest, r.header.revision, signal);
+        continue;
+      }
+      if (mine !== null) {
+        await b.delete({ key: mine });
+        this.#mine = null;
+      }
+      await waitDelete(b, lowest, r.header.revision, signal);
     }
   }
 }

@@ -11,12 +11,13 @@
 // leadership ends (resigned or session lost), so a leader whose session is lost learns it.
 
 import type { Canceller } from "../chan/context-type.js";
-import type { KeyValue, ResponseHeader, Value } from "./backend.js";
+import type { KeyValue, ResponseHeader, TxnResponse, Value } from "./backend.js";
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
+import { checkPrefixSize } from "./requests.js";
 import { checkSession, type Session } from "./session.js";
-import { waitDeletes } from "./wait-deletes.js";
+import { pause, retrying, transient, waitDeletes } from "./wait-deletes.js";
 
 /**
  * A leader election among sessions on one prefix.
@@ -41,6 +42,7 @@ export class Election {
   constructor(session: Session, pfx: string | Uint8Array) {
     this.session = checkSession(session);
     checkKey("pfx", pfx);
+    checkPrefixSize("pfx", pfx, 4);
     this.#pfx = concat(pfx, "/");
     this.#key = concat(this.#pfx, leaseHex(session.lease));
   }
@@ -60,13 +62,21 @@ export class Election {
     return this.#header;
   }
 
-  /** Whether this object is the leader as far as it knows. */
+  /**
+   * Whether this object is the leader as far as it knows: elected, not resigned, and its session's
+   * lease not past its deadline (checked against the clock on every read).
+   */
   get isLeader(): boolean {
+    this.session.err; // a lost session ends the leadership (synchronously, through its signal)
     return this.#rev >= 0n;
   }
 
-  /** Aborts when this leadership ends: resigned, or the session lost. */
+  /**
+   * Aborts when this leadership ends: resigned, or the session lost (its lease deadline is checked
+   * on every read). Advisory, like Mutex.signal: fence writes with a compare on `rev`.
+   */
   get signal(): AbortSignal {
+    this.session.err;
     if (this.#leader === null) {
       const ac = new AbortController();
       ac.abort(new EtcdError("not-leader"));
@@ -115,11 +125,29 @@ export class Election {
     const err = this.session.err;
     if (err !== null) throw err;
     const b = this.session.backend;
-    const r = await b.txn({
-      compare: [{ key: this.#key, target: "create", result: "=", value: 0n }],
-      success: [{ type: "put", key: this.#key, value, lease: this.session.lease }],
-      failure: [{ type: "range", key: this.#key }],
-    });
+    const put = () =>
+      b.txn({
+        compare: [{ key: this.#key, target: "create", result: "=", value: 0n }],
+        success: [{ type: "put", key: this.#key, value, lease: this.session.lease }],
+        failure: [{ type: "range", key: this.#key }],
+      });
+    let r: TxnResponse;
+    try {
+      r = await put();
+    } catch (e) {
+      if (!transient(e)) throw e;
+      // etcd unreachable or electing a leader: the txn is idempotent for this session (a put that did
+      // apply is found by the else branch), so retry it within ctx.
+      const retry = linkSignals(ctx, this.session.signal);
+      try {
+        r = await retrying(put, retry.signal);
+      } catch (e2) {
+        if (retry.signal.aborted) await b.delete({ key: this.#key }).catch(() => {}); // the put may have applied
+        throw e2;
+      } finally {
+        retry.dispose();
+      }
+    }
     let rev = r.header.revision;
     let header = r.header;
     if (!r.succeeded) {
@@ -245,7 +273,31 @@ async function* observe(
   let last: KeyValue | null = null;
   const isNew = (kv: KeyValue): boolean =>
     last === null || !bytesEqual(last.key, kv.key) || last.modRevision !== kv.modRevision;
+  let backoff = 50;
   try {
+    for (;;) {
+      if (signal.aborted) return;
+      try {
+        for await (const kv of follow()) {
+          backoff = 50;
+          yield kv;
+        }
+      } catch (e) {
+        // etcd unreachable or electing a leader: read the leader again once it answers.
+        if (signal.aborted || !transient(e)) throw e;
+        await pause(backoff, signal);
+        backoff = Math.min(backoff * 2, 1000);
+      }
+    }
+  } catch (e) {
+    if (signal.aborted) return;
+    throw e;
+  } finally {
+    link.dispose();
+  }
+
+  /** Reports the leader and its changes until a transient failure (then observe reads again). */
+  async function* follow(): AsyncGenerator<KeyValue> {
     for (;;) {
       if (signal.aborted) return;
       const r = await b.range({ key: pfx, end, sortTarget: "create", sortOrder: "ascend", limit: 1 });
@@ -286,10 +338,5 @@ async function* observe(
         w.cancel();
       }
     }
-  } catch (e) {
-    if (signal.aborted) return;
-    throw e;
-  } finally {
-    link.dispose();
   }
 }

@@ -6,9 +6,14 @@
 //
 // Mirrors: etcd 3.4's mvcc store and lessor as seen through the v3 API (apply.go's Range filters and
 // sort, Txn compare rules, one revision per write transaction, a delete that deletes nothing does
-// not bump the revision, lease revoke deletes all its keys in one revision). Where it differs: no
-// Raft, no auth; history older than `historyRevisions` revisions is compacted automatically; lease
-// expiry is exact (etcd checks every 500 ms); a small TTL is raised to `minLeaseTtl` (default 1 s).
+// not bump the revision, lease revoke deletes all its keys in one revision, a range with a limit and
+// no sort order reads limit+1 keys in key order before sorting by a non-key target, a delete that
+// deleted nothing carries the revision its txn began at), etcd's size limits (1.5 MiB per write
+// request, 2 MiB per gRPC message) and largest lease TTL. Where it differs: no Raft, no auth; history
+// older than `historyRevisions` revisions is compacted automatically; lease expiry is exact (etcd
+// checks every 500 ms); a small TTL is raised to `minLeaseTtl` (default 1 s); a lease's keys are
+// listed in key order (etcd: Go map order, i.e. none). Reads at the current revision scan only live
+// keys, so deleted keys cost nothing; a hot loop of requests yields to the event loop every ~10 ms.
 
 import type { Canceller } from "../chan/context-type.js";
 import { cancelSourceOf, REASON } from "../internal/cancel.js";
@@ -34,8 +39,17 @@ import type {
   WatchRequest,
 } from "./backend.js";
 import { compareBytes, toBytes } from "./bytes.js";
-import { etcdError } from "./errors.js";
-import { checkRangeRequest, checkTxnRequest, leaseIdCheck, sortKvs, ttlCheck } from "./requests.js";
+import { EtcdError, etcdError } from "./errors.js";
+import {
+  checkRangeRequest,
+  checkTxnRequest,
+  leaseIdCheck,
+  MAX_GRPC_BYTES,
+  MAX_REQUEST_BYTES,
+  requestSize,
+  sortKvs,
+  ttlCheck,
+} from "./requests.js";
 import { WatchStream } from "./watch-stream.js";
 
 /** Options of {@link embedded}. */
@@ -47,6 +61,8 @@ export interface EmbeddedOptions {
 }
 
 const MAX_TXN_OPS = 128;
+/** etcd's largest lease TTL in seconds (lease/lessor.go MaxLeaseTTL). */
+const MAX_LEASE_TTL = 9_000_000_000;
 const NO_BYTES = new Uint8Array(0);
 
 /** A key as a string whose char codes are its bytes: string order is byte order. */
@@ -114,13 +130,25 @@ class EmbeddedBackend implements Backend {
   readonly kind = "embedded" as const;
   #rev = 1n;
   #compactRev = 0n;
+  /** Every key with history (live or deleted but not yet compacted), sorted: for reads in the past. */
   readonly #keys: K[] = [];
+  /**
+   * The keys live at the current revision, sorted: what reads at the current revision scan, so keys
+   * deleted long ago cost nothing (etcd's index skips them too) even before compaction drops them.
+   */
+  readonly #live: K[] = [];
   readonly #hist = new Map<K, Version[]>();
   /** Events per revision, ascending, for watches that start in the past. */
   #log: { rev: bigint; events: { k: K; ev: WatchEvent }[] }[] = [];
   readonly #leases = new Map<bigint, LeaseRec>();
   readonly #watchers = new Set<EWatcher>();
   #closed = false;
+  /** Requests served since the store began, and when the event loop last got a turn (see #gate). */
+  #ops = 0;
+  #lastPause = 0;
+  #pause: Promise<void> | null = null;
+  readonly #ac = new AbortController();
+  readonly signal = this.#ac.signal;
   readonly #retain: bigint;
   readonly #minTtl: number;
 
@@ -154,18 +182,7 @@ class EmbeddedBackend implements Backend {
     return undefined;
   }
 
-  #lowerBound(k: K): number {
-    let lo = 0;
-    let hi = this.#keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#keys[mid]! < k) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Live keys of a span at `rev`, in key order. */
+  /** Keys live at `rev`, in key order (the uncompacted writes of this txn included). */
   #scan(s: Span, rev: bigint): { k: K; v: Version }[] {
     const out: { k: K; v: Version }[] = [];
     if (s.single) {
@@ -173,8 +190,10 @@ class EmbeddedBackend implements Backend {
       if (v !== undefined) out.push({ k: s.from, v });
       return out;
     }
-    for (let i = this.#lowerBound(s.from); i < this.#keys.length; i++) {
-      const k = this.#keys[i]!;
+    // #live is the key set as of the latest write, which is `rev` for every read but a past one.
+    const keys = rev >= this.#rev ? this.#live : this.#keys;
+    for (let i = lowerBound(keys, s.from); i < keys.length; i++) {
+      const k = keys[i]!;
       if (s.to !== null && k >= s.to) break;
       const v = this.#at(k, rev);
       if (v !== undefined) out.push({ k, v });
@@ -205,6 +224,14 @@ class EmbeddedBackend implements Backend {
     let rows = this.#scan(spanOf(r.key, r.end), rev);
     const count = rows.length;
     if (r.countOnly) return { header: { revision: cur }, kvs: [], more: false, count };
+    const filtered =
+      r.maxModRevision !== 0n ||
+      r.minModRevision !== 0n ||
+      r.maxCreateRevision !== 0n ||
+      r.minCreateRevision !== 0n;
+    // etcd reads only limit+1 keys (in key order) unless a sort order or a filter is given — even
+    // when the sort target is not the key (then it sorts those few ascending): apply.go's Range.
+    if (r.limit > 0 && r.sortOrder === "none" && !filtered) rows = rows.slice(0, r.limit + 1);
     rows = rows.filter(
       ({ v }) =>
         (r.maxModRevision === 0n || v.mod <= r.maxModRevision) &&
@@ -229,9 +256,16 @@ class EmbeddedBackend implements Backend {
     if (h === undefined) {
       h = [];
       this.#hist.set(k, h);
-      this.#keys.splice(this.#lowerBound(k), 0, k);
+      this.#keys.splice(lowerBound(this.#keys, k), 0, k);
     }
     return h;
+  }
+
+  #setLive(k: K, live: boolean): void {
+    const i = lowerBound(this.#live, k);
+    const there = this.#live[i] === k;
+    if (live && !there) this.#live.splice(i, 0, k);
+    else if (!live && there) this.#live.splice(i, 1);
   }
 
   /** One write transaction: collects events at revision rev+1 and commits them together. */
@@ -254,6 +288,7 @@ class EmbeddedBackend implements Backend {
       tomb: false,
     };
     h.push(v);
+    if (prev === undefined) this.#setLive(k, true);
     if (prev !== undefined && prev.lease !== 0n && prev.lease !== lease)
       this.#leases.get(prev.lease)?.keys.delete(k);
     if (lease !== 0n) this.#leases.get(lease)!.keys.add(k);
@@ -272,11 +307,15 @@ class EmbeddedBackend implements Backend {
       this.#deleteKey(tx, k, v);
       if (req.prevKv === true) prevKvs.push(this.#kv(k, v));
     }
-    return { header: { revision: tx.rev }, deleted: rows.length, prevKvs };
+    // A delete that deleted nothing, before any other write of the txn, reports the revision the txn
+    // began at (mvcc/kvstore_txn.go, storeTxnWrite.DeleteRange).
+    const revision = tx.events.length > 0 ? tx.rev : this.#rev;
+    return { header: { revision }, deleted: rows.length, prevKvs };
   }
 
   #deleteKey(tx: WriteTx, k: K, prev: Version): void {
     this.#hist.get(k)!.push({ mod: tx.rev, create: 0n, version: 0n, value: NO_BYTES, lease: 0n, tomb: true });
+    this.#setLive(k, false);
     if (prev.lease !== 0n) this.#leases.get(prev.lease)?.keys.delete(k);
     const kv: KeyValue = {
       key: bytesOf(k),
@@ -377,28 +416,87 @@ class EmbeddedBackend implements Backend {
 
   // ---- Backend -------------------------------------------------------------------------------
 
+  /**
+   * A hot loop of requests never leaves the microtask queue (every request settles at once), which
+   * would starve the process's timers and I/O: every 256 requests, if 10 ms have passed since the
+   * last pause, the next request first lets the event loop turn once. Requests made meanwhile queue
+   * behind it, so the store still applies them in the order they were made.
+   */
+  #gate(): Promise<void> | null {
+    if (this.#pause !== null) return this.#pause;
+    if (++this.#ops % 256 !== 0) return null;
+    const now = Date.now();
+    if (now - this.#lastPause < 10) return null;
+    this.#lastPause = now;
+    const p = new Promise<void>((resolve) => {
+      const go = (): void => {
+        this.#pause = null;
+        resolve();
+      };
+      const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+      if (typeof immediate === "function") immediate(go);
+      else setTimeout(go, 0);
+    });
+    this.#pause = p;
+    return p;
+  }
+
+  /** etcd's size limits: gRPC refuses what exceeds its limit, raft what exceeds --max-request-bytes. */
+  #checkSize(size: number, write: boolean): void {
+    if (size > MAX_GRPC_BYTES) {
+      throw new EtcdError(
+        "resource-exhausted",
+        `grpc: received message larger than max (${size} vs. ${MAX_GRPC_BYTES})`,
+      );
+    }
+    if (write && size > MAX_REQUEST_BYTES) throw etcdError("request-too-large");
+  }
+
   async range(req: RangeRequest): Promise<RangeResponse> {
+    const g = this.#gate();
+    if (g !== null) await g;
     this.#open();
+    checkRangeRequest(req);
+    this.#checkSize(requestSize({ type: "range", r: req }), false);
     return this.#range(req, this.#rev);
   }
 
   async put(req: PutRequest): Promise<PutResponse> {
+    const g = this.#gate();
+    if (g !== null) await g;
     this.#open();
-    const r = await this.txn({ success: [{ type: "put", ...req }] });
+    const t: TxnRequest = { success: [{ type: "put", ...req }] };
+    checkTxnRequest(t, MAX_TXN_OPS);
+    this.#checkSize(requestSize({ type: "put", r: req }), true);
+    const r = this.#txn(t);
     const p = r.responses[0] as PutResponse;
     return { header: r.header, prevKv: p.prevKv };
   }
 
   async delete(req: DeleteRequest): Promise<DeleteResponse> {
+    const g = this.#gate();
+    if (g !== null) await g;
     this.#open();
-    const r = await this.txn({ success: [{ type: "delete", ...req }] });
+    const t: TxnRequest = { success: [{ type: "delete", ...req }] };
+    checkTxnRequest(t, MAX_TXN_OPS);
+    this.#checkSize(requestSize({ type: "delete", r: req }), true);
+    const r = this.#txn(t);
     const d = r.responses[0] as DeleteResponse;
     return { header: r.header, deleted: d.deleted, prevKvs: d.prevKvs };
   }
 
   async txn(req: TxnRequest): Promise<TxnResponse> {
+    const g = this.#gate();
+    if (g !== null) await g;
     this.#open();
     checkTxnRequest(req, MAX_TXN_OPS);
+    const write = [...(req.success ?? []), ...(req.failure ?? [])].some((op) => op.type !== "range");
+    this.#checkSize(requestSize({ type: "txn", r: req }), write);
+    return this.#txn(req);
+  }
+
+  /** A checked transaction, applied at once. */
+  #txn(req: TxnRequest): TxnResponse {
     const succeeded = (req.compare ?? []).every((c) => this.#compare(c, this.#rev));
     const ops = (succeeded ? req.success : req.failure) ?? [];
     this.#checkLeases(ops);
@@ -425,6 +523,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async watch(req: WatchRequest, ctx?: Canceller): Promise<Watch> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     const src = cancelSourceOf(ctx);
     const reason = src?.[REASON]();
@@ -454,8 +554,11 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseGrant(ttl: number, id?: bigint): Promise<LeaseGrantResponse> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     ttlCheck(ttl);
+    if (ttl > MAX_LEASE_TTL) throw etcdError("lease-ttl-too-large");
     if (id !== undefined && id !== 0n) {
       leaseIdCheck(id);
       if (this.#leases.has(id)) throw etcdError("lease-exists");
@@ -502,6 +605,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseRevoke(id: bigint): Promise<void> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     leaseIdCheck(id);
     const rec = this.#leases.get(id);
@@ -510,6 +615,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseKeepAlive(id: bigint): Promise<number> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     leaseIdCheck(id);
     const rec = this.#leases.get(id);
@@ -519,6 +626,8 @@ class EmbeddedBackend implements Backend {
   }
 
   async leaseTimeToLive(id: bigint, keys = false): Promise<LeaseTimeToLiveResponse> {
+    const g = this.#gate(); // in order with the requests made before it
+    if (g !== null) await g;
     this.#open();
     leaseIdCheck(id);
     const rec = this.#leases.get(id);
@@ -531,10 +640,23 @@ class EmbeddedBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ac.abort(etcdError("closed"));
     for (const rec of this.#leases.values()) if (rec.timer !== null) clock.clearTimer(rec.timer);
     for (const w of [...this.#watchers]) w.stream.fail(etcdError("closed"));
     this.#watchers.clear();
   }
+}
+
+/** The index of the first key ≥ k in a sorted array. */
+function lowerBound(keys: readonly K[], k: K): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 class WriteTx {

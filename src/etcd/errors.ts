@@ -24,6 +24,15 @@ export type EtcdErrorCode =
   | "key-exists"
   | "too-many-clients"
   | "stm-conflict"
+  | "request-too-large"
+  | "lease-ttl-too-large"
+  | "no-space"
+  | "resource-exhausted"
+  | "invalid-argument"
+  | "failed-precondition"
+  | "not-found"
+  | "unimplemented"
+  | "internal"
   | "unknown";
 
 const GO_TEXT: Partial<Record<EtcdErrorCode, string>> = {
@@ -45,7 +54,31 @@ const GO_TEXT: Partial<Record<EtcdErrorCode, string>> = {
   "key-exists": "key already exists",
   "too-many-clients": "too many clients",
   "stm-conflict": "stm: too many conflicts, transaction not committed",
+  "request-too-large": "etcdserver: request is too large",
+  "lease-ttl-too-large": "etcdserver: too large lease TTL",
+  "no-space": "etcdserver: mvcc: database space exceeded",
 };
+
+/**
+ * The codes a waiting primitive outlives (retried with backoff within its ctx): etcd unreachable,
+ * restarting, electing a leader, overloaded. Every other code is permanent: retrying the same request
+ * cannot help.
+ */
+export function isTransient(e: unknown): boolean {
+  return e instanceof EtcdError && e.code === "unavailable";
+}
+
+/**
+ * etcd's and gRPC's texts that prove a request was never applied (refused before it reached raft),
+ * so even a write may be sent again; any other transient failure of a write leaves its fate unknown.
+ */
+export const NOT_APPLIED =
+  /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: too many requests|etcdserver: not capable|etcdserver: server stopped|etcdserver: rpc not supported for learner|etcdserver: unhealthy cluster/;
+
+/** Whether `e` proves that its request was never applied (see NOT_APPLIED). */
+export function neverApplied(e: unknown): boolean {
+  return isTransient(e) && NOT_APPLIED.test((e as EtcdError).message);
+}
 
 /**
  * An error from a backend or a primitive of gosync/etcd.

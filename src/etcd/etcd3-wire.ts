@@ -227,15 +227,30 @@ export function opRes(op: Op, p: PResponseOp): OpResponse {
   }
 }
 
-/** etcd's error texts (rpctypes) → code, and for some a plainer description than etcd's own. */
+/**
+ * etcd's error texts (etcdserver/api/v3rpc/rpctypes/error.go, etcd 3.4) → code, and for some a plainer
+ * description than etcd's own. Matched before the gRPC status code, which is too coarse: "too many
+ * requests" and "database space exceeded" are both RESOURCE_EXHAUSTED, one transient, one not.
+ */
 export const MESSAGES: readonly (readonly [string, EtcdErrorCode, string?])[] = [
   ["requested lease not found", "lease-not-found"],
   ["lease already exists", "lease-exists"],
+  ["too large lease TTL", "lease-ttl-too-large"],
   ["required revision has been compacted", "compacted"],
   ["required revision is a future revision", "future-revision"],
   ["duplicate key given in txn request", "duplicate-key"],
   ["too many operations in txn request", "too-many-ops"],
   ["key is not provided", "empty-key"],
+  [
+    "request is too large",
+    "request-too-large",
+    "etcd refused the request: it is larger than the server's --max-request-bytes (default 1.5 MiB)",
+  ],
+  [
+    "database space exceeded",
+    "no-space",
+    "etcd's database is full (--quota-backend-bytes): compact, defragment and disarm the NOSPACE alarm",
+  ],
   ["permission denied", "permission-denied"],
   ["authentication failed", "auth-failed"],
   [
@@ -252,7 +267,49 @@ export const MESSAGES: readonly (readonly [string, EtcdErrorCode, string?])[] = 
   ["authentication is not enabled", "auth-failed", "authentication is not enabled on this etcd"],
   ["revision of auth store is old", "unavailable", "etcd's auth store changed during the request; retry it"],
   ["too many requests", "unavailable", "etcd is overloaded (too many requests)"],
+  ["etcdserver: no leader", "unavailable", "etcd has no raft leader (an election is under way)"],
+  ["etcdserver: leader changed", "unavailable", "etcd's raft leader changed during the request"],
+  ["etcdserver: not capable", "unavailable", "etcd is not capable of this request yet (cluster upgrading)"],
+  ["etcdserver: server stopped", "unavailable", "the etcd member is stopping"],
+  ["etcdserver: request timed out", "unavailable", "etcd did not commit the request in time"],
+  ["etcdserver: unhealthy cluster", "unavailable", "the etcd cluster is unhealthy"],
+  ["rpc not supported for learner", "unavailable", "the etcd member is a learner"],
+  ["etcdserver: corrupt cluster", "internal", "etcd reports a corrupt cluster"],
 ];
+
+/**
+ * gRPC status codes (grpc/doc/statuscodes.md) → code, for errors no etcd text matched. UNKNOWN is
+ * special-cased in fromGrpc: it carries a server-side context error when etcd gave up waiting for
+ * raft (a leader election), which is transient.
+ */
+const STATUS: Readonly<Record<number, EtcdErrorCode>> = {
+  1: "unavailable", // CANCELLED: the stream or call was cut
+  3: "invalid-argument",
+  4: "unavailable", // DEADLINE_EXCEEDED
+  5: "not-found",
+  6: "failed-precondition", // ALREADY_EXISTS
+  7: "permission-denied",
+  8: "resource-exhausted", // e.g. a message larger than the gRPC limit (--max-request-bytes + 512 KiB)
+  9: "failed-precondition",
+  10: "unavailable", // ABORTED
+  11: "invalid-argument", // OUT_OF_RANGE
+  12: "unimplemented",
+  13: "internal",
+  14: "unavailable",
+  15: "internal", // DATA_LOSS
+  16: "auth-failed", // UNAUTHENTICATED
+};
+
+/** The gRPC status code of an error from grpc-js or etcd3: its `code`, or the "14 UNAVAILABLE:" prefix. */
+function grpcStatus(e: Error): number | null {
+  const c = (e as Error & { code?: unknown }).code;
+  if (typeof c === "number" && Number.isInteger(c) && c >= 0 && c <= 16) return c;
+  const m = /^(\d{1,2}) [A-Z_]+: /.exec(e.message);
+  return m === null ? null : Number(m[1]);
+}
+
+/** A server-side context error inside an UNKNOWN status: etcd stopped waiting (for a leader, a commit). */
+const CONTEXT_ENDED = /context deadline exceeded|context canceled/;
 
 /** A TLS alert from the server during the handshake: it refused the client's certificate. */
 const TLS_REJECTED =
@@ -290,12 +347,23 @@ export function fromGrpc(err: unknown): EtcdError {
     }
   }
   const name = e.constructor.name;
+  if (/ClientClosed/.test(name)) return new EtcdError("closed", undefined, { cause: e });
+  const status = grpcStatus(e);
   if (
+    status === 14 ||
+    status === 4 ||
     /Unavailable|DeadlineExceeded|Cancelled/.test(name) ||
     /UNAVAILABLE|DEADLINE_EXCEEDED|No connection/.test(msg)
   ) {
     return tlsError(msg, e) ?? new EtcdError("unavailable", `etcd unavailable: ${msg.trim()}`, { cause: e });
   }
-  if (/ClientClosed/.test(name)) return new EtcdError("closed", undefined, { cause: e });
-  return tlsError(msg, e) ?? new EtcdError("unknown", msg, { cause: e });
+  if ((status === 2 || status === null) && CONTEXT_ENDED.test(msg)) {
+    return new EtcdError("unavailable", `etcd gave up waiting for raft (leader election?): ${msg.trim()}`, {
+      cause: e,
+    });
+  }
+  const tls = tlsError(msg, e);
+  if (tls !== null) return tls;
+  const code = status === null ? undefined : STATUS[status];
+  return new EtcdError(code ?? "unknown", msg, { cause: e });
 }

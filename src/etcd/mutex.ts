@@ -16,6 +16,7 @@ import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
 import { type Linked, linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
+import { checkPrefixSize } from "./requests.js";
 import { checkSession, type Session } from "./session.js";
 import { OLDER_LIMIT, pause, retrying, type Seed, transient, waitDeletes } from "./wait-deletes.js";
 
@@ -56,6 +57,7 @@ export class Mutex {
   constructor(session: Session, pfx: string | Uint8Array) {
     this.session = checkSession(session);
     checkKey("pfx", pfx);
+    checkPrefixSize("pfx", pfx, 9);
     this.#pfx = concat(pfx, "/");
     this.#key = concat(this.#pfx, leaseHex(session.lease));
   }
@@ -75,8 +77,14 @@ export class Mutex {
     return this.#header;
   }
 
-  /** Aborts when this acquisition ends: the session is lost or the lock is released. */
+  /**
+   * Aborts when this acquisition ends: the session is lost or the lock is released. Reading it checks
+   * the session's lease deadline first, so right after a long pause it is already aborted. Advisory:
+   * between reading it and a write reaching the storage the lock can still be lost — the fencing
+   * token (`rev`, or isOwner() in a txn) is what protects the write.
+   */
   get signal(): AbortSignal {
+    this.session.err; // checks the lease deadline; a lost session aborts the holder's signal now
     if (this.#rev < 0n) {
       const ac = new AbortController();
       ac.abort(new EtcdError("session-expired", "mutex: not locked"));
@@ -96,9 +104,12 @@ export class Mutex {
     return this.#holder.signal;
   }
 
-  /** Whether this object holds the lock as far as it knows (use isOwner() in a txn to be sure). */
+  /**
+   * Whether this object holds the lock as far as it knows: acquired, not unlocked, and its session's
+   * lease not past its deadline (use isOwner() in a txn to be sure).
+   */
   get locked(): boolean {
-    return this.#rev >= 0n;
+    return this.#rev >= 0n && this.session.err === null;
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Backend, Value } from "./backend.js";
 import { checkKey, checkValue, concat, padDecimal } from "./bytes.js";
 import { checkBackend, takeFirst } from "./queue.js";
 import { newSequentialKV } from "./recipe-keys.js";
+import { checkPrefixSize } from "./requests.js";
 
 /**
  * A distributed priority queue: priority 0 first, then 1, ... up to 65535.
@@ -30,6 +31,7 @@ export class PriorityQueue {
   constructor(backend: Backend, key: string | Uint8Array) {
     this.backend = checkBackend(backend);
     checkKey("key", key);
+    checkPrefixSize("key", key, 3);
     this.#dir = concat(key, "/");
   }
 

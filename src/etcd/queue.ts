@@ -12,7 +12,8 @@ import type { Backend, Value } from "./backend.js";
 import { checkKey, checkValue, concat, prefixEnd } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./cancel.js";
 import { claimFirstKey, newUniqueKV } from "./recipe-keys.js";
-import { waitPut } from "./wait-deletes.js";
+import { checkPrefixSize } from "./requests.js";
+import { pause, transient, waitPut } from "./wait-deletes.js";
 
 export function checkBackend(b: unknown): Backend {
   const x = b as Partial<Backend> | null;
@@ -31,14 +32,24 @@ export async function takeFirst(
 ): Promise<Uint8Array> {
   throwIfDone(ctx);
   const link = linkSignals(ctx);
+  let backoff = 50;
   try {
     for (;;) {
       if (link.signal.aborted) throw link.signal.reason;
-      const r = await b.range({ key: dir, end: prefixEnd(dir), sortTarget, sortOrder: "ascend", limit: 1 });
-      const kv = await claimFirstKey(b, r.kvs);
-      if (kv !== undefined) return kv.value;
-      if (r.kvs.length > 0 || r.more) continue; // someone else took it: read again
-      await waitPut(b, dir, r.header.revision, link.signal);
+      try {
+        const r = await b.range({ key: dir, end: prefixEnd(dir), sortTarget, sortOrder: "ascend", limit: 1 });
+        const kv = await claimFirstKey(b, r.kvs);
+        if (kv !== undefined) return kv.value;
+        if (r.kvs.length > 0 || r.more) continue; // someone else took it: read again
+        await waitPut(b, dir, r.header.revision, link.signal);
+        backoff = 50;
+      } catch (e) {
+        // etcd unreachable or electing a leader: read again once it answers. A claim whose answer
+        // was lost may have taken the item: it is then gone (at-most-once, as Go's recipes).
+        if (link.signal.aborted || !transient(e)) throw e;
+        await pause(backoff, link.signal);
+        backoff = Math.min(backoff * 2, 1000);
+      }
     }
   } finally {
     link.dispose();
@@ -63,6 +74,7 @@ export class Queue {
   constructor(backend: Backend, pfx: string | Uint8Array) {
     this.backend = checkBackend(backend);
     checkKey("pfx", pfx);
+    checkPrefixSize("pfx", pfx, 3);
     this.#pfx = concat(pfx);
     this.#dir = concat(pfx, "/");
   }

@@ -2,7 +2,18 @@
 // before anything is written, with a TypeError / RangeError naming the bad field, and etcd's own
 // request errors (empty key, duplicate key in a txn, too many ops) are reported as EtcdError.
 
-import type { Compare, KeyValue, Op, RangeRequest, SortOrder, SortTarget, TxnRequest } from "./backend.js";
+import type {
+  Compare,
+  DeleteRequest,
+  KeyValue,
+  Op,
+  PutRequest,
+  RangeRequest,
+  SortOrder,
+  SortTarget,
+  TxnRequest,
+  Value,
+} from "./backend.js";
 import { checkValue, compareBytes, toBytes } from "./bytes.js";
 import { etcdError } from "./errors.js";
 
@@ -187,4 +198,72 @@ export function sortKvs(kvs: KeyValue[], order: SortOrder, target: SortTarget): 
         : compareBytes(x, y as Uint8Array);
     return sign * c;
   });
+}
+
+/** etcd's default --max-request-bytes (embed.DefaultMaxRequestBytes): 1.5 MiB. */
+export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+/** What an etcd server's gRPC layer accepts at most: the request limit plus 512 KiB (v3rpc grpc.go). */
+export const MAX_GRPC_BYTES = MAX_REQUEST_BYTES + 512 * 1024;
+
+/**
+ * Refuses a key prefix so long that a primitive's requests, which carry it `copies` times (keys,
+ * range ends, compares), would exceed etcd's default request limit: better a RangeError at
+ * construction than "request is too large" from the first lock.
+ */
+export function checkPrefixSize(name: string, pfx: string | Uint8Array, copies: number): void {
+  const n = toBytes(pfx).length;
+  const size = (n + 32) * copies; // each copy: the bytes, its field framing and the key suffix
+  if (size > MAX_REQUEST_BYTES) {
+    throw new RangeError(
+      `${name} is ${n} bytes: the requests built on it carry it ${copies} times (about ${size} bytes), ` +
+        `over etcd's request limit of ${MAX_REQUEST_BYTES} bytes (1.5 MiB, the default --max-request-bytes)`,
+    );
+  }
+}
+
+const varint = (n: number): number => (n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : n < 268435456 ? 4 : 5);
+const pbBytes = (v: Value | undefined): number => {
+  if (v === undefined) return 0;
+  const n = typeof v === "string" ? new TextEncoder().encode(v).length : v.length;
+  return n === 0 ? 0 : 1 + varint(n) + n;
+};
+
+/**
+ * The size of a request's protobuf encoding, to within a few bytes (key, value and range-end
+ * fields exactly; integer fields at their maximum): what etcd compares with --max-request-bytes.
+ */
+export function requestSize(
+  req:
+    | { readonly type: "put"; readonly r: PutRequest }
+    | { readonly type: "delete"; readonly r: DeleteRequest }
+    | { readonly type: "range"; readonly r: RangeRequest }
+    | { readonly type: "txn"; readonly r: TxnRequest },
+): number {
+  switch (req.type) {
+    case "put":
+      return pbBytes(req.r.key) + pbBytes(req.r.value) + 11 + 2;
+    case "delete":
+      return pbBytes(req.r.key) + pbBytes(req.r.end) + 2;
+    case "range":
+      return pbBytes(req.r.key) + pbBytes(req.r.end) + 6 * 11 + 8;
+    case "txn": {
+      const op = (o: Op): number => {
+        const n =
+          o.type === "put"
+            ? requestSize({ type: "put", r: o })
+            : o.type === "delete"
+              ? requestSize({ type: "delete", r: o })
+              : requestSize({ type: "range", r: o });
+        return 2 + varint(n) + n;
+      };
+      let size = 0;
+      for (const c of req.r.compare ?? []) {
+        const n = pbBytes(c.key) + pbBytes(c.end) + 4 + (c.target === "value" ? pbBytes(c.value) : 11);
+        size += 1 + varint(n) + n;
+      }
+      for (const o of req.r.success ?? []) size += 1 + op(o);
+      for (const o of req.r.failure ?? []) size += 1 + op(o);
+      return size;
+    }
+  }
 }

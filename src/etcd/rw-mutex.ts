@@ -12,10 +12,11 @@
 import type { Canceller } from "../chan/context-type.js";
 import { checkKey, concat } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./cancel.js";
-import { EtcdError } from "./errors.js";
+import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
+import { checkPrefixSize } from "./requests.js";
 import type { Session } from "./session.js";
-import { waitDeletes } from "./wait-deletes.js";
+import { retrying, waitDeletes } from "./wait-deletes.js";
 
 /**
  * A distributed readers-writer lock held by a session.
@@ -38,6 +39,7 @@ export class RWMutex {
     if (typeof s !== "object" || s === null || typeof s.lease !== "bigint")
       throw new TypeError("session must be a Session");
     checkKey("prefix", prefix);
+    checkPrefixSize("prefix", prefix, 4);
     this.session = session;
     this.#pfx = concat(prefix, "/");
   }
@@ -48,15 +50,23 @@ export class RWMutex {
     const err = this.session.err;
     if (err !== null) throw err;
     const b = this.session.backend;
-    const { key, rev } = await newUniqueKV(
-      b,
-      concat(this.#pfx, write ? "write" : "read"),
-      "",
-      this.session.lease,
-    );
+    const link = linkSignals(ctx, this.session.signal);
+    let key: Uint8Array;
+    let rev: bigint;
+    try {
+      // A new unique key each time: retried only when etcd proves the put was never applied (a
+      // duplicate would queue this session twice and block others until the session ends).
+      ({ key, rev } = await retrying(
+        () => newUniqueKV(b, concat(this.#pfx, write ? "write" : "read"), "", this.session.lease),
+        link.signal,
+        neverApplied,
+      ));
+    } catch (e) {
+      link.dispose();
+      throw e;
+    }
     this.#key = key;
     this.#write = write;
-    const link = linkSignals(ctx, this.session.signal);
     try {
       // Readers wait for older writers; writers wait for every older key.
       const scope = write ? this.#pfx : concat(this.#pfx, "write");

@@ -6,7 +6,10 @@
 // is lost when the server answers that the lease is gone or when no keep-alive succeeded for a full
 // TTL (then its lease has expired on the server, too). Where it differs: `done()` is a gosync Chan and
 // `signal` an AbortSignal, both firing with the reason (`err`); keep-alive timers run on the gosync
-// clock; a failed keep-alive is retried every 500 ms instead of waiting for the next TTL/3 tick.
+// clock; a failed keep-alive is retried every 500 ms instead of waiting for the next TTL/3 tick;
+// `err`, `signal` and `done()` compare the clock with the lease's deadline whenever they are read, so
+// a process that was paused past its TTL (a GC pause, SIGSTOP, a busy loop) learns that its lease is
+// gone the moment it resumes, before any timer of the event loop has run.
 
 import { Chan } from "../chan/chan.js";
 import type { Canceller } from "../chan/context-type.js";
@@ -49,6 +52,13 @@ export class Session {
   readonly #ac = new AbortController();
   #tick: TimerHandle | null = null;
   #deadline: TimerHandle | null = null;
+  /**
+   * The clock time (clock.now()) by which the server has surely expired the lease unless a later
+   * keep-alive renewed it: the send time of the last answered keep-alive plus the TTL it returned.
+   */
+  #expiresAt = Number.POSITIVE_INFINITY;
+  /** Removes the listener on the backend's signal (closing the backend ends the session). */
+  #unlisten: (() => void) | null = null;
 
   private constructor(backend: Backend, lease: bigint, ttl: number) {
     this.backend = backend;
@@ -97,22 +107,58 @@ export class Session {
     }
     s.#armDeadline(sent + granted * 1000 - clock.now());
     s.#schedule((granted * 1000) / 3);
+    s.#followBackend();
     return s;
   }
 
-  /** Why the session ended (lost, orphaned or closed), or null while it is alive. */
+  /**
+   * Why the session ended (lost, orphaned or closed), or null while it is alive. Reading it checks
+   * the lease's deadline against the clock: after a pause longer than the TTL it reports the loss at
+   * once, even before the expiry timer has had a chance to run.
+   */
   get err(): Error | null {
+    this.#checkDeadline();
     return this.#err;
   }
 
   /** Closed when the session ends: its lease is lost, or it was orphaned or closed (Go's Done). */
   done(): Chan<never> {
+    this.#checkDeadline();
     return this.#done;
   }
 
-  /** Aborts when the session ends, with `err` as the reason. */
+  /**
+   * Aborts when the session ends, with `err` as the reason. Reading it checks the lease's deadline
+   * first (as `err` does). Advisory: work already under way when the lease ran out is not stopped —
+   * fence writes with a compare on the lock's revision (Mutex.isOwner()) to make them safe.
+   */
   get signal(): AbortSignal {
+    this.#checkDeadline();
     return this.#ac.signal;
+  }
+
+  /** Ends the session if its lease's deadline has passed (the expiry timer may not have run yet). */
+  #checkDeadline(): void {
+    if (this.#err === null && clock.now() >= this.#expiresAt) this.#expired();
+  }
+
+  #expired(): void {
+    this.#end(
+      new EtcdError("session-expired", "session: lease expired (no keep-alive answer for a full TTL)"),
+    );
+  }
+
+  /** Closing the backend ends the session at once (Go: a session's Done() fires when its client closes). */
+  #followBackend(): void {
+    const bs = (this.backend as Partial<Backend>).signal;
+    if (!(bs instanceof AbortSignal)) return; // a Backend written before `signal` existed
+    const on = (): void => this.#end(new EtcdError("closed", "session: backend closed"));
+    if (bs.aborted) {
+      on();
+      return;
+    }
+    bs.addEventListener("abort", on, { once: true });
+    this.#unlisten = () => bs.removeEventListener("abort", on);
   }
 
   #schedule(ms: number): void {
@@ -129,11 +175,10 @@ export class Session {
    */
   #armDeadline(ms: number): void {
     if (this.#deadline !== null) clock.clearTimer(this.#deadline);
+    this.#expiresAt = clock.now() + ms;
     this.#deadline = clock.setTimer(() => {
       this.#deadline = null;
-      this.#end(
-        new EtcdError("session-expired", "session: lease expired (no keep-alive answer for a full TTL)"),
-      );
+      this.#expired();
     }, ms);
     clock.keepAlive(this.#deadline, false);
   }
@@ -152,6 +197,7 @@ export class Session {
       }
       return;
     }
+    this.#checkDeadline(); // an answer that arrives after the deadline does not revive the session
     if (this.#err !== null) return;
     if (ttl <= 0) {
       this.#end(new EtcdError("session-expired", "session: lease expired or revoked"));
@@ -168,6 +214,8 @@ export class Session {
     if (this.#deadline !== null) clock.clearTimer(this.#deadline);
     this.#tick = null;
     this.#deadline = null;
+    this.#unlisten?.();
+    this.#unlisten = null;
     this.#done.close();
     this.#ac.abort(err);
   }

@@ -2,7 +2,7 @@
 // its writes atomically if what it read is unchanged, retry it otherwise.
 //
 // Mirrors: go.etcd.io/etcd/clientv3/concurrency.NewSTM with its four isolation levels and their exact
-// commit rules (shared/etcd-protocol.md §4): reads are cached in a read set (first read linearizable;
+// commit rules (clientv3/concurrency/stm.go): reads are cached in a read set (first read linearizable;
 // later reads pinned to its revision for the two serializable levels), writes are buffered; commit =
 // Txn{if <compares> then <writes> else <re-read of the read set>}:
 //   serializable-snapshot (default): MOD(k) == seen for every read key, plus MOD(k) < first + 1 for
@@ -20,7 +20,7 @@ import { sleep } from "../time/sleep.js";
 import type { Backend, Compare, Op, RangeResponse, TxnResponse, Value } from "./backend.js";
 import { checkValue, text, toBytes } from "./bytes.js";
 import { throwIfDone } from "./cancel.js";
-import { EtcdError } from "./errors.js";
+import { EtcdError, neverApplied, isTransient as transient } from "./errors.js";
 import { checkBackend } from "./queue.js";
 
 /** The isolation level of a transaction (Go's concurrency.Isolation). */
@@ -240,11 +240,31 @@ export async function stm<T>(
   const ctx = options.ctx;
   throwIfDone(ctx);
   const tx = new Tx(backend, level);
+  let backoff = 50;
   for (let attempt = 1; ; attempt++) {
     tx.reset();
-    if (prefetch.length > 0) await tx.fetch(prefetch);
-    const result = await apply(tx);
-    const response = await tx.commit();
+    let committing = false;
+    let result: T;
+    let response: TxnResponse;
+    try {
+      if (prefetch.length > 0) await tx.fetch(prefetch);
+      result = await apply(tx);
+      committing = true;
+      response = await tx.commit();
+    } catch (e) {
+      // etcd unreachable or electing a leader: run the attempt again once it answers (within ctx) —
+      // after a failed read, or a commit etcd proves it never applied. A commit whose fate is unknown
+      // is reported: running it again could apply it twice.
+      if (!(committing ? neverApplied(e) : transient(e))) throw e;
+      throwIfDone(ctx);
+      tx.pin = 0n;
+      tx.prefetched.clear();
+      await sleep(backoff, ctx);
+      backoff = Math.min(backoff * 2, 1000);
+      attempt--; // not a conflict
+      continue;
+    }
+    backoff = 50;
     if (response.succeeded) return { result, response, attempts: attempt };
     if (attempt > retries) {
       throw new EtcdError(

@@ -2,7 +2,7 @@
 // concurrency.waitDeletes / the recipes' waitOnLastRev): wait until no key under the prefix with a
 // create (or mod) revision ≤ maxRev is left. The on-etcd protocol is Go's — the same keys, the same
 // order — only the way of learning about the deletes differs, which the protocol leaves to the
-// client (shared/etcd-protocol.md §0.4, §7.6):
+// client (etcd's mvcc/watchable_store.go; Go's clientv3/concurrency/key.go waitDelete):
 //
 // - Go watches the immediate predecessor from the revision of its read. etcd serves such a watch from
 //   an "unsynced" catch-up loop that runs every 100 ms, so every hand-off under contention can cost up
@@ -25,7 +25,7 @@
 import type { Backend, KeyValue, ResponseHeader, Watch } from "./backend.js";
 import { compareBytes, prefixEnd } from "./bytes.js";
 import { race } from "./cancel.js";
-import { EtcdError } from "./errors.js";
+import { EtcdError, isTransient } from "./errors.js";
 
 export interface Own {
   readonly key: Uint8Array;
@@ -191,7 +191,7 @@ function watcherFor(b: Backend, pfx: Uint8Array): PrefixWatcher {
 
 /** Errors a wait outlives: etcd unreachable, restarting, or a member gone (watch and reads are retried). */
 export function transient(e: unknown): boolean {
-  return e instanceof EtcdError && e.code === "unavailable";
+  return isTransient(e);
 }
 
 /** Sleeps `ms`, or rejects with the signal's reason. */
@@ -210,15 +210,22 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Runs `fn`, retrying it with backoff while it fails with a transient error, until `signal` aborts. */
-export async function retrying<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+/**
+ * Runs `fn`, retrying it with backoff while it fails with a transient error, until `signal` aborts.
+ * `retryIf` narrows that (neverApplied: for a write that must not be applied twice).
+ */
+export async function retrying<T>(
+  fn: () => Promise<T>,
+  signal: AbortSignal,
+  retryIf: (e: unknown) => boolean = transient,
+): Promise<T> {
   let backoff = 50;
   for (;;) {
     try {
       return await race(fn(), signal);
     } catch (e) {
       if (signal.aborted) throw signal.reason;
-      if (!transient(e)) throw e;
+      if (!retryIf(e)) throw e;
       await pause(backoff, signal);
       backoff = Math.min(backoff * 2, 1000);
     }

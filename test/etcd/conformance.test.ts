@@ -6,8 +6,18 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Backend, KeyValue, Watch, WatchResponse } from "../../src/etcd/index.js";
-import { EtcdError, prefixEnd, text } from "../../src/etcd/index.js";
+import fc from "fast-check";
+import type {
+  Backend,
+  Compare,
+  KeyValue,
+  Op,
+  SortOrder,
+  SortTarget,
+  Watch,
+  WatchResponse,
+} from "../../src/etcd/index.js";
+import { EtcdError, embedded, prefixEnd, text } from "../../src/etcd/index.js";
 import { type Target, targets, uniquePrefix } from "./harness.js";
 
 const all = await targets();
@@ -467,8 +477,68 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
+scenarios["etcd's edges: limit before a non-key sort, a no-op delete's header, size and TTL limits"] = async (
+  b,
+  p,
+  rec,
+) => {
+  const base = rec.base;
+  // Created in reverse key order: by create revision c < b < a.
+  for (const k of ["c", "b", "a"]) await b.put({ key: `${p}/${k}`, value: k });
+  // sortOrder none + a non-key target, no filter: etcd reads limit+1 keys in key order (a, b), sorts
+  // those by the target, then cuts to the limit — b, not c (the oldest overall).
+  const lim = await b.range({ key: `${p}/`, end: prefixEnd(`${p}/`), sortTarget: "create", limit: 1 });
+  assert.deepEqual(lim.kvs.map(kvText), [[`${p}/b`, "b"]]);
+  assert.equal(lim.more, true);
+  rec.push("limit-first", lim);
+  // With an explicit order the whole range is sorted first: c.
+  const all3 = await b.range({
+    key: `${p}/`,
+    end: prefixEnd(`${p}/`),
+    sortTarget: "create",
+    sortOrder: "ascend",
+    limit: 1,
+  });
+  assert.deepEqual(all3.kvs.map(kvText), [[`${p}/c`, "c"]]);
+  rec.push("sorted-first", all3);
+  // A delete that deletes nothing, before any write of its txn, carries the txn's starting revision;
+  // after a write, the txn's own revision.
+  const t1 = await b.txn({
+    success: [
+      { type: "delete", key: `${p}/missing` },
+      { type: "put", key: `${p}/a`, value: "a2" },
+      { type: "delete", key: `${p}/missing2` },
+    ],
+  });
+  assert.deepEqual(
+    t1.responses.map((r) => r.header.revision - base),
+    [3n, 4n, 4n],
+  );
+  rec.push("noop-delete", t1);
+  const t2 = await b.txn({ success: [{ type: "delete", key: `${p}/missing` }] });
+  assert.equal(t2.header.revision, base + 4n);
+  assert.equal(t2.responses[0]!.header.revision, base + 4n);
+  rec.push("noop-delete-alone", t2);
+  // etcd's default --max-request-bytes (1.5 MiB) refuses a bigger write; gRPC refuses anything
+  // beyond 2 MiB (that limit plus 512 KiB) before etcd sees it.
+  await rejectsWith(b.put({ key: `${p}/big`, value: "x".repeat(1_700_000) }), "request-too-large");
+  await rejectsWith(
+    b.txn({ success: [{ type: "put", key: `${p}/big`, value: "x".repeat(1_700_000) }] }),
+    "request-too-large",
+  );
+  await rejectsWith(b.put({ key: `${p}/big`, value: "x".repeat(2_200_000) }), "resource-exhausted");
+  await rejectsWith(b.range({ key: `${p}/${"k".repeat(2_200_000)}` }), "resource-exhausted");
+  await b.put({ key: `${p}/fits`, value: "x".repeat(1_500_000) });
+  assert.equal((await b.range({ key: `${p}/fits` })).kvs[0]!.value.length, 1_500_000);
+  // etcd's largest lease TTL is 9,000,000,000 s.
+  await rejectsWith(b.leaseGrant(9_000_000_001), "lease-ttl-too-large");
+  const g = await b.leaseGrant(9_000_000_000);
+  await b.leaseRevoke(g.id);
+  rec.push("end", await b.range({ key: `${p}/`, end: prefixEnd(`${p}/`), keysOnly: true }));
+};
+
 for (const t of all) {
-  describe(`conformance on ${t.name}`, () => {
+  describe(`conformance on ${t.name}`, { timeout: 120_000 }, () => {
     for (const [name, run] of Object.entries(scenarios)) {
       test(name, async () => {
         const b = await t.make();
@@ -499,7 +569,7 @@ async function transcript(t: Target, run: Scenario): Promise<unknown[]> {
 const etcd = all.find((t) => t.name === "etcd");
 const emb = all.find((t) => t.name === "embedded")!;
 if (etcd !== undefined) {
-  describe("embedded and etcd agree", () => {
+  describe("embedded and etcd agree", { timeout: 120_000 }, () => {
     for (const [name, run] of Object.entries(scenarios)) {
       test(name, async () => {
         const [a, b] = await Promise.all([transcript(emb, run), transcript(etcd, run)]);
@@ -509,7 +579,231 @@ if (etcd !== undefined) {
   });
 }
 
-test("bad input is refused before anything is written", async () => {
+// ---- random histories: embedded and etcd diffed, responses and headers included -------------------
+// fast-check generates histories of puts, deletes, ranges (every sort, limit, filter and past
+// revision), transactions with compares and mixed ops, and lease grants, revokes and TTL reads, on
+// five keys. Each history runs on a fresh embedded store and under a fresh prefix of the real etcd;
+// every response (revisions relative to the history's start, lease IDs by order of appearance,
+// errors by code) and finally the watch history of the prefix must be identical.
+
+const KEYS = ["a", "b", "c", "d", "e"] as const;
+const keyArb = fc.constantFrom(...KEYS);
+/** A key, a range [k, end) or the whole prefix. */
+const spanArb = fc.oneof(
+  fc.record({ key: keyArb }),
+  fc.record({ key: keyArb, end: fc.constantFrom("b", "d", "zz") }),
+  fc.record({ key: fc.constant(""), end: fc.constant("*") }),
+);
+type SpanSpec = { key: string; end?: string };
+const relRev = fc.integer({ min: 0, max: 12 }); // 0: none; else base + n
+const rangeArb = fc.record({
+  span: spanArb,
+  limit: fc.constantFrom(0, 0, 1, 2, 3),
+  sortOrder: fc.constantFrom("none", "ascend", "descend") as fc.Arbitrary<SortOrder>,
+  sortTarget: fc.constantFrom("key", "version", "create", "mod", "value") as fc.Arbitrary<SortTarget>,
+  keysOnly: fc.boolean(),
+  countOnly: fc.constantFrom(false, false, false, false, true),
+  revBack: fc.constantFrom(0, 0, 0, 1, 2, 5),
+  minMod: fc.oneof(fc.constant(0), relRev),
+  maxCreate: fc.oneof(fc.constant(0), relRev),
+});
+const putArb = fc.record({
+  key: keyArb,
+  value: fc.constantFrom("", "x", "y", "zz"),
+  lease: fc.constantFrom(-1, -1, 0, 1),
+  prevKv: fc.boolean(),
+});
+const delArb = fc.record({ span: spanArb, prevKv: fc.boolean() });
+const opArb = fc.oneof(
+  fc.record({ t: fc.constant("put" as const), put: putArb }),
+  fc.record({ t: fc.constant("delete" as const), del: delArb }),
+  fc.record({ t: fc.constant("range" as const), range: rangeArb }),
+);
+const compareArb = fc.record({
+  key: keyArb,
+  target: fc.constantFrom("version", "create", "mod", "value", "lease") as fc.Arbitrary<Compare["target"]>,
+  result: fc.constantFrom("=", "!=", "<", ">") as fc.Arbitrary<Compare["result"]>,
+  n: fc.integer({ min: 0, max: 8 }),
+});
+const cmdArb = fc.oneof(
+  { weight: 4, arbitrary: opArb },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("txn" as const),
+      compare: fc.array(compareArb, { maxLength: 2 }),
+      success: fc.array(opArb, { maxLength: 3 }),
+      failure: fc.array(opArb, { maxLength: 3 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("grant" as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("revoke" as const), lease: fc.constantFrom(0, 1) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("ttl" as const), lease: fc.constantFrom(0, 1) }) },
+);
+type Cmd = typeof cmdArb extends fc.Arbitrary<infer C> ? C : never;
+type OpSpec = typeof opArb extends fc.Arbitrary<infer C> ? C : never;
+
+/** Runs one history on `b` under prefix `p`, recording every response (or error code). */
+async function runHistory(b: Backend, p: string, cmds: readonly Cmd[]): Promise<unknown[]> {
+  const rec = new Rec(await currentRev(b, p));
+  const base = rec.base;
+  const leases: bigint[] = [];
+  const k = (x: string): string => `${p}/${x}`;
+  const span = (sp: SpanSpec): { key: string; end?: string | Uint8Array } =>
+    sp.key === ""
+      ? { key: `${p}/`, end: prefixEnd(`${p}/`) }
+      : sp.end === undefined
+        ? { key: k(sp.key) }
+        : { key: k(sp.key), end: sp.end === "zz" ? prefixEnd(`${p}/`) : k(sp.end) };
+  const leaseOf = (i: number): bigint | undefined => (i < 0 ? undefined : (leases[i] ?? 1n));
+  let rev = base; // this history's latest revision (for past reads)
+  const op = (o: OpSpec): Op => {
+    switch (o.t) {
+      case "put":
+        return {
+          type: "put",
+          key: k(o.put.key),
+          value: o.put.value,
+          lease: leaseOf(o.put.lease),
+          prevKv: o.put.prevKv,
+        };
+      case "delete":
+        return { type: "delete", ...span(o.del.span), prevKv: o.del.prevKv };
+      case "range": {
+        const r = o.range;
+        const back = BigInt(r.revBack);
+        return {
+          type: "range",
+          ...span(r.span),
+          limit: r.limit,
+          sortOrder: r.sortOrder,
+          sortTarget: r.sortTarget,
+          keysOnly: r.keysOnly,
+          countOnly: r.countOnly,
+          revision: back === 0n || rev - back <= base ? undefined : rev - back,
+          minModRevision: r.minMod === 0 ? undefined : base + BigInt(r.minMod),
+          maxCreateRevision: r.maxCreate === 0 ? undefined : base + BigInt(r.maxCreate),
+        };
+      }
+    }
+  };
+  const note = (label: string, r: { header: { revision: bigint } }): void => {
+    if (r.header.revision > rev) rev = r.header.revision;
+    rec.push(label, r);
+  };
+  for (const [i, c] of cmds.entries()) {
+    const label = `${i} ${c.t}`;
+    try {
+      switch (c.t) {
+        case "put":
+        case "delete":
+        case "range": {
+          const o = op(c);
+          if (o.type === "put") note(label, await b.put(o));
+          else if (o.type === "delete") note(label, await b.delete(o));
+          else note(label, await b.range(o));
+          break;
+        }
+        case "txn": {
+          const compare = c.compare.map((x): Compare => {
+            const key = k(x.key);
+            if (x.target === "value")
+              return { key, target: "value", result: x.result, value: ["", "x", "y"][x.n % 3]! };
+            if (x.target === "lease")
+              return { key, target: "lease", result: x.result, value: leases[x.n % 2] ?? 0n };
+            if (x.target === "version")
+              return { key, target: "version", result: x.result, value: BigInt(x.n % 4) };
+            return { key, target: x.target, result: x.result, value: x.n === 0 ? 0n : base + BigInt(x.n) };
+          });
+          note(label, await b.txn({ compare, success: c.success.map(op), failure: c.failure.map(op) }));
+          break;
+        }
+        case "grant": {
+          const g = await b.leaseGrant(60);
+          leases.push(g.id);
+          note(label, g);
+          break;
+        }
+        case "revoke":
+          await b.leaseRevoke(leases[c.lease] ?? 1n);
+          rec.push(label, "revoked");
+          break;
+        case "ttl": {
+          const t = await b.leaseTimeToLive(leases[c.lease] ?? 1n, true);
+          // The seconds left depend on timing; the key list's order is Go map order on etcd.
+          const keys = t.keys.map((x) => text(x)).sort();
+          rec.push(label, { header: t.header, alive: t.ttl >= 0, grantedTtl: t.grantedTtl, keys });
+          break;
+        }
+      }
+    } catch (e) {
+      rec.push(label, { error: e instanceof EtcdError ? e.code : e instanceof Error ? e.name : String(e) });
+    }
+  }
+  // The whole history as a watch reports it (batching may differ: compare the events).
+  const end = await b.range({ key: `${p}/`, end: prefixEnd(`${p}/`), countOnly: true });
+  if (end.header.revision > base) {
+    const w = await b.watch({
+      key: `${p}/`,
+      end: prefixEnd(`${p}/`),
+      startRevision: base + 1n,
+      prevKv: true,
+    });
+    try {
+      const events: unknown[] = [];
+      let last = base;
+      while (last < end.header.revision) {
+        const r = await nextWithin(w, 5000);
+        for (const e of r.events) {
+          events.push(e);
+          last = e.kv.modRevision;
+        }
+        if (r.events.length === 0) break;
+      }
+      rec.push("watch", events);
+    } catch (e) {
+      // No event under the prefix at all (only lease or other writes): nothing to wait for.
+      if (!(e instanceof Error && /no watch response/.test(e.message))) throw e;
+      rec.push("watch", []);
+    } finally {
+      w.cancel();
+    }
+  }
+  for (const id of leases) await b.leaseRevoke(id).catch(() => {});
+  return JSON.parse(JSON.stringify(rec.lines).replaceAll(p, "P")) as unknown[];
+}
+
+if (etcd !== undefined) {
+  describe("embedded and etcd agree on random histories", { timeout: 120_000 }, () => {
+    let server: Backend;
+    test("fast-check: 40 random histories of up to 25 commands give identical transcripts", {
+      timeout: 180_000,
+    }, async () => {
+      server = await etcd.make();
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: 25 }), async (cmds) => {
+            const e = embedded();
+            try {
+              const [mine, theirs] = [
+                await runHistory(e, uniquePrefix("rand"), cmds),
+                await runHistory(server, uniquePrefix("rand"), cmds),
+              ];
+              assert.deepEqual(mine, theirs);
+            } finally {
+              await e.close();
+            }
+          }),
+          { numRuns: 40 },
+        );
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}
+
+test("bad input is refused before anything is written", { timeout: 60_000 }, async () => {
   const b = await emb.make();
   try {
     await assert.rejects(b.put({ key: 1 as unknown as string, value: "v" }), TypeError);

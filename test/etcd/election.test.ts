@@ -18,7 +18,7 @@ async function sessions(b: Backend, n: number, ttl = 10): Promise<Session[]> {
 const isCode = (code: string) => (e: unknown) => e instanceof EtcdError && e.code === code;
 
 for (const t of all) {
-  describe(`Election on ${t.name}`, () => {
+  describe(`Election on ${t.name}`, { timeout: 120_000 }, () => {
     test("campaign, proclaim in place, resign hands over in campaign order", async () => {
       const b = await t.make();
       const ss = await sessions(b, 3);

@@ -48,6 +48,8 @@ export interface EtcdServerOptions {
   readonly scheme?: "http" | "https";
   /** Options for the health check's connect() (TLS material, credentials). */
   readonly connect?: Omit<ConnectOptions, "endpoints">;
+  /** The client port (default: a free one); single members only. */
+  readonly clientPort?: number;
 }
 
 interface Member {
@@ -90,7 +92,11 @@ export class EtcdServer {
   static async start(opts: EtcdServerOptions = {}): Promise<EtcdServer> {
     const bin = etcdBinary();
     if (bin === null) throw new Error("etcd binary not found (apt-get install -y etcd-server)");
-    const m: Member = { name: "n0", clientPort: await freePort(), peerPort: await freePort() };
+    const m: Member = {
+      name: "n0",
+      clientPort: opts.clientPort ?? (await freePort()),
+      peerPort: await freePort(),
+    };
     const s = new EtcdServer(bin, tempDir("gosync-etcd-"), m, [m], opts);
     await s.spawn();
     return s;
@@ -161,7 +167,18 @@ export class EtcdServer {
     clearTimeout(t);
   }
 
+  /** Pauses the process (SIGSTOP): it holds its sockets but answers nothing, like a long GC pause. */
+  pause(): void {
+    this.proc?.kill("SIGSTOP");
+  }
+
+  /** Resumes a paused process (SIGCONT). */
+  resume(): void {
+    this.proc?.kill("SIGCONT");
+  }
+
   async stop(): Promise<void> {
+    this.resume(); // a paused process would not act on SIGTERM
     await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@ async function sessions(b: Backend, n: number, ttl = 10): Promise<Session[]> {
 }
 
 for (const t of all) {
-  describe(`Mutex on ${t.name}`, () => {
+  describe(`Mutex on ${t.name}`, { timeout: 120_000 }, () => {
     test("Go's layout: pfx/ + hex(lease), empty value, on the session lease; fencing with isOwner", async () => {
       const b = await t.make();
       const [s] = await sessions(b, 1);

@@ -32,7 +32,7 @@ async function keys(b: Backend, pfx: string): Promise<string[]> {
 }
 
 for (const t of all) {
-  describe(`recipes on ${t.name}`, () => {
+  describe(`recipes on ${t.name}`, { timeout: 120_000 }, () => {
     test("Queue: Go's layout, FIFO, waits when empty, exactly once, ignores sibling queues", async () => {
       const b = await t.make();
       try {

@@ -25,10 +25,22 @@ import {
   Session,
   text,
 } from "../../src/etcd/index.js";
-import { hasOpenssl, haveEtcd, makeCerts, startAuthEtcd, startTlsEtcd, uniquePrefix } from "./harness.js";
+import {
+  EtcdServer,
+  freePort,
+  hasOpenssl,
+  haveEtcd,
+  makeCerts,
+  startAuthEtcd,
+  startTlsEtcd,
+  uniquePrefix,
+} from "./harness.js";
 
 const enabled = haveEtcd();
 const DIAL = 2000;
+/** Every process warning of this file (Node prints DEP0123 once per process: collect from the start). */
+const warnings: Error[] = [];
+process.on("warning", (w) => warnings.push(w));
 // Started here, at the top level, so they live until the file ends (after() inside a test would stop
 // them when that test ends).
 if (process.env.CI === "true" && !hasOpenssl()) {
@@ -104,7 +116,7 @@ async function primitivesWork(b: Backend, pfx: string): Promise<void> {
   }
 }
 
-describe("TLS with client-certificate auth", { skip: tlsServer === null }, () => {
+describe("TLS with client-certificate auth", { skip: tlsServer === null, timeout: 120_000 }, () => {
   const certs = tlsCerts!;
   const endpoint = tlsServer?.endpoint ?? "";
   const good = (): ConnectOptions["tls"] => ({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
@@ -182,6 +194,41 @@ describe("TLS with client-certificate auth", { skip: tlsServer === null }, () =>
     }
   });
 
+  test("a CA that is not a certificate: tls-failed saying the CA could not be parsed, before dialling", {
+    timeout: 20_000,
+  }, async () => {
+    for (const ca of [
+      "this is not a certificate",
+      "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+      `${certs.ca}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+    ]) {
+      await assert.rejects(
+        connect({ endpoints: [endpoint], tls: { ca, cert: certs.clientCert, key: certs.clientKey } }),
+        isCode("tls-failed", /the CA \(tls\.ca\) could not be parsed/),
+      );
+    }
+  });
+
+  test("TLS to an IP endpoint: no DEP0123 warning (no SNI name for an IP), and the IP is still verified", {
+    timeout: 20_000,
+  }, async () => {
+    const b = await connect({ endpoints: [endpoint], tls: good(), dialTimeout: DIAL });
+    try {
+      await b.put({ key: uniquePrefix("sni"), value: "v" });
+    } finally {
+      await b.close();
+    }
+    await delay(10); // warnings are emitted on a later tick
+    const dep = warnings.filter((w) => (w as Error & { code?: string }).code === "DEP0123");
+    assert.deepEqual(dep.map(String), []);
+    // The certificate names 127.0.0.1 only: the host name localhost must not pass verification.
+    const { err } = await refused({
+      endpoints: [endpoint.replace("127.0.0.1", "localhost")],
+      tls: good(),
+    });
+    isCode("tls-failed", /not trusted/)(err);
+  });
+
   test("bad TLS options are refused before dialling", async () => {
     await assert.rejects(
       connect({ endpoints: [endpoint], tls: { ca: certs.ca, cert: certs.clientCert } }),
@@ -194,7 +241,7 @@ describe("TLS with client-certificate auth", { skip: tlsServer === null }, () =>
   });
 });
 
-describe("a server that never answers", { skip: !enabled }, () => {
+describe("a server that never answers", { skip: !enabled, timeout: 120_000 }, () => {
   test("connect() gives up after dialTimeout with unavailable, plain and TLS", async () => {
     // Accepts TCP connections and says nothing: neither the HTTP/2 nor the TLS handshake completes.
     const sockets = new Set<Socket>();
@@ -218,7 +265,47 @@ describe("a server that never answers", { skip: !enabled }, () => {
   });
 });
 
-describe("authentication: a user whose role grants /app/ only", { skip: auth === null }, () => {
+describe("a server that is not started yet", { skip: !enabled, timeout: 120_000 }, () => {
+  test("connect() keeps dialling a refused port until dialTimeout: etcd started later is reached", {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    // The port refuses connections for 3 s (the old connect() gave up after ~1 s of refusals).
+    const connecting = connect({ endpoints: [endpoint], dialTimeout: 30_000 });
+    connecting.catch(() => {}); // awaited below, once etcd is up
+    await delay(3000);
+    const server = await EtcdServer.start({ clientPort: port });
+    try {
+      const b = await connecting;
+      try {
+        const k = uniquePrefix("late");
+        await b.put({ key: k, value: "v" });
+        assert.equal(text((await b.range({ key: k })).kvs[0]!.value), "v");
+      } finally {
+        await b.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("a port nobody ever opens: unavailable once dialTimeout has passed, naming the refusal", {
+    timeout: 30_000,
+  }, async () => {
+    const port = await freePort();
+    await assert.rejects(
+      connect({ endpoints: [`http://127.0.0.1:${port}`], dialTimeout: 1500 }),
+      (e: unknown) =>
+        e instanceof EtcdError && e.code === "unavailable" && /ECONNREFUSED|did not answer/.test(e.message),
+    );
+  });
+});
+
+describe("authentication: a user whose role grants /app/ only", {
+  skip: auth === null,
+  timeout: 120_000,
+}, () => {
   const endpoint = auth?.server.endpoint ?? "";
 
   test("the harness started etcd with auth enabled: root, and user app with readwrite on /app/", async () => {

@@ -11,7 +11,7 @@ const all = await targets();
 const errOf = (s: Session): Error | null => s.err;
 
 for (const t of all) {
-  describe(`Session on ${t.name}`, () => {
+  describe(`Session on ${t.name}`, { timeout: 120_000 }, () => {
     test("create grants a lease with the default TTL of 60 s; close revokes it and its keys", async () => {
       const b = await t.make();
       try {
@@ -84,12 +84,20 @@ for (const t of all) {
       }
     });
 
-    test("closing the backend ends its sessions (no keep-alive left running)", async () => {
+    test("closing the backend ends its sessions at once (no keep-alive left running)", {
+      timeout: 20_000,
+    }, async () => {
       const b = await t.make();
-      const s = await Session.create(b, { ttl: 3 });
+      const s = await Session.create(b, { ttl: 60 });
+      const signal = s.signal;
+      assert.equal(b.signal.aborted, false);
       await b.close();
-      await s.done().recv();
-      assert.ok(errOf(s) instanceof EtcdError);
+      // Synchronously after close(): not at the next keep-alive tick (20 s away).
+      assert.equal(b.signal.aborted, true);
+      assert.equal(signal.aborted, true);
+      assert.equal(s.done().closed, true);
+      const err = errOf(s);
+      assert.ok(err instanceof EtcdError && err.code === "closed", String(err));
       await s.close(); // the lease cannot be revoked any more: not an error
     });
 

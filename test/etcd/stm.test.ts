@@ -39,7 +39,7 @@ async function withInjected(
 }
 
 for (const t of all) {
-  describe(`stm on ${t.name}`, () => {
+  describe(`stm on ${t.name}`, { timeout: 120_000 }, () => {
     test("commits atomically, reads its own writes, an error aborts without writing", async () => {
       const b = await t.make();
       try {

@@ -31,7 +31,7 @@ async function eventually(cond: () => boolean, what: string): Promise<void> {
 }
 
 for (const t of all) {
-  describe(`watches on ${t.name}`, () => {
+  describe(`watches on ${t.name}`, { timeout: 120_000 }, () => {
     test("40 concurrent watches: each sees only its own keys; cancelling half leaves the rest working", async () => {
       const b: Backend = await t.make();
       try {

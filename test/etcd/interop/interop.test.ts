@@ -94,7 +94,9 @@ function assertSequential(intervals: readonly Interval[]): Interval[] {
   return sorted;
 }
 
-describe("Go interop on a real etcd (Go clientv3/concurrency + contrib/recipes 3.4.23)", () => {
+describe("Go interop on a real etcd (Go clientv3/concurrency + contrib/recipes 3.4.23)", {
+  timeout: 300_000,
+}, () => {
   test("Mutex: Go and TS sessions on one prefix exclude each other (counter exact, no overlap)", async () => {
     const go = await peer("go-mutex");
     const pfx = uniquePrefix("interop-mutex");

@@ -25,31 +25,44 @@ const CONCURRENCY = join(GOPATH, "src/go.etcd.io/etcd/clientv3/concurrency");
 const INSTALL = "apt-get install -y golang-go golang-etcd-server-dev";
 
 /** Builds the peer (or reuses the cached binary); returns its path and how long the build took. */
-export async function buildPeer(): Promise<{ bin: string; buildMs: number; cached: boolean }> {
+export function buildPeer(): Promise<{ bin: string; buildMs: number; cached: boolean }> {
+  return buildGo(SOURCE, "peer", "Go interop test");
+}
+
+/**
+ * Builds one Go program of a single file against Debian's etcd sources (GOPATH mode, offline), or
+ * reuses the binary cached under a hash of the file and the Go version. `what` names the caller in
+ * errors (which carry the install command).
+ */
+export async function buildGo(
+  source: string,
+  name: string,
+  what: string,
+): Promise<{ bin: string; buildMs: number; cached: boolean }> {
   const go = process.env.GO_BIN ?? "go";
   let version: string;
   try {
     version = (await run(go, ["version"])).stdout.trim();
   } catch (e) {
     throw new Error(
-      `Go interop test: no Go toolchain ("${go} version" failed: ${String(e)}). Install it: ${INSTALL}`,
+      `${what}: no Go toolchain ("${go} version" failed: ${String(e)}). Install it: ${INSTALL}`,
     );
   }
   if (!existsSync(CONCURRENCY)) {
     throw new Error(
-      `Go interop test: Go's etcd client sources are missing (${CONCURRENCY}). Install them: ${INSTALL}`,
+      `${what}: Go's etcd client sources are missing (${CONCURRENCY}). Install them: ${INSTALL}`,
     );
   }
-  const hash = createHash("sha256").update(readFileSync(SOURCE)).update(version).digest("hex").slice(0, 16);
+  const hash = createHash("sha256").update(readFileSync(source)).update(version).digest("hex").slice(0, 16);
   const dir = join(tmpdir(), "gosync-interop-build");
-  const bin = join(dir, `peer-${hash}`);
+  const bin = join(dir, `${name}-${hash}`);
   if (existsSync(bin)) return { bin, buildMs: 0, cached: true };
   mkdirSync(dir, { recursive: true });
   const tmp = `${bin}.${process.pid}.tmp`;
   const started = Date.now();
   try {
-    await run(go, ["build", "-o", tmp, SOURCE], {
-      cwd: HERE,
+    await run(go, ["build", "-o", tmp, source], {
+      cwd: dirname(source),
       timeout: 180_000,
       env: {
         ...process.env,
@@ -61,7 +74,7 @@ export async function buildPeer(): Promise<{ bin: string; buildMs: number; cache
     });
   } catch (e) {
     const err = e as { stderr?: string };
-    throw new Error(`Go interop test: building peer.go failed:\n${err.stderr ?? String(e)}`);
+    throw new Error(`${what}: building ${source} failed:\n${err.stderr ?? String(e)}`);
   }
   renameSync(tmp, bin); // atomic: a concurrent run sees either no binary or a whole one
   return { bin, buildMs: Date.now() - started, cached: false };
