@@ -1,0 +1,4 @@
+// gosync/threads: Go's sync toolkit, channels, a concurrent map and a thread pool across worker
+// threads, over SharedArrayBuffer and Atomics. See each file's header for the Go API it mirrors.
+
+export { attach, type Shareable, type SharedHandle, share } from "./share.js";
