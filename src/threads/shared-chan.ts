@@ -10,7 +10,7 @@
 // never delivers and a cancelled receive never consumes.
 //
 // Memory: a 64-byte header of Int32 words, then the slots. All state is guarded by one futex-style
-// lock word (chan-wait.ts) held only for a few loads and stores and a value copy, as Go's hchan.lock.
+// lock word (internal/futex.ts) held only for a few loads and stores and a value copy, as Go's hchan.lock.
 // Two sequence words carry wake-ups: RSEQ is bumped whenever a receive may have become possible
 // (a value buffered, offered or handed; close), SSEQ whenever a send may have (room, a receiver
 // registered, a cell freed; close). Sleepers are counted, so nobody asleep means no notify; a waiter
@@ -35,7 +35,15 @@ import type { Canceller, Context } from "../chan/context-type.js";
 import { SELECTABLE, type Selectable } from "../chan/selectable.js";
 import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel.js";
 import { checkCount, closeOfClosed, sendOnClosed } from "../internal/errors.js";
-import { bump, checkCanBlock, ctxReason, lock, spinWhile, unlock, waitAsync, waitSync } from "./chan-wait.js";
+import {
+  checkBlocking,
+  type Interrupt,
+  lockWord as lock,
+  SPINS,
+  unlockWord as unlock,
+  waitAsync,
+  waitSync,
+} from "../internal/futex.js";
 import {
   BIGINT64,
   CODECS,
@@ -48,6 +56,15 @@ import {
   fixedBytes,
   INT32,
 } from "./codec.js";
+import { interruptOf } from "./context.js";
+import {
+  checkHandle,
+  type HandleData,
+  makeHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 
 // Header words (Int32 indices).
 const LOCK = 0;
@@ -84,10 +101,17 @@ const NONE = 0;
 const GOT = 1;
 const DRAINED = 2;
 
-/** What crosses threads for a SharedChan (structured-cloneable). */
-export interface SharedChanHandle {
-  readonly kind: "gosync.SharedChan";
-  readonly buffer: SharedArrayBuffer;
+const KIND = "SharedChan";
+
+/** Bumps the sequence word `i32[seq]` and wakes its sleepers (counted at `i32[sleepers]`), if any. */
+function bump(i32: Int32Array, seq: number, sleepers: number): void {
+  Atomics.add(i32, seq, 1);
+  if (Atomics.load(i32, sleepers) !== 0) Atomics.notify(i32, seq);
+}
+
+/** Spins briefly while `i32[at]` holds `v` (a waiter's last look before it sleeps). */
+function spinWhile(i32: Int32Array, at: number, v: number): void {
+  for (let i = 0; i < SPINS && Atomics.load(i32, at) === v; i++);
 }
 
 type Stored = number | bigint | Uint8Array;
@@ -108,11 +132,11 @@ let attaching: SharedArrayBuffer | null = null;
  * ch.close();
  * ```
  */
-export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
+export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   /** Go's `cap(ch)`. */
   readonly cap: number;
-  /** What crosses threads: `attach` (or {@link SharedChan.fromHandle}) makes it a SharedChan again. */
-  readonly handle: SharedChanHandle;
+  /** What crosses threads: `attach` makes it a SharedChan again (see `share`). */
+  readonly handle: SharedHandle;
   /** The codec's name. */
   readonly codec: Codec;
   /** The largest encoded value a variable-size codec accepts. */
@@ -163,22 +187,12 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
     this.codec = CODECS[this.#id] as Codec;
     this.maxValueBytes = this.#i32[MAXB] as number;
     this.#slot = fixedBytes(this.#id) > 0 ? 8 : (4 + this.maxValueBytes + 7) & ~7;
-    this.handle = { kind: "gosync.SharedChan", buffer: sab };
+    this.handle = makeHandle(KIND, sab);
   }
 
-  /**
-   * The SharedChan a handle stands for (what `attach` does with it).
-   *
-   * @example
-   * ```ts
-   * const ch = SharedChan.fromHandle<number>(workerData.ch);
-   * ```
-   */
-  static fromHandle<T>(handle: SharedChanHandle): SharedChan<T> {
-    if (handle?.kind !== "gosync.SharedChan" || !(handle.buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError("handle must be a SharedChan's handle");
-    }
-    attaching = handle.buffer;
+  /** @internal What `attach` does with a SharedChan's handle. */
+  static fromHandle<T>(handle: HandleData): SharedChan<T> {
+    attaching = checkHandle("attach", KIND, handle).sab;
     return new SharedChan<T>();
   }
 
@@ -385,9 +399,10 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
    * (then the value was not sent).
    */
   sendSync(value: T, ctx?: Context): void {
-    checkCanBlock("SharedChan.sendSync");
+    checkBlocking("SharedChan.sendSync");
+    const intr = interruptOf("SharedChan.sendSync", ctx);
     const v = this.#prepare(value);
-    const reason = ctxReason(ctx);
+    const reason = intr?.check();
     if (reason !== undefined) throw reason;
     const i32 = this.#i32;
     let spun = false;
@@ -405,7 +420,7 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
         const at = this.#offer(v);
         if (at >= 0) {
           unlock(i32, LOCK);
-          this.#awaitTakeSync(at, ctx);
+          this.#awaitTakeSync(at, intr);
           return;
         }
       }
@@ -418,14 +433,14 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
       }
       Atomics.add(i32, SSLEEP, 1);
       unlock(i32, LOCK);
-      const r = waitSync(i32, SSEQ, s, ctx);
+      const r = waitSync(i32, SSEQ, s, intr);
       Atomics.sub(i32, SSLEEP, 1);
       if (r !== undefined) throw r; // nothing registered: nothing to undo
       spun = false;
     }
   }
 
-  #awaitTakeSync(at: number, ctx: Context | undefined): void {
+  #awaitTakeSync(at: number, intr: Interrupt | null): void {
     const i32 = this.#i32;
     spinWhile(i32, at, OFFERED);
     for (;;) {
@@ -435,7 +450,7 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
         continue;
       }
       if (s !== OFFERED_SLEEPING) break;
-      const r = waitSync(i32, at, OFFERED_SLEEPING, ctx);
+      const r = waitSync(i32, at, OFFERED_SLEEPING, intr);
       if (r !== undefined) {
         const st = this.#settleOffer(at, true);
         if (st === OFFERED || st === OFFERED_SLEEPING) throw r; // retracted: nothing delivered
@@ -448,17 +463,20 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
 
   /** Receives, blocking this thread; `undefined` once the channel is closed and drained. */
   recvSync(ctx?: Context): T | undefined {
-    return this.#recvSync(ctx) === GOT ? this.#decode(this.#got) : undefined;
+    return this.#recvSync("SharedChan.recvSync", ctx) === GOT ? this.#decode(this.#got) : undefined;
   }
 
   /** Go's `v, ok := <-ch`, blocking this thread. */
   recvOkSync(ctx?: Context): [T, true] | [undefined, false] {
-    return this.#recvSync(ctx) === GOT ? [this.#decode(this.#got), true] : [undefined, false];
+    return this.#recvSync("SharedChan.recvOkSync", ctx) === GOT
+      ? [this.#decode(this.#got), true]
+      : [undefined, false];
   }
 
-  #recvSync(ctx: Context | undefined): number {
-    checkCanBlock("SharedChan.recvSync");
-    const reason = ctxReason(ctx);
+  #recvSync(method: string, ctx: Context | undefined): number {
+    checkBlocking(method);
+    const intr = interruptOf(method, ctx);
+    const reason = intr?.check();
     if (reason !== undefined) throw reason;
     const i32 = this.#i32;
     let registered = false;
@@ -483,7 +501,7 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
       }
       Atomics.add(i32, RSLEEP, 1);
       unlock(i32, LOCK);
-      const why = waitSync(i32, RSEQ, s, ctx);
+      const why = waitSync(i32, RSEQ, s, intr);
       Atomics.sub(i32, RSLEEP, 1);
       spun = false;
       if (why !== undefined) {
@@ -500,7 +518,7 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
   /** Go's `for v := range ch`, blocking this thread between values: for workers. */
   *[Symbol.iterator](): Iterator<T> {
     for (;;) {
-      if (this.#recvSync(undefined) !== GOT) return;
+      if (this.#recvSync("SharedChan iterator", undefined) !== GOT) return;
       yield this.#decode(this.#got);
     }
   }
@@ -605,7 +623,7 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
   recvBatchSync(max: number, ctx?: Context): T[] {
     checkCount("max", max, 1);
     const out: T[] = [];
-    if (this.#recvSync(ctx) !== GOT) return out;
+    if (this.#recvSync("SharedChan.recvBatchSync", ctx) !== GOT) return out;
     out.push(this.#decode(this.#got));
     if (max > 1) this.#takeMore(max, out);
     return out;
@@ -784,3 +802,5 @@ export class SharedChan<T> implements AsyncIterable<T>, Iterable<T> {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+registerKind(KIND, (h) => SharedChan.fromHandle(h));

@@ -2,7 +2,7 @@
 //
 // Mirrors Go's sync.Map (Load, Store, LoadOrStore, Delete, Range) in the shape of the sharded
 // concurrent map Go programs build from a slice of mutex-guarded maps: keys are spread over
-// `shards` shards by hash, each with its own futex-style lock (chan-wait.ts), so threads touching
+// `shards` shards by hash, each with its own futex-style lock (internal/futex.ts), so threads touching
 // keys of different shards do not contend. `update(key, fn)` is an atomic read-modify-write of one
 // key: `fn` runs under that key's shard lock. Values are stored by a codec (codec.ts).
 //
@@ -24,7 +24,7 @@
 // and must not use the same map (it would wait for its own lock: that throws instead).
 
 import { checkCount, GoSyncError } from "../internal/errors.js";
-import { lock, unlock } from "./chan-wait.js";
+import { lockWord as lock, unlockWord as unlock } from "../internal/futex.js";
 import {
   BIGINT64,
   CODECS,
@@ -37,6 +37,14 @@ import {
   fixedBytes,
   INT32,
 } from "./codec.js";
+import {
+  checkHandle,
+  type HandleData,
+  makeHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 
 // Shard header words.
 const LOCK = 0;
@@ -61,12 +69,7 @@ const INITIAL_BUCKETS = 16;
 const MAX_SHARD_BYTES = 2 ** 26; // reserved address space per shard (64 MiB)
 const MAX_VALUE_BYTES = 2 ** 24;
 
-/** What crosses threads for a SharedMap (structured-cloneable). */
-export interface SharedMapHandle {
-  readonly kind: "gosync.SharedMap";
-  readonly header: SharedArrayBuffer;
-  readonly shards: readonly SharedArrayBuffer[];
-}
+const KIND = "SharedMap";
 
 interface GrowableSAB extends SharedArrayBuffer {
   grow(n: number): void;
@@ -91,7 +94,7 @@ class Shard {
   }
 }
 
-let attaching: SharedMapHandle | null = null;
+let attaching: HandleData | null = null;
 
 /**
  * A concurrent map in shared memory (Go's sync.Map, sharded).
@@ -104,9 +107,9 @@ let attaching: SharedMapHandle | null = null;
  * hits.get("/home"); // total over all threads
  * ```
  */
-export class SharedMap<K extends string | number, V> {
-  /** What crosses threads: `attach` (or {@link SharedMap.fromHandle}) makes it a SharedMap again. */
-  readonly handle: SharedMapHandle;
+export class SharedMap<K extends string | number, V> implements Shareable {
+  /** What crosses threads: `attach` makes it a SharedMap again (see `share`). */
+  readonly handle: SharedHandle;
   /** The codec's name. */
   readonly codec: Codec;
   readonly #hdr: Int32Array;
@@ -144,32 +147,23 @@ export class SharedMap<K extends string | number, V> {
         v[TOP] = HEADER_BYTES + INITIAL_BUCKETS * 8;
         shards.push(sab);
       }
-      h = { kind: "gosync.SharedMap", header, shards };
+      h = makeHandle(KIND, header, 0, { shards });
     }
     this.handle = h;
-    this.#hdr = new Int32Array(h.header);
+    this.#hdr = new Int32Array(h.sab);
     this.#id = this.#hdr[CODEC] as number;
     this.codec = CODECS[this.#id] as Codec;
-    this.#shards = h.shards.map((s) => new Shard(s as GrowableSAB));
+    this.#shards = (h.extra as { shards: GrowableSAB[] }).shards.map((s) => new Shard(s));
   }
 
-  /**
-   * The SharedMap a handle stands for (what `attach` does with it).
-   *
-   * @example
-   * ```ts
-   * const m = SharedMap.fromHandle<string, number>(workerData.m);
-   * ```
-   */
-  static fromHandle<K extends string | number, V>(handle: SharedMapHandle): SharedMap<K, V> {
-    if (
-      handle?.kind !== "gosync.SharedMap" ||
-      !(handle.header instanceof SharedArrayBuffer) ||
-      !Array.isArray(handle.shards)
-    ) {
-      throw new TypeError("handle must be a SharedMap's handle");
+  /** @internal What `attach` does with a SharedMap's handle. */
+  static fromHandle<K extends string | number, V>(handle: HandleData): SharedMap<K, V> {
+    const h = checkHandle("attach", KIND, handle);
+    const shards = (h.extra as { shards?: unknown } | null)?.shards;
+    if (!Array.isArray(shards) || !shards.every((x) => x instanceof SharedArrayBuffer)) {
+      throw new TypeError("attach: malformed SharedMap handle");
     }
-    attaching = handle;
+    attaching = h;
     return new SharedMap<K, V>();
   }
 
@@ -531,3 +525,5 @@ function bytesEqual(a: Uint8Array, at: number, b: Uint8Array, n: number): boolea
   for (let i = 0; i < n; i++) if (a[at + i] !== b[i]) return false;
   return true;
 }
+
+registerKind(KIND, (h) => SharedMap.fromHandle(h));
