@@ -16,20 +16,20 @@
 // registered, a cell freed; close). Sleepers are counted, so nobody asleep means no notify; a waiter
 // spins briefly before it sleeps.
 //
-// Unbuffered rendezvous, with K cells that each hold one value and a state word:
-// - A receiver that finds no offer registers (REG++) and sleeps. A sender that finds a registered
-//   receiver not yet served (REG - HANDED > 0) writes its value into a cell as HANDED and completes:
-//   the value now belongs to one of the registered receivers, which cannot leave without it. A
-//   registered receiver that wakes takes the oldest HANDED cell; one whose ctx is cancelled
-//   unregisters if some registered receiver is still unserved (REG - HANDED > 0), and otherwise every
-//   registered receiver has a value waiting, so it takes one and succeeds (the send won the race,
-//   as it would in Go).
-// - A sender that finds no unserved receiver offers: it writes its value into a cell as OFFERED and
-//   waits on that cell's state word. A receiver takes the oldest offer (state TAKEN), which completes
-//   that sender; a cancelled sender retracts its offer if still there (nothing delivered), close
-//   turns offers into FAILED (the sender throws `send on closed channel`). The sender frees its cell.
-// Offers exist only while every registered receiver is served (REG == HANDED): a receiver registers
-// only when it finds no offer, a sender offers only when it finds no unserved receiver.
+// Unbuffered rendezvous (Go's sudog queues in shared memory): K cells, each a state word, an order
+// number and one value, each owned by one blocked sender or receiver:
+// - A sender that finds a waiting receiver writes its value into that receiver's cell (the oldest
+//   waiting one, as Go's recvq is FIFO) and completes; a sender that finds none offers: its value
+//   goes into a cell of its own, OFFERED, and it waits on that cell's state word.
+// - A receiver that finds an offer takes the oldest one (TAKEN completes its sender); one that
+//   finds none waits in a cell of its own (WAITING) until a sender hands it a value (HANDED).
+// - Cancellation under the lock: a cell still OFFERED or WAITING is withdrawn, so a cancelled send
+//   delivered nothing and a cancelled receive consumed nothing; a cell already TAKEN or HANDED means
+//   the other side committed first, and the operation completes as it would have in Go.
+// - Close turns offers into FAILED (`send on closed channel`) and waiting receivers into CLOSED_R.
+// - The owner of a cell frees it. A sleeping owner is marked in its state word (…_SLEEPING), so the
+//   other side notifies only sleepers. Offers and waiting receivers never coexist: a receiver waits
+//   only if it finds no offer, a sender offers only if it finds no waiting receiver.
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { SELECTABLE, type Selectable } from "../chan/selectable.js";
@@ -75,8 +75,7 @@ const SSLEEP = 4;
 const CLOSED = 5;
 const HEAD = 6;
 const COUNT = 7;
-const REG = 8;
-const HANDED = 9;
+const WAITERS = 8; // unbuffered: cells WAITING (receivers not yet handed a value)
 const NEXT = 10;
 const CAP = 11;
 const CODEC = 12;
@@ -88,11 +87,14 @@ const HEADER_BYTES = 64;
 const FREE = 0;
 const OFFERED = 1;
 const OFFERED_SLEEPING = 2; // offered, and its sender sleeps on the state word: notify on change
-const HANDED_CELL = 3;
-const TAKEN = 4;
-const FAILED = 5;
+const TAKEN = 3;
+const FAILED = 4;
+const WAITING = 5;
+const WAITING_SLEEPING = 6;
+const HANDED = 7;
+const CLOSED_R = 8;
 
-/** Cells of an unbuffered channel: values handed to registered receivers plus pending offers. */
+/** Cells of an unbuffered channel: blocked senders' offers or blocked receivers' places. */
 const CELLS = 16;
 const DEFAULT_MAX_VALUE_BYTES = 1024;
 
@@ -298,33 +300,54 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       bump(i32, RSEQ, RSLEEP);
       return true;
     }
-    if ((i32[REG] as number) - (i32[HANDED] as number) <= 0) return false;
-    const at = this.#freeCell();
-    if (at < 0) return false;
+    if (i32[WAITERS] === 0) return false;
+    const at = this.#oldest(WAITING, WAITING_SLEEPING);
     this.#write((at << 2) + 8, v);
-    i32[at + 1] = i32[NEXT] as number;
-    i32[NEXT] = ((i32[NEXT] as number) + 1) | 0;
-    Atomics.store(i32, at, HANDED_CELL);
-    i32[HANDED] = (i32[HANDED] as number) + 1;
-    bump(i32, RSEQ, RSLEEP);
+    i32[WAITERS] = (i32[WAITERS] as number) - 1;
+    if (Atomics.exchange(i32, at, HANDED) === WAITING_SLEEPING) Atomics.notify(i32, at);
     return true;
   }
 
-  /** Unbuffered: offers v in a free cell; the cell's word index, or -1 if every cell is busy. */
-  #offer(v: Stored): number {
+  /** Unbuffered: takes a free cell in `state`; its word index, or -1 if every cell is busy. */
+  #claim(state: number): number {
     const i32 = this.#i32;
     const at = this.#freeCell();
     if (at < 0) return -1;
-    this.#write((at << 2) + 8, v);
     i32[at + 1] = i32[NEXT] as number;
     i32[NEXT] = ((i32[NEXT] as number) + 1) | 0;
-    Atomics.store(i32, at, OFFERED);
-    bump(i32, RSEQ, RSLEEP);
+    Atomics.store(i32, at, state);
     return at;
   }
 
-  /** Receives without waiting if possible (into #got). `registered`: a receiver counted in REG. */
-  #take(registered: boolean): number {
+  /** Unbuffered: offers v in a cell of its own (a blocked sender); the cell, or -1. */
+  #offer(v: Stored): number {
+    const at = this.#claim(OFFERED);
+    if (at < 0) return -1;
+    this.#write((at << 2) + 8, v);
+    bump(this.#i32, RSEQ, RSLEEP);
+    return at;
+  }
+
+  /** Unbuffered: a blocked receiver's cell, WAITING for a sender; the cell, or -1. */
+  #wait(): number {
+    const at = this.#claim(WAITING);
+    if (at < 0) return -1;
+    const i32 = this.#i32;
+    i32[WAITERS] = (i32[WAITERS] as number) + 1;
+    bump(i32, SSEQ, SSLEEP);
+    return at;
+  }
+
+  /** Frees a cell (its owner's last step) and tells whoever waits for a free cell. */
+  #free(at: number): void {
+    const i32 = this.#i32;
+    Atomics.store(i32, at, FREE);
+    bump(i32, SSEQ, SSLEEP);
+    bump(i32, RSEQ, RSLEEP);
+  }
+
+  /** Receives without waiting if possible (into #got): a buffered value or an offer. */
+  #take(): number {
     const i32 = this.#i32;
     const cap = this.cap;
     if (cap > 0) {
@@ -339,43 +362,35 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       }
       return i32[CLOSED] !== 0 ? DRAINED : NONE;
     }
-    if (registered && (i32[HANDED] as number) > 0) {
-      const at = this.#oldest(HANDED_CELL, HANDED_CELL);
-      this.#got = this.#read((at << 2) + 8);
-      Atomics.store(i32, at, FREE);
-      i32[HANDED] = (i32[HANDED] as number) - 1;
-      i32[REG] = (i32[REG] as number) - 1;
-      bump(i32, SSEQ, SSLEEP); // a cell is free
-      return GOT;
-    }
     const at = this.#oldest(OFFERED, OFFERED_SLEEPING);
     if (at >= 0) {
       this.#got = this.#read((at << 2) + 8);
-      if (registered) i32[REG] = (i32[REG] as number) - 1;
       if (Atomics.exchange(i32, at, TAKEN) === OFFERED_SLEEPING) Atomics.notify(i32, at);
       return GOT;
     }
-    if (i32[CLOSED] !== 0) {
-      if (registered) i32[REG] = (i32[REG] as number) - 1;
-      return DRAINED;
-    }
-    return NONE;
+    return i32[CLOSED] !== 0 ? DRAINED : NONE;
   }
 
-  /** A registered receiver gives up: unregisters if someone is unserved, else takes its value. */
-  #unregister(): number {
+  /**
+   * A waiting receiver's outcome, under the lock, freeing its cell: GOT (handed a value, into #got),
+   * DRAINED (closed), or NONE (still waiting: withdrawn, for a cancelled receive).
+   */
+  #settleWait(at: number): number {
     const i32 = this.#i32;
-    if ((i32[REG] as number) - (i32[HANDED] as number) > 0) {
-      i32[REG] = (i32[REG] as number) - 1;
-      return NONE;
+    lock(i32, LOCK);
+    const s = i32[at] as number;
+    let r = NONE;
+    if (s === HANDED) {
+      this.#got = this.#read((at << 2) + 8);
+      r = GOT;
+    } else if (s === CLOSED_R) {
+      r = DRAINED;
+    } else {
+      i32[WAITERS] = (i32[WAITERS] as number) - 1;
     }
-    return this.#take(true);
-  }
-
-  #register(): void {
-    const i32 = this.#i32;
-    i32[REG] = (i32[REG] as number) + 1;
-    bump(i32, SSEQ, SSLEEP);
+    this.#free(at);
+    unlock(i32, LOCK);
+    return r;
   }
 
   /** An offering sender learns its outcome and frees its cell: false if it was taken, else the state. */
@@ -383,10 +398,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const i32 = this.#i32;
     lock(i32, LOCK);
     const s = i32[at] as number;
-    if (s === TAKEN || s === FAILED || retract) {
-      Atomics.store(i32, at, FREE);
-      bump(i32, SSEQ, SSLEEP);
-    }
+    if (s === TAKEN || s === FAILED || retract) this.#free(at);
     unlock(i32, LOCK);
     return s;
   }
@@ -479,19 +491,22 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const reason = intr?.check();
     if (reason !== undefined) throw reason;
     const i32 = this.#i32;
-    let registered = false;
     let spun = false;
     for (;;) {
       lock(i32, LOCK);
-      const r = this.#take(registered);
+      const r = this.#take();
       if (r !== NONE) {
         unlock(i32, LOCK);
         return r;
       }
-      if (this.cap === 0 && !registered) {
-        this.#register();
-        registered = true;
+      if (this.cap === 0) {
+        const at = this.#wait();
+        if (at >= 0) {
+          unlock(i32, LOCK);
+          return this.#awaitHandSync(at, intr);
+        }
       }
+      // Buffered and empty, or every cell busy: wait for a change.
       const s = Atomics.load(i32, RSEQ);
       if (!spun) {
         unlock(i32, LOCK);
@@ -504,15 +519,28 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       const why = waitSync(i32, RSEQ, s, intr);
       Atomics.sub(i32, RSLEEP, 1);
       spun = false;
+      if (why !== undefined) throw why; // nothing registered: nothing consumed
+    }
+  }
+
+  #awaitHandSync(at: number, intr: Interrupt | null): number {
+    const i32 = this.#i32;
+    spinWhile(i32, at, WAITING);
+    for (;;) {
+      const s = Atomics.load(i32, at);
+      if (s === WAITING) {
+        Atomics.compareExchange(i32, at, WAITING, WAITING_SLEEPING);
+        continue;
+      }
+      if (s !== WAITING_SLEEPING) break;
+      const why = waitSync(i32, at, WAITING_SLEEPING, intr);
       if (why !== undefined) {
-        if (!registered) throw why;
-        lock(i32, LOCK);
-        const u = this.#unregister();
-        unlock(i32, LOCK);
-        if (u === NONE) throw why; // consumed nothing
-        return u; // a sender had already committed a value to us
+        const r = this.#settleWait(at);
+        if (r === NONE) throw why; // withdrawn: consumed nothing
+        return r; // a sender (or close) came first
       }
     }
+    return this.#settleWait(at);
   }
 
   /** Go's `for v := range ch`, blocking this thread between values: for workers. */
@@ -634,7 +662,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const i32 = this.#i32;
     const raw: Stored[] = [];
     lock(i32, LOCK);
-    while (out.length + raw.length < max && this.#take(false) === GOT) raw.push(this.#got);
+    while (out.length + raw.length < max && this.#take() === GOT) raw.push(this.#got);
     unlock(i32, LOCK);
     for (const v of raw) out.push(this.#decode(v));
   }
@@ -653,7 +681,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       }
       const i32 = this.#i32;
       lock(i32, LOCK);
-      const r = this.#take(false);
+      const r = this.#take();
       unlock(i32, LOCK);
       if (r !== NONE) return Promise.resolve(this.#gotten(r, max, out));
     } catch (e) {
@@ -674,32 +702,46 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   async #recvSlow(src: CancelSource | null, max: number, out: T[] | undefined): Promise<Stored | typeof END> {
     const i32 = this.#i32;
-    let registered = false;
     for (;;) {
       lock(i32, LOCK);
-      const r = this.#take(registered);
+      const r = this.#take();
       if (r !== NONE) {
         unlock(i32, LOCK);
         return this.#gotten(r, max, out);
       }
-      if (this.cap === 0 && !registered) {
-        this.#register();
-        registered = true;
+      if (this.cap === 0) {
+        const at = this.#wait();
+        if (at >= 0) {
+          unlock(i32, LOCK);
+          return this.#gotten(await this.#awaitHandAsync(at, src), max, out);
+        }
       }
       const s = Atomics.load(i32, RSEQ);
       Atomics.add(i32, RSLEEP, 1);
       unlock(i32, LOCK);
       const why = await waitAsync(i32, RSEQ, s, src);
       Atomics.sub(i32, RSLEEP, 1);
+      if (why !== undefined) throw why;
+    }
+  }
+
+  async #awaitHandAsync(at: number, src: CancelSource | null): Promise<number> {
+    const i32 = this.#i32;
+    for (;;) {
+      const s = Atomics.load(i32, at);
+      if (s === WAITING) {
+        Atomics.compareExchange(i32, at, WAITING, WAITING_SLEEPING);
+        continue;
+      }
+      if (s !== WAITING_SLEEPING) break;
+      const why = await waitAsync(i32, at, WAITING_SLEEPING, src);
       if (why !== undefined) {
-        if (!registered) throw why;
-        lock(i32, LOCK);
-        const u = this.#unregister();
-        unlock(i32, LOCK);
-        if (u === NONE) throw why;
-        return this.#gotten(u, max, out);
+        const r = this.#settleWait(at);
+        if (r === NONE) throw why;
+        return r;
       }
     }
+    return this.#settleWait(at);
   }
 
   /** Go's `for v := range ch`; leaving the loop early does not close the channel. */
@@ -734,7 +776,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   tryRecv(): [T, true] | [undefined, false] | undefined {
     const i32 = this.#i32;
     lock(i32, LOCK);
-    const r = this.#take(false);
+    const r = this.#take();
     unlock(i32, LOCK);
     return r === GOT ? [this.#decode(this.#got), true] : r === DRAINED ? [undefined, false] : undefined;
   }
@@ -752,10 +794,11 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       for (let k = 0; k < CELLS; k++) {
         const at = this.#cell(k) >> 2;
         const s = i32[at];
-        if (s !== OFFERED && s !== OFFERED_SLEEPING) continue;
-        Atomics.store(i32, at, FAILED);
-        if (s === OFFERED_SLEEPING) Atomics.notify(i32, at);
+        if (s === OFFERED || s === OFFERED_SLEEPING) Atomics.store(i32, at, FAILED);
+        else if (s === WAITING || s === WAITING_SLEEPING) Atomics.store(i32, at, CLOSED_R);
+        if (s === OFFERED_SLEEPING || s === WAITING_SLEEPING) Atomics.notify(i32, at);
       }
+      i32[WAITERS] = 0;
     }
     bump(i32, RSEQ, RSLEEP);
     bump(i32, SSEQ, SSLEEP);
