@@ -61,13 +61,14 @@ const DELETED = -1;
 const SIZE = 0;
 const CODEC = 1;
 const NSHARDS = 2;
+const MAXB = 3;
 
 const ENTRY_HEADER = 16; // [tag, keyLen, valCap, valLen]
 const KEY_STRING = 1;
 const KEY_NUMBER = 2;
 const INITIAL_BUCKETS = 16;
 const MAX_SHARD_BYTES = 2 ** 26; // reserved address space per shard (64 MiB)
-const MAX_VALUE_BYTES = 2 ** 24;
+const MAX_VALUE_BYTES = 2 ** 24; // the default and the largest maxValueBytes
 
 const KIND = "SharedMap";
 
@@ -121,8 +122,9 @@ export class SharedMap<K extends string | number, V> implements Shareable {
   /**
    * @param options.codec how values are stored (default "json"); see {@link Codec}.
    * @param options.shards how many independently locked shards (a power of two, default 16).
+   * @param options.maxValueBytes the largest encoded value (default and most: 16 MiB).
    */
-  constructor(options?: { codec?: Codec; shards?: number }) {
+  constructor(options?: { codec?: Codec; shards?: number; maxValueBytes?: number }) {
     let h = attaching;
     attaching = null;
     if (h === null) {
@@ -132,10 +134,15 @@ export class SharedMap<K extends string | number, V> implements Shareable {
       if ((n & (n - 1)) !== 0 || n > 1024) {
         throw new RangeError(`options.shards must be a power of two <= 1024, got ${n}`);
       }
+      const max = options?.maxValueBytes ?? MAX_VALUE_BYTES;
+      checkCount("options.maxValueBytes", max, 1);
+      if (max > MAX_VALUE_BYTES)
+        throw new RangeError(`options.maxValueBytes must be at most ${MAX_VALUE_BYTES}`);
       const header = new SharedArrayBuffer(16);
       const hv = new Int32Array(header);
       hv[CODEC] = id;
       hv[NSHARDS] = n;
+      hv[MAXB] = max;
       const shards: SharedArrayBuffer[] = [];
       for (let i = 0; i < n; i++) {
         const bytes = HEADER_BYTES + INITIAL_BUCKETS * 8 + 1024;
@@ -190,7 +197,7 @@ export class SharedMap<K extends string | number, V> implements Shareable {
   /** Checks and encodes a value (a private copy); throws before anything is written. */
   #value(value: unknown): Uint8Array {
     const id = this.#id;
-    if (id > BIGINT64) return encodeVar(id, value, MAX_VALUE_BYTES).slice();
+    if (id > BIGINT64) return encodeVar(id, value, this.#hdr[MAXB] as number).slice();
     const v = checkFixed(id, value);
     const out = new Uint8Array(fixedBytes(id));
     const dv = new DataView(out.buffer);
