@@ -89,7 +89,7 @@ describe("codecs", () => {
       for (let i = 0; i < values.length; i++) assertSame(codec, got[i], values[i]);
 
       const m = new SharedMap<number, unknown>({ codec, shards: 2 });
-      values.forEach((v, i) => m.set(i, v));
+      for (let i = 0; i < values.length; i++) m.set(i, values[i]);
       for (let i = 0; i < values.length; i++) assertSame(codec, m.get(i), values[i]);
     });
 
