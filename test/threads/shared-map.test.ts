@@ -112,6 +112,25 @@ describe("SharedMap on one thread", () => {
     assert.equal(m.size, 0);
   });
 
+  test("keys are exact: lone surrogates, long strings, -0 and NaN, '1' vs 1", T, () => {
+    const m = new SharedMap<string | number, string>({ codec: "string", shards: 1 });
+    const long = "ab\u{1F9AB}".repeat(5000);
+    const keys: (string | number)[] = ["\ud800", "\udc00x", long, "", "1", 1, -0, Number.NaN, 2 ** 53];
+    keys.forEach((k, i) => {
+      m.set(k, `v${i}`);
+    });
+    assert.equal(m.size, keys.length);
+    keys.forEach((k, i) => {
+      assert.equal(m.get(k), `v${i}`);
+    });
+    assert.equal(m.get(0), "v6", "-0 and 0 are one key (SameValueZero)");
+    assert.equal(m.get("\ud800x"), undefined);
+    const back = new Map(m.entries());
+    assert.equal(back.get(long), "v2", "entries() gives the key back exactly");
+    assert.equal(back.get("\ud800"), "v0");
+    assert.ok([...back.keys()].some((k) => Number.isNaN(k)));
+  });
+
   test("share/attach on the same thread gives a view of the same memory", T, () => {
     const m = new SharedMap<string, string>({ codec: "string", shards: 1 });
     const copy = attach<SharedMap<string, string>>(share(m));
