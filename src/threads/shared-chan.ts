@@ -111,9 +111,17 @@ function bump(i32: Int32Array, seq: number, sleepers: number): void {
   if (Atomics.load(i32, sleepers) !== 0) Atomics.notify(i32, seq);
 }
 
-/** Spins briefly while `i32[at]` holds `v` (a waiter's last look before it sleeps). */
+/**
+ * Loads of a word a sync waiter makes before it sleeps (a few microseconds). Longer than the lock's
+ * spin: the other side of a channel usually answers within a few hundred nanoseconds when it runs
+ * on another core, while falling asleep and being woken costs a futex round trip of several
+ * microseconds on each side. Async waits do not spin: they would hold up their event loop.
+ */
+const WAIT_SPINS = 20 * SPINS;
+
+/** Spins briefly while `i32[at]` holds `v` (a sync waiter's last look before it sleeps). */
 function spinWhile(i32: Int32Array, at: number, v: number): void {
-  for (let i = 0; i < SPINS && Atomics.load(i32, at) === v; i++);
+  for (let i = 0; i < WAIT_SPINS && Atomics.load(i32, at) === v; i++);
 }
 
 type Stored = number | bigint | Uint8Array;
