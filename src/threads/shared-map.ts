@@ -305,7 +305,7 @@ export class SharedMap<K extends string | number, V> implements Shareable {
       if (i32[e] !== tag || i32[e + 1] !== klen) continue;
       if (tag === KEY_NUMBER) {
         const k = s.f64[(off + ENTRY_HEADER) >> 3] as number;
-        if (k === key || (k !== k && key !== key)) return b;
+        if (k === key || (Number.isNaN(k) && Number.isNaN(key))) return b;
         continue;
       }
       const str = key as string;
