@@ -57,6 +57,11 @@ export function makeHandle(
   return Object.freeze({ [BRAND]: 1, kind, sab, offset, extra }) as HandleData;
 }
 
+/** A handle of `kind` over a fresh zeroed block of `words` Int32 words. */
+export function newHandle(kind: string, words: number, extra: unknown = null): HandleData {
+  return makeHandle(kind, allocWords(words), 0, extra);
+}
+
 /** Whether `x` is a handle (as made by makeHandle, possibly after a structured clone). */
 export function isHandle(x: unknown): x is HandleData {
   if (typeof x !== "object" || x === null) return false;
