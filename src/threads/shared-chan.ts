@@ -36,7 +36,6 @@ import { SELECTABLE, type Selectable } from "../chan/selectable.js";
 import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel.js";
 import { checkCount, closeOfClosed, sendOnClosed } from "../internal/errors.js";
 import {
-  checkBlocking,
   type Interrupt,
   lockWord as lock,
   SPINS,
@@ -56,7 +55,6 @@ import {
   fixedBytes,
   INT32,
 } from "./codec.js";
-import { interruptOf } from "./context.js";
 import {
   checkHandle,
   type HandleData,
@@ -65,6 +63,7 @@ import {
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
+import { syncEntry } from "./waiting.js";
 
 // Header words (Int32 indices).
 const LOCK = 0;
@@ -419,11 +418,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
    * (then the value was not sent).
    */
   sendSync(value: T, ctx?: Context): void {
-    checkBlocking("SharedChan.sendSync");
-    const intr = interruptOf("SharedChan.sendSync", ctx);
+    const intr = syncEntry("SharedChan.sendSync", ctx);
     const v = this.#prepare(value);
-    const reason = intr?.check();
-    if (reason !== undefined) throw reason;
     const i32 = this.#i32;
     let spun = false;
     for (;;) {
@@ -494,10 +490,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   }
 
   #recvSync(method: string, ctx: Context | undefined): number {
-    checkBlocking(method);
-    const intr = interruptOf(method, ctx);
-    const reason = intr?.check();
-    if (reason !== undefined) throw reason;
+    const intr = syncEntry(method, ctx);
     const i32 = this.#i32;
     let spun = false;
     for (;;) {
