@@ -9,27 +9,9 @@
 // any thread) and a `…Sync` form (Atomics.wait, for workers), both taking a ctx; a cancelled send
 // never delivers and a cancelled receive never consumes.
 //
-// Memory: a 64-byte header of Int32 words, then the slots. All state is guarded by one futex-style
-// lock word (internal/futex.ts) held only for a few loads and stores and a value copy, as Go's hchan.lock.
-// Two sequence words carry wake-ups: RSEQ is bumped whenever a receive may have become possible
-// (a value buffered, offered or handed; close), SSEQ whenever a send may have (room, a receiver
-// registered, a cell freed; close). Sleepers are counted, so nobody asleep means no notify; a waiter
-// spins briefly before it sleeps.
 //
-// Unbuffered rendezvous (Go's sudog queues in shared memory): K cells, each a state word, an order
-// number and one value, each owned by one blocked sender or receiver:
-// - A sender that finds a waiting receiver writes its value into that receiver's cell (the oldest
-//   waiting one, as Go's recvq is FIFO) and completes; a sender that finds none offers: its value
-//   goes into a cell of its own, OFFERED, and it waits on that cell's state word.
-// - A receiver that finds an offer takes the oldest one (TAKEN completes its sender); one that
-//   finds none waits in a cell of its own (WAITING) until a sender hands it a value (HANDED).
-// - Cancellation under the lock: a cell still OFFERED or WAITING is withdrawn, so a cancelled send
-//   delivered nothing and a cancelled receive consumed nothing; a cell already TAKEN or HANDED means
-//   the other side committed first, and the operation completes as it would have in Go.
-// - Close turns offers into FAILED (`send on closed channel`) and waiting receivers into CLOSED_R.
-// - The owner of a cell frees it. A sleeping owner is marked in its state word (…_SLEEPING), so the
-//   other side notifies only sleepers. Offers and waiting receivers never coexist: a receiver waits
-//   only if it finds no offer, a sender offers only if it finds no waiting receiver.
+// The memory layout and the state machine under the lock are in chan-memory.ts; this file is the
+// API and the waiting.
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { SELECTABLE, type Selectable } from "../chan/selectable.js";
@@ -38,23 +20,36 @@ import { checkCount, closeOfClosed, sendOnClosed } from "../internal/errors.js";
 import {
   type Interrupt,
   lockWord as lock,
-  SPINS,
   unlockWord as unlock,
   waitAsync,
   waitSync,
 } from "../internal/futex.js";
 import {
-  BIGINT64,
-  CODECS,
-  type Codec,
-  checkFixed,
-  codecId,
-  decodeVar,
-  encodeVar,
-  FLOAT64,
-  fixedBytes,
-  INT32,
-} from "./codec.js";
+  bump,
+  CELLS,
+  ChanMemory,
+  CLOSED,
+  CLOSED_R,
+  COUNT,
+  DEFAULT_MAX_VALUE_BYTES,
+  DRAINED,
+  FAILED,
+  GOT,
+  LOCK,
+  NONE,
+  OFFERED,
+  OFFERED_SLEEPING,
+  RSEQ,
+  RSLEEP,
+  SSEQ,
+  SSLEEP,
+  type Stored,
+  spinWhile,
+  WAITERS,
+  WAITING,
+  WAITING_SLEEPING,
+} from "./chan-memory.js";
+import { CODECS, type Codec, codecId } from "./codec.js";
 import {
   checkHandle,
   type HandleData,
@@ -65,65 +60,8 @@ import {
 } from "./handle.js";
 import { syncEntry } from "./waiting.js";
 
-// Header words (Int32 indices).
-const LOCK = 0;
-const RSEQ = 1;
-const SSEQ = 2;
-const RSLEEP = 3;
-const SSLEEP = 4;
-const CLOSED = 5;
-const HEAD = 6;
-const COUNT = 7;
-const WAITERS = 8; // unbuffered: cells WAITING (receivers not yet handed a value)
-const NEXT = 10;
-const CAP = 11;
-const CODEC = 12;
-const MAXB = 13;
-const NCELLS = 14;
-const HEADER_BYTES = 64;
-
-// Unbuffered cell states (the cell's first word; its second is the offer's sequence number).
-const FREE = 0;
-const OFFERED = 1;
-const OFFERED_SLEEPING = 2; // offered, and its sender sleeps on the state word: notify on change
-const TAKEN = 3;
-const FAILED = 4;
-const WAITING = 5;
-const WAITING_SLEEPING = 6;
-const HANDED = 7;
-const CLOSED_R = 8;
-
-/** Cells of an unbuffered channel: blocked senders' offers or blocked receivers' places. */
-const CELLS = 16;
-const DEFAULT_MAX_VALUE_BYTES = 1024;
-
-// Outcomes of a take under the lock.
-const NONE = 0;
-const GOT = 1;
-const DRAINED = 2;
-
 const KIND = "SharedChan";
 
-/** Bumps the sequence word `i32[seq]` and wakes its sleepers (counted at `i32[sleepers]`), if any. */
-function bump(i32: Int32Array, seq: number, sleepers: number): void {
-  Atomics.add(i32, seq, 1);
-  if (Atomics.load(i32, sleepers) !== 0) Atomics.notify(i32, seq);
-}
-
-/**
- * Loads of a word a sync waiter makes before it sleeps (a few microseconds). Longer than the lock's
- * spin: the other side of a channel usually answers within a few hundred nanoseconds when it runs
- * on another core, while falling asleep and being woken costs a futex round trip of several
- * microseconds on each side. Async waits do not spin: they would hold up their event loop.
- */
-const WAIT_SPINS = 20 * SPINS;
-
-/** Spins briefly while `i32[at]` holds `v` (a sync waiter's last look before it sleeps). */
-function spinWhile(i32: Int32Array, at: number, v: number): void {
-  for (let i = 0; i < WAIT_SPINS && Atomics.load(i32, at) === v; i++);
-}
-
-type Stored = number | bigint | Uint8Array;
 /** An async receive's outcome when the channel is closed and drained. */
 const END: unique symbol = Symbol("drained");
 
@@ -150,14 +88,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   readonly codec: Codec;
   /** The largest encoded value a variable-size codec accepts. */
   readonly maxValueBytes: number;
+  readonly #m: ChanMemory;
   readonly #i32: Int32Array;
-  readonly #f64: Float64Array;
-  readonly #b64: BigInt64Array;
-  readonly #u8: Uint8Array;
-  readonly #id: number;
-  readonly #slot: number;
-  /** Set by #take: the stored form of the value taken. */
-  #got: Stored = 0;
 
   /**
    * @param capacity 0 (the default) for a rendezvous channel, else the buffer size.
@@ -174,28 +106,13 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       const id = codecId(options?.codec ?? "json", "options.codec");
       const max = options?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
       checkCount("options.maxValueBytes", max, 1);
-      const fixed = fixedBytes(id);
-      const slot = fixed > 0 ? 8 : (4 + max + 7) & ~7;
-      const n = capacity > 0 ? capacity : CELLS;
-      const bytes = HEADER_BYTES + n * (capacity > 0 ? slot : slot + 8);
-      if (bytes > 2 ** 31 - 1)
-        throw new RangeError("capacity × maxValueBytes is too large for one SharedArrayBuffer");
-      sab = new SharedArrayBuffer(bytes);
-      const h = new Int32Array(sab, 0, HEADER_BYTES >> 2);
-      h[CAP] = capacity;
-      h[CODEC] = id;
-      h[MAXB] = fixed > 0 ? fixed : max;
-      h[NCELLS] = capacity > 0 ? 0 : CELLS;
+      sab = ChanMemory.allocate(capacity, id, max);
     }
-    this.#i32 = new Int32Array(sab);
-    this.#f64 = new Float64Array(sab);
-    this.#b64 = new BigInt64Array(sab);
-    this.#u8 = new Uint8Array(sab);
-    this.cap = this.#i32[CAP] as number;
-    this.#id = this.#i32[CODEC] as number;
-    this.codec = CODECS[this.#id] as Codec;
-    this.maxValueBytes = this.#i32[MAXB] as number;
-    this.#slot = fixedBytes(this.#id) > 0 ? 8 : (4 + this.maxValueBytes + 7) & ~7;
+    this.#m = new ChanMemory(sab as SharedArrayBuffer);
+    this.#i32 = this.#m.i32;
+    this.cap = this.#m.cap;
+    this.codec = CODECS[this.#m.id] as Codec;
+    this.maxValueBytes = this.#m.maxValueBytes;
     this.handle = makeHandle(KIND, sab);
   }
 
@@ -217,197 +134,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   // ---- storing values ------------------------------------------------------------------------
 
-  /** Checks and encodes a value; throws TypeError/RangeError before anything is written. */
-  #prepare(value: unknown): Stored {
-    const id = this.#id;
-    return id <= BIGINT64 ? checkFixed(id, value) : encodeVar(id, value, this.maxValueBytes);
-  }
-
-  #write(off: number, v: Stored): void {
-    switch (this.#id) {
-      case INT32:
-        this.#i32[off >> 2] = v as number;
-        break;
-      case FLOAT64:
-        this.#f64[off >> 3] = v as number;
-        break;
-      case BIGINT64:
-        this.#b64[off >> 3] = v as bigint;
-        break;
-      default: {
-        const b = v as Uint8Array;
-        this.#i32[off >> 2] = b.length;
-        this.#u8.set(b, off + 4);
-      }
-    }
-  }
-
-  #read(off: number): Stored {
-    switch (this.#id) {
-      case INT32:
-        return this.#i32[off >> 2] as number;
-      case FLOAT64:
-        return this.#f64[off >> 3] as number;
-      case BIGINT64:
-        return this.#b64[off >> 3] as bigint;
-      default:
-        // A private copy: decoding happens after the lock is released.
-        return this.#u8.slice(off + 4, off + 4 + (this.#i32[off >> 2] as number));
-    }
-  }
-
   #decode(v: Stored): T {
-    return (this.#id <= BIGINT64 ? v : decodeVar(this.#id, v as Uint8Array)) as T;
-  }
-
-  // ---- the state machine, always under the lock ------------------------------------------------
-
-  /** Byte offset of cell k's state word (unbuffered); its value starts 8 bytes later. */
-  #cell(k: number): number {
-    return HEADER_BYTES + k * (this.#slot + 8);
-  }
-
-  /** The oldest cell in one of two states, or -1. */
-  #oldest(s1: number, s2: number): number {
-    const i32 = this.#i32;
-    let best = -1;
-    let bestSeq = 0;
-    for (let k = 0; k < CELLS; k++) {
-      const at = this.#cell(k) >> 2;
-      const s = i32[at];
-      if (s !== s1 && s !== s2) continue;
-      const seq = i32[at + 1] as number;
-      if (best < 0 || seq - bestSeq < 0) {
-        best = at;
-        bestSeq = seq;
-      }
-    }
-    return best;
-  }
-
-  #freeCell(): number {
-    for (let k = 0; k < CELLS; k++) {
-      const at = this.#cell(k) >> 2;
-      if (this.#i32[at] === FREE) return at;
-    }
-    return -1;
-  }
-
-  /** Sends without waiting if possible; the caller checked that the channel is open. */
-  #put(v: Stored): boolean {
-    const i32 = this.#i32;
-    const cap = this.cap;
-    if (cap > 0) {
-      const n = i32[COUNT] as number;
-      if (n >= cap) return false;
-      let k = (i32[HEAD] as number) + n;
-      if (k >= cap) k -= cap;
-      this.#write(HEADER_BYTES + k * this.#slot, v);
-      Atomics.store(i32, COUNT, n + 1);
-      bump(i32, RSEQ, RSLEEP);
-      return true;
-    }
-    if (i32[WAITERS] === 0) return false;
-    const at = this.#oldest(WAITING, WAITING_SLEEPING);
-    this.#write((at << 2) + 8, v);
-    i32[WAITERS] = (i32[WAITERS] as number) - 1;
-    if (Atomics.exchange(i32, at, HANDED) === WAITING_SLEEPING) Atomics.notify(i32, at);
-    return true;
-  }
-
-  /** Unbuffered: takes a free cell in `state`; its word index, or -1 if every cell is busy. */
-  #claim(state: number): number {
-    const i32 = this.#i32;
-    const at = this.#freeCell();
-    if (at < 0) return -1;
-    i32[at + 1] = i32[NEXT] as number;
-    i32[NEXT] = ((i32[NEXT] as number) + 1) | 0;
-    Atomics.store(i32, at, state);
-    return at;
-  }
-
-  /** Unbuffered: offers v in a cell of its own (a blocked sender); the cell, or -1. */
-  #offer(v: Stored): number {
-    const at = this.#claim(OFFERED);
-    if (at < 0) return -1;
-    this.#write((at << 2) + 8, v);
-    bump(this.#i32, RSEQ, RSLEEP);
-    return at;
-  }
-
-  /** Unbuffered: a blocked receiver's cell, WAITING for a sender; the cell, or -1. */
-  #wait(): number {
-    const at = this.#claim(WAITING);
-    if (at < 0) return -1;
-    const i32 = this.#i32;
-    i32[WAITERS] = (i32[WAITERS] as number) + 1;
-    bump(i32, SSEQ, SSLEEP);
-    return at;
-  }
-
-  /** Frees a cell (its owner's last step) and tells whoever waits for a free cell. */
-  #free(at: number): void {
-    const i32 = this.#i32;
-    Atomics.store(i32, at, FREE);
-    bump(i32, SSEQ, SSLEEP);
-    bump(i32, RSEQ, RSLEEP);
-  }
-
-  /** Receives without waiting if possible (into #got): a buffered value or an offer. */
-  #take(): number {
-    const i32 = this.#i32;
-    const cap = this.cap;
-    if (cap > 0) {
-      const n = i32[COUNT] as number;
-      if (n > 0) {
-        const h = i32[HEAD] as number;
-        this.#got = this.#read(HEADER_BYTES + h * this.#slot);
-        i32[HEAD] = h + 1 === cap ? 0 : h + 1;
-        Atomics.store(i32, COUNT, n - 1);
-        bump(i32, SSEQ, SSLEEP);
-        return GOT;
-      }
-      return i32[CLOSED] !== 0 ? DRAINED : NONE;
-    }
-    const at = this.#oldest(OFFERED, OFFERED_SLEEPING);
-    if (at >= 0) {
-      this.#got = this.#read((at << 2) + 8);
-      if (Atomics.exchange(i32, at, TAKEN) === OFFERED_SLEEPING) Atomics.notify(i32, at);
-      return GOT;
-    }
-    return i32[CLOSED] !== 0 ? DRAINED : NONE;
-  }
-
-  /**
-   * A waiting receiver's outcome, under the lock, freeing its cell: GOT (handed a value, into #got),
-   * DRAINED (closed), or NONE (still waiting: withdrawn, for a cancelled receive).
-   */
-  #settleWait(at: number): number {
-    const i32 = this.#i32;
-    lock(i32, LOCK);
-    const s = i32[at] as number;
-    let r = NONE;
-    if (s === HANDED) {
-      this.#got = this.#read((at << 2) + 8);
-      r = GOT;
-    } else if (s === CLOSED_R) {
-      r = DRAINED;
-    } else {
-      i32[WAITERS] = (i32[WAITERS] as number) - 1;
-    }
-    this.#free(at);
-    unlock(i32, LOCK);
-    return r;
-  }
-
-  /** An offering sender learns its outcome and frees its cell: false if it was taken, else the state. */
-  #settleOffer(at: number, retract: boolean): number {
-    const i32 = this.#i32;
-    lock(i32, LOCK);
-    const s = i32[at] as number;
-    if (s === TAKEN || s === FAILED || retract) this.#free(at);
-    unlock(i32, LOCK);
-    return s;
+    return this.#m.decode(v) as T;
   }
 
   // ---- sync forms (Atomics.wait) -------------------------------------------------------------
@@ -419,7 +147,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
    */
   sendSync(value: T, ctx?: Context): void {
     const intr = syncEntry("SharedChan.sendSync", ctx);
-    const v = this.#prepare(value);
+    const v = this.#m.prepare(value);
     const i32 = this.#i32;
     let spun = false;
     for (;;) {
@@ -428,12 +156,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         unlock(i32, LOCK);
         throw sendOnClosed();
       }
-      if (this.#put(v)) {
+      if (this.#m.put(v)) {
         unlock(i32, LOCK);
         return;
       }
       if (this.cap === 0) {
-        const at = this.#offer(v);
+        const at = this.#m.offer(v);
         if (at >= 0) {
           unlock(i32, LOCK);
           this.#awaitTakeSync(at, intr);
@@ -468,24 +196,24 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       if (s !== OFFERED_SLEEPING) break;
       const r = waitSync(i32, at, OFFERED_SLEEPING, intr);
       if (r !== undefined) {
-        const st = this.#settleOffer(at, true);
+        const st = this.#m.settleOffer(at, true);
         if (st === OFFERED || st === OFFERED_SLEEPING) throw r; // retracted: nothing delivered
         if (st === FAILED) throw sendOnClosed();
         return; // taken before the ctx fired: the send happened
       }
     }
-    if (this.#settleOffer(at, false) === FAILED) throw sendOnClosed();
+    if (this.#m.settleOffer(at, false) === FAILED) throw sendOnClosed();
   }
 
   /** Receives, blocking this thread; `undefined` once the channel is closed and drained. */
   recvSync(ctx?: Context): T | undefined {
-    return this.#recvSync("SharedChan.recvSync", ctx) === GOT ? this.#decode(this.#got) : undefined;
+    return this.#recvSync("SharedChan.recvSync", ctx) === GOT ? this.#decode(this.#m.got) : undefined;
   }
 
   /** Go's `v, ok := <-ch`, blocking this thread. */
   recvOkSync(ctx?: Context): [T, true] | [undefined, false] {
     return this.#recvSync("SharedChan.recvOkSync", ctx) === GOT
-      ? [this.#decode(this.#got), true]
+      ? [this.#decode(this.#m.got), true]
       : [undefined, false];
   }
 
@@ -495,13 +223,13 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     let spun = false;
     for (;;) {
       lock(i32, LOCK);
-      const r = this.#take();
+      const r = this.#m.take();
       if (r !== NONE) {
         unlock(i32, LOCK);
         return r;
       }
       if (this.cap === 0) {
-        const at = this.#wait();
+        const at = this.#m.wait();
         if (at >= 0) {
           unlock(i32, LOCK);
           return this.#awaitHandSync(at, intr);
@@ -536,19 +264,19 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       if (s !== WAITING_SLEEPING) break;
       const why = waitSync(i32, at, WAITING_SLEEPING, intr);
       if (why !== undefined) {
-        const r = this.#settleWait(at);
+        const r = this.#m.settleWait(at);
         if (r === NONE) throw why; // withdrawn: consumed nothing
         return r; // a sender (or close) came first
       }
     }
-    return this.#settleWait(at);
+    return this.#m.settleWait(at);
   }
 
   /** Go's `for v := range ch`, blocking this thread between values: for workers. */
   *[Symbol.iterator](): Iterator<T> {
     for (;;) {
       if (this.#recvSync("SharedChan iterator", undefined) !== GOT) return;
-      yield this.#decode(this.#got);
+      yield this.#decode(this.#m.got);
     }
   }
 
@@ -563,7 +291,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     let v: Stored;
     let src: CancelSource | null;
     try {
-      v = this.#prepare(value);
+      v = this.#m.prepare(value);
       src = ctx === undefined ? null : cancelSourceOf(ctx);
       if (src !== null) {
         const reason = src[REASON]();
@@ -584,12 +312,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         unlock(i32, LOCK);
         throw sendOnClosed();
       }
-      if (this.#put(v)) {
+      if (this.#m.put(v)) {
         unlock(i32, LOCK);
         return;
       }
       if (this.cap === 0) {
-        const at = this.#offer(v);
+        const at = this.#m.offer(v);
         if (at >= 0) {
           unlock(i32, LOCK);
           return this.#awaitTakeAsync(at, src);
@@ -615,13 +343,13 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       if (s !== OFFERED_SLEEPING) break;
       const r = await waitAsync(i32, at, OFFERED_SLEEPING, src);
       if (r !== undefined) {
-        const st = this.#settleOffer(at, true);
+        const st = this.#m.settleOffer(at, true);
         if (st === OFFERED || st === OFFERED_SLEEPING) throw r;
         if (st === FAILED) throw sendOnClosed();
         return;
       }
     }
-    if (this.#settleOffer(at, false) === FAILED) throw sendOnClosed();
+    if (this.#m.settleOffer(at, false) === FAILED) throw sendOnClosed();
   }
 
   /** Receives a value, waiting for one; `undefined` once the channel is closed and drained. */
@@ -653,7 +381,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     checkCount("max", max, 1);
     const out: T[] = [];
     if (this.#recvSync("SharedChan.recvBatchSync", ctx) !== GOT) return out;
-    out.push(this.#decode(this.#got));
+    out.push(this.#decode(this.#m.got));
     if (max > 1) this.#takeMore(max, out);
     return out;
   }
@@ -663,7 +391,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const i32 = this.#i32;
     const raw: Stored[] = [];
     lock(i32, LOCK);
-    while (out.length + raw.length < max && this.#take() === GOT) raw.push(this.#got);
+    while (out.length + raw.length < max && this.#m.take() === GOT) raw.push(this.#m.got);
     unlock(i32, LOCK);
     for (const v of raw) out.push(this.#decode(v));
   }
@@ -682,7 +410,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       }
       const i32 = this.#i32;
       lock(i32, LOCK);
-      const r = this.#take();
+      const r = this.#m.take();
       unlock(i32, LOCK);
       if (r !== NONE) return Promise.resolve(this.#gotten(r, max, out));
     } catch (e) {
@@ -693,7 +421,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   #gotten(r: number, max: number, out: T[] | undefined): Stored | typeof END {
     if (r !== GOT) return END;
-    const v = this.#got;
+    const v = this.#m.got;
     if (out !== undefined) {
       out.push(this.#decode(v));
       if (max > 1) this.#takeMore(max, out);
@@ -705,13 +433,13 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const i32 = this.#i32;
     for (;;) {
       lock(i32, LOCK);
-      const r = this.#take();
+      const r = this.#m.take();
       if (r !== NONE) {
         unlock(i32, LOCK);
         return this.#gotten(r, max, out);
       }
       if (this.cap === 0) {
-        const at = this.#wait();
+        const at = this.#m.wait();
         if (at >= 0) {
           unlock(i32, LOCK);
           return this.#gotten(await this.#awaitHandAsync(at, src), max, out);
@@ -737,12 +465,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       if (s !== WAITING_SLEEPING) break;
       const why = await waitAsync(i32, at, WAITING_SLEEPING, src);
       if (why !== undefined) {
-        const r = this.#settleWait(at);
+        const r = this.#m.settleWait(at);
         if (r === NONE) throw why;
         return r;
       }
     }
-    return this.#settleWait(at);
+    return this.#m.settleWait(at);
   }
 
   /** Go's `for v := range ch`; leaving the loop early does not close the channel. */
@@ -758,7 +486,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   /** `select { case ch <- v: return true; default: return false }`; throws if closed, as Go panics. */
   trySend(value: T): boolean {
-    return this.#trySendStored(this.#prepare(value));
+    return this.#trySendStored(this.#m.prepare(value));
   }
 
   #trySendStored(v: Stored): boolean {
@@ -768,7 +496,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       unlock(i32, LOCK);
       throw sendOnClosed();
     }
-    const ok = this.#put(v);
+    const ok = this.#m.put(v);
     unlock(i32, LOCK);
     return ok;
   }
@@ -777,9 +505,9 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   tryRecv(): [T, true] | [undefined, false] | undefined {
     const i32 = this.#i32;
     lock(i32, LOCK);
-    const r = this.#take();
+    const r = this.#m.take();
     unlock(i32, LOCK);
-    return r === GOT ? [this.#decode(this.#got), true] : r === DRAINED ? [undefined, false] : undefined;
+    return r === GOT ? [this.#decode(this.#m.got), true] : r === DRAINED ? [undefined, false] : undefined;
   }
 
   /** Closes the channel; throws ChanClosedError `close of closed channel` the second time. */
@@ -793,7 +521,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     Atomics.store(i32, CLOSED, 1);
     if (this.cap === 0) {
       for (let k = 0; k < CELLS; k++) {
-        const at = this.#cell(k) >> 2;
+        const at = this.#m.cell(k) >> 2;
         const s = i32[at];
         if (s === OFFERED || s === OFFERED_SLEEPING) Atomics.store(i32, at, FAILED);
         else if (s === WAITING || s === WAITING_SLEEPING) Atomics.store(i32, at, CLOSED_R);
