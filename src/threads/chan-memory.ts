@@ -5,8 +5,9 @@
 // lock word (internal/futex.ts) held only for a few loads and stores and a value copy, as Go's hchan.lock.
 // Two sequence words carry wake-ups: RSEQ is bumped whenever a receive may have become possible
 // (a value buffered or offered, a cell freed; close), SSEQ whenever a send may have (room, a receiver
-// registered, a cell freed; close). Sleepers are counted, so nobody asleep means no notify; a waiter
-// spins briefly before it sleeps.
+// registered, a cell freed; close), but only while someone sleeps on it: sleepers are counted, so
+// with nobody asleep there is neither bump nor notify. A sync waiter first spins a few microseconds
+// on the state it waits for (COUNT, or its cell's state word).
 //
 // Unbuffered rendezvous (Go's sudog queues in shared memory): K cells, each a state word, an order
 // number and one value, each owned by one blocked sender or receiver:
@@ -65,8 +66,13 @@ export const DRAINED = 2;
 
 /** Bumps the sequence word `i32[seq]` and wakes its sleepers (counted at `i32[sleepers]`), if any. */
 export function bump(i32: Int32Array, seq: number, sleepers: number): void {
-  Atomics.add(i32, seq, 1);
-  if (Atomics.load(i32, sleepers) !== 0) Atomics.notify(i32, seq);
+  // Only sleepers (and select wake-ups, which count as sleepers) read the sequence word: with none,
+  // nothing to bump. A waiter counts itself under the lock, so it either is seen here or sees the
+  // change. Spinners watch the state itself (COUNT, a cell), not the sequence word.
+  if (Atomics.load(i32, sleepers) !== 0) {
+    Atomics.add(i32, seq, 1);
+    Atomics.notify(i32, seq);
+  }
 }
 
 /**

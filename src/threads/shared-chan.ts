@@ -168,13 +168,13 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
           return;
         }
       }
-      const s = Atomics.load(i32, SSEQ);
       if (!spun) {
         unlock(i32, LOCK);
         spun = true;
-        spinWhile(i32, SSEQ, s);
+        if (this.cap > 0) spinWhile(i32, COUNT, this.cap); // while full
         continue;
       }
+      const s = Atomics.load(i32, SSEQ);
       Atomics.add(i32, SSLEEP, 1);
       unlock(i32, LOCK);
       const r = waitSync(i32, SSEQ, s, intr);
@@ -236,13 +236,13 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         }
       }
       // Buffered and empty, or every cell busy: wait for a change.
-      const s = Atomics.load(i32, RSEQ);
       if (!spun) {
         unlock(i32, LOCK);
         spun = true;
-        spinWhile(i32, RSEQ, s);
+        if (this.cap > 0) spinWhile(i32, COUNT, 0); // while empty
         continue;
       }
+      const s = Atomics.load(i32, RSEQ);
       Atomics.add(i32, RSLEEP, 1);
       unlock(i32, LOCK);
       const why = waitSync(i32, RSEQ, s, intr);
