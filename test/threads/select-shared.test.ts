@@ -172,4 +172,36 @@ describe("select with SharedChan across threads", () => {
       assert.equal(sc.tryRecv(), undefined, "no offer left behind");
     },
   );
+
+  // Go's runtime/chan_test.go TestSelfSelect (buffered: two unbuffered selects do not meet across
+  // threads, see chan/selectable.ts) with the two goroutines on two threads.
+  for (const cap of [1, 10]) {
+    test(
+      `Go TestSelfSelect, cap ${cap}: selects sending and receiving on one channel make progress`,
+      T,
+      async () => {
+        const ch = new SharedChan<number>(cap, { codec: "int32" });
+        const n = 500;
+        const got = await Promise.all(w.map((a, p) => a.call<number>("selfSelect", [ch, p, n])));
+        // Every select committed exactly one case: receives = sends - what is left in the buffer.
+        assert.equal(got[0]! + got[1]!, 2 * n - (got[0]! + got[1]!) - ch.length);
+      },
+    );
+  }
+
+  test(
+    "Go TestNonblockRecvRace: a non-blocking receive on another thread sees the value despite close",
+    T,
+    async () => {
+      for (let i = 0; i < 40; i++) {
+        const c = new SharedChan<number>(1, { codec: "int32" });
+        c.trySend(1);
+        const r = (w[i % 2] as Agent).call("tryRecvOnce", [c]);
+        c.close();
+        await c.recv();
+        const seen = await r;
+        assert.ok(Array.isArray(seen), `chan is not ready: ${String(seen)}`);
+      }
+    },
+  );
 });
