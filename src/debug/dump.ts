@@ -310,7 +310,7 @@ function header(t: TaskInfo): string {
 function opLine(name: string, op: BlockedInfo, also: boolean, count: number): string {
   const what = op.targetName !== undefined ? `waiting on ${op.targetName}` : `blocked in ${op.reason}`;
   const times = count > 1 ? ` (x${count})` : "";
-  const thread = op.thread === undefined ? "" : ` (thread ${op.thread})`;
+  const thread = op.thread === undefined ? "" : ` on thread ${op.thread}`;
   return `${name}: ${also ? `also ${what} [${op.reason}]` : what}${thread}${times}`;
 }
 

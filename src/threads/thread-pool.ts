@@ -181,6 +181,8 @@ class PoolTask implements CancelListener {
 interface Thread {
   readonly index: number;
   readonly worker: Worker;
+  /** Its threadId (the Worker's reads -1 once it has exited). */
+  readonly id: number;
   /** Posted "ready": its module has loaded (or failed to, which its tasks report). */
   ready: boolean;
   /** Set when the pool terminates it on purpose: the task whose grace ran out, or null (close). */
@@ -515,7 +517,7 @@ export class ThreadPool implements AsyncDisposable {
   /** @internal The thread id running a task, or undefined while it is queued. */
   _threadOf(task: PoolTask): number | undefined {
     if (task.slot < 0 || Atomics.load(this.#mem.ctl, stateAt(task.slot)) !== RUNNING) return undefined;
-    return this.#threads[Atomics.load(this.#mem.ctl, threadOfSlotAt(task.slot))]?.worker.threadId;
+    return this.#threads[Atomics.load(this.#mem.ctl, threadOfSlotAt(task.slot))]?.id;
   }
 
   // ---- threads ----
@@ -534,13 +536,13 @@ export class ThreadPool implements AsyncDisposable {
       tsx: WORKER.tsx ?? (/\.[cm]?ts$/.test(this.#module) ? tsxLoader() : undefined),
     };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data });
-    const t: Thread = { index, worker, ready: false, ending: null, error: undefined };
-    if (!this.#refd) worker.unref();
+    const t: Thread = { index, worker, id: worker.threadId, ready: false, ending: null, error: undefined };
     worker.on("message", (msg: FromThread) => this.#onMessage(t, msg));
     worker.on("error", (err) => {
       t.error = err;
     });
     worker.on("exit", (code) => this.#onExit(t, code));
+    if (!this.#refd) worker.unref(); // after the listeners: adding a "message" listener refs again
     return t;
   }
 
@@ -580,7 +582,7 @@ export class ThreadPool implements AsyncDisposable {
         t.ending?.task === task
           ? task.cancelled?.reason
           : new ThreadExitError(
-              `ThreadPool: thread ${t.worker.threadId} exited with code ${code} while running "${task.name}"`,
+              `ThreadPool: thread ${t.id} exited with code ${code} while running "${task.name}"`,
               t.error === undefined ? undefined : { cause: t.error },
             );
       task.cancelled = null;
@@ -717,13 +719,11 @@ const WORKER = (() => {
 })();
 
 /**
- * The Worker's script (CommonJS, evaluated): loads tsx when needed, then the entry, which posts
- * "ready" once the task module has loaded (or failed to: its tasks then fail with the reason).
+ * The Worker's script, evaluated (as CommonJS, or as ESM under --input-type=module: it is valid as
+ * both): loads tsx when needed, then the entry, which posts "ready" once the task module has loaded
+ * (or failed to: its tasks then fail with the reason).
  */
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-(async () => {
+const BOOTSTRAP = `import("node:worker_threads").then(async ({ workerData }) => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
   await import(workerData.entry);
-})().catch((e) => { throw e; });
-`;
+});`;
