@@ -1,0 +1,188 @@
+// Futex-style waits on a word of shared memory, for gosync/threads: the two wait forms every
+// blocking call of a shared primitive comes in, and what may interrupt them. Atomics only: no
+// runtime-specific import, so this runs wherever SharedArrayBuffer does (Node workers, Deno, Bun,
+// Web Workers in a cross-origin-isolated page).
+//
+// - waitAsync: Atomics.waitAsync; never blocks the thread. A ctx (Context or AbortSignal) ends the
+//   wait early through the in-process cancellation adapter (internal/cancel.ts): the listener is
+//   removed as soon as either side wins, so nothing stays subscribed. The Atomics.waitAsync itself
+//   cannot be withdrawn; it stays in the engine's waiter list until its word is notified. Callers
+//   therefore park on words private to one waiter (a queue slot) and notify them with count
+//   +Infinity, so an abandoned waiter never swallows a wake-up meant for someone else.
+//   While any waitAsync is pending the thread is kept alive (Node does not count a pending
+//   Atomics.waitAsync as work: a worker awaiting a lock held elsewhere would otherwise just exit).
+// - waitSync: Atomics.wait; blocks the thread. Only two things can reach a blocked thread: a deadline
+//   (the wait's timeout) and a write to shared memory by another thread. Atomics.notify needs the
+//   very SharedArrayBuffer a thread sleeps on, and a shared context's block is a different one from
+//   the primitive's, so a canceller cannot notify a sleeper it has never seen. The invariant instead:
+//   a sync wait that can be interrupted by a shared context sleeps in slices of at most `poll` ms
+//   and re-reads the context's state word between slices (one atomic load); cancellation elsewhere
+//   therefore reaches it within one slice, and the sleeper's own cleanup runs on its own thread.
+// - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
+//   turns that into a TypeError naming the method, before anything has been changed.
+
+import { type CancelListener, type CancelSource, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
+
+/** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
+export type WaitAsyncResult =
+  | { readonly async: false; readonly value: "not-equal" | "timed-out" }
+  | { readonly async: true; readonly value: Promise<"ok" | "timed-out"> };
+
+/** Atomics.waitAsync(i32, index, value, timeout?). */
+export const atomicsWaitAsync = (
+  Atomics as unknown as {
+    waitAsync(i32: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
+  }
+).waitAsync;
+
+let blockable: boolean | undefined;
+
+/** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
+export function canBlock(): boolean {
+  if (blockable === undefined) {
+    try {
+      // The agent check comes before the value check, so a mismatching value still throws here.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockable = true;
+    } catch {
+      blockable = false;
+    }
+  }
+  return blockable;
+}
+
+/** Throws a TypeError naming `method` where this thread may not block. */
+export function checkBlocking(method: string): void {
+  if (!canBlock()) {
+    throw new TypeError(
+      `${method}: this thread may not block (Atomics.wait is not allowed here, e.g. a browser's main thread); use the async form`,
+    );
+  }
+}
+
+/** What may end a synchronous wait early: see the header. */
+export interface Interrupt {
+  /** undefined while the wait may go on; otherwise the error the blocked call throws. */
+  check(): unknown;
+  /** Epoch ms at which check() starts reporting an error by itself; Infinity for never. */
+  readonly deadline: number;
+  /** Longest sleep between two check() calls, ms; Infinity when only the deadline can interrupt. */
+  readonly poll: number;
+}
+
+/**
+ * Blocks while `i32[index] === value`. Returns undefined once woken (or at once if the word already
+ * differs; spurious returns happen, so callers re-check their condition in a loop), or the reason
+ * the interrupt reported. Callers must have called checkBlocking first.
+ */
+export function waitSync(i32: Int32Array, index: number, value: number, intr: Interrupt | null): unknown {
+  if (intr === null) {
+    Atomics.wait(i32, index, value);
+    return undefined;
+  }
+  for (;;) {
+    const why = intr.check();
+    if (why !== undefined) return why;
+    const left =
+      intr.deadline === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : intr.deadline - Date.now();
+    const slice = Math.max(0, Math.min(intr.poll, left));
+    if (Atomics.wait(i32, index, value, slice) !== "timed-out") return undefined;
+  }
+}
+
+// --- keep-alive while async waits are pending --------------------------------------------------
+
+interface Refable {
+  ref(): unknown;
+  unref(): unknown;
+}
+
+let pendingWaits = 0;
+let keeper: Partial<Refable> | null = null;
+
+/** Counts a pending async wait: the thread stays alive while any is pending (Node; a no-op elsewhere). */
+export function holdAlive(): void {
+  if (pendingWaits++ === 0) {
+    if (keeper === null) {
+      keeper = setInterval(() => {}, 2 ** 31 - 1) as unknown as Partial<Refable>;
+    }
+    keeper.ref?.();
+  }
+}
+
+/** The pending async wait counted by holdAlive is over. */
+export function releaseAlive(): void {
+  if (--pendingWaits === 0) keeper?.unref?.();
+}
+
+/**
+ * Waits without blocking while `i32[index] === value`. Resolves undefined once woken (or at once if
+ * the word already differs; spurious wake-ups happen), or with the cancellation reason if `src`
+ * fires first. Never rejects: the caller cleans up, then rejects its own promise.
+ */
+export function waitAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  src: CancelSource | null,
+): Promise<unknown> {
+  const r = atomicsWaitAsync(i32, index, value);
+  if (!r.async) return Promise.resolve(undefined);
+  holdAlive();
+  if (src === null) {
+    return r.value.then(() => {
+      releaseAlive();
+      return undefined;
+    });
+  }
+  return new Promise<unknown>((resolve) => {
+    let settled = false;
+    const listener: CancelListener = {
+      onCancel(reason: unknown): void {
+        if (settled) return;
+        settled = true;
+        releaseAlive();
+        resolve(reason);
+      },
+    };
+    src[SUBSCRIBE](listener);
+    void r.value.then(() => {
+      if (settled) return; // cancelled first: this was the abandoned engine-side waiter
+      settled = true;
+      src[UNSUBSCRIBE](listener);
+      releaseAlive();
+      resolve(undefined);
+    });
+  });
+}
+
+/** Spins that a waiter tries before it queues and sleeps (a lock is usually held only briefly). */
+export const SPINS = 100;
+
+/**
+ * Locks an internal lock word (Ulrich Drepper, "Futexes Are Tricky", mutex #3): 0 free, 1 held,
+ * 2 held and someone may sleep on it. For short critical sections that run no user code (a
+ * primitive's queue bookkeeping); uncontended it is one compare-and-swap. Where the thread may not
+ * block it spins, which stays short because holders never wait while holding it.
+ */
+export function lockWord(i32: Int32Array, index: number): void {
+  let c = Atomics.compareExchange(i32, index, 0, 1);
+  if (c === 0) return;
+  for (let i = 0; i < SPINS; i++) {
+    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, 1) === 0) return;
+  }
+  const block = canBlock();
+  if (c !== 2) c = Atomics.exchange(i32, index, 2);
+  while (c !== 0) {
+    if (block) Atomics.wait(i32, index, 2);
+    c = Atomics.exchange(i32, index, 2);
+  }
+}
+
+/** Unlocks a word locked by lockWord; notifies only when someone may sleep on it. */
+export function unlockWord(i32: Int32Array, index: number): void {
+  if (Atomics.sub(i32, index, 1) !== 1) {
+    Atomics.store(i32, index, 0);
+    Atomics.notify(i32, index, 1);
+  }
+}

@@ -1,0 +1,5 @@
+// gosync/threads: Go's sync toolkit, channels, a concurrent map and a thread pool across worker
+// threads, over SharedArrayBuffer and Atomics. See each file's header for the Go API it mirrors.
+
+export { Mutex } from "./mutex.js";
+export { attach, type Shareable, type SharedHandle, share } from "./share.js";

@@ -1,0 +1,120 @@
+// Shared contexts across real worker threads: cancellation reaches attached copies (async waiters
+// on done(), hot loops polling err(), threads blocked in a sync wait), with the same err() sentinel
+// and cause() text; deadlines travel; a context derived from an attached one works locally.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  background,
+  Canceled,
+  cause,
+  createKey,
+  DeadlineExceeded,
+  withCancel,
+  withCancelCause,
+  withDeadline,
+  withTimeout,
+  withValue,
+} from "../../src/index.js";
+import { attach, share } from "../../src/threads/index.js";
+import { Agent } from "./helpers.js";
+
+const fixture = new URL("./fixtures/basic.ts", import.meta.url);
+const T = { timeout: 20_000 };
+
+describe("shared contexts", () => {
+  test("cancel on the main thread wakes a worker awaiting done(), same err and cause text", T, async () => {
+    const a = await Agent.start(fixture);
+    const [ctx, cancel] = withCancelCause(background());
+    const run = a.start<{ err: string; cause: string }>("awaitDone", [ctx]);
+    assert.equal(await run.started, "waiting");
+    const why = new TypeError("upstream went away");
+    cancel(why);
+    const seen = await run.result;
+    assert.equal(seen.err, "context canceled");
+    assert.equal(seen.cause, "TypeError: upstream went away");
+    await a.terminate();
+  });
+
+  test("a worker spinning on ctx.err() stops when the ctx is cancelled here", T, async () => {
+    const a = await Agent.start(fixture);
+    const [ctx, cancel] = withCancel(background());
+    const run = a.start<{ polls: number; err: string }>("spin", [ctx]);
+    await run.started;
+    cancel();
+    const r = await run.result;
+    assert.equal(r.err, "context canceled");
+    await a.terminate();
+  });
+
+  test("a worker blocked in a sync wait wakes and throws ctx.err() when cancelled from here", T, async () => {
+    const a = await Agent.start(fixture);
+    const [ctx, cancel] = withCancel(background());
+    const run = a.start<string>("blockSync", [ctx]);
+    await run.started;
+    cancel();
+    assert.equal(await run.result, "threw ctx.err(): context canceled");
+    await a.terminate();
+  });
+
+  test("the deadline travels: a blocked worker times out by itself with DeadlineExceeded", T, async () => {
+    const a = await Agent.start(fixture);
+    const end = new Date(Date.now() + 150);
+    const [ctx, cancel] = withDeadline(background(), end);
+    const seen = await a.call<{ deadline: number }>("inspect", [ctx]);
+    assert.equal(seen.deadline, end.getTime());
+    assert.equal(await a.call("blockSync", [ctx]), "threw ctx.err(): context deadline exceeded");
+    cancel();
+    await a.terminate();
+  });
+
+  test("a deadline passing on the origin cancels the worker's copy with DeadlineExceeded", T, async () => {
+    const a = await Agent.start(fixture);
+    const [ctx, cancel] = withTimeout(background(), 100);
+    const r = await a.call<{ err: string; cause: string }>("awaitDone", [ctx]);
+    assert.equal(r.err, "context deadline exceeded");
+    assert.equal(ctx.err(), DeadlineExceeded);
+    cancel();
+    await a.terminate();
+  });
+
+  test(
+    "attached err() is gosync's own sentinel on the worker; already-cancelled ctx arrives cancelled",
+    T,
+    async () => {
+      const a = await Agent.start(fixture);
+      const [ctx, cancel] = withCancelCause(background());
+      cancel("shutting down");
+      assert.equal(await a.call("sentinels", [ctx]), true);
+      const seen = await a.call<{ err: string; cause: string }>("inspect", [ctx]);
+      assert.deepEqual(seen, { err: "context canceled", cause: "shutting down", deadline: null });
+      await a.terminate();
+    },
+  );
+
+  test("round trip: a ctx shared back from a worker is cancelled with the origin", T, async () => {
+    const a = await Agent.start(fixture);
+    const [ctx, cancel] = withCancel(background());
+    const back = await a.call<import("../../src/index.js").Context>("echo", [ctx]);
+    assert.equal(back.err(), null);
+    const [child, stop] = withCancel(back); // a local child of the attached copy
+    cancel();
+    assert.equal(back.err(), Canceled, "one atomic load sees it");
+    assert.equal(child.err(), Canceled, "and it reaches local descendants");
+    stop();
+    await a.terminate();
+  });
+
+  test("background and value contexts cross as never-cancelled; values do not cross", T, () => {
+    const k = createKey<string>("k");
+    const got = attach<import("../../src/index.js").Context>(share(withValue(background(), k, "v")));
+    assert.equal(got.done(), null);
+    assert.equal(got.value(k), undefined);
+    const [c, cancel] = withCancel(background());
+    const h1 = share(c);
+    assert.equal(share(c), h1, "sharing again gives the same handle");
+    const local = attach<import("../../src/index.js").Context>(h1);
+    cancel();
+    assert.equal(local.err(), Canceled);
+    assert.equal(cause(local), Canceled);
+  });
+});
