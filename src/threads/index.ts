@@ -3,3 +3,11 @@
 
 export { Mutex } from "./mutex.js";
 export { attach, type Shareable, type SharedHandle, share } from "./share.js";
+export {
+  PoolClosedError,
+  QueueFullError,
+  type RunOptions,
+  ThreadExitError,
+  ThreadPool,
+  type ThreadPoolOptions,
+} from "./thread-pool.js";

@@ -7,7 +7,9 @@
 // loop stays free for the messages that carry large arguments and for shared contexts' callbacks.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { attach, share } from "./pool-cross.js";
+import { attach, share } from "./share.js";
+// Every shared primitive's module registers its kind on load: attach() here must know them all.
+import "./index.js";
 import {
   ARGS_BY_MESSAGE,
   type ArgsMessage,

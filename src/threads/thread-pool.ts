@@ -24,6 +24,7 @@ import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Canceller } from "../chan/context-type.js";
+import { Canceled, DeadlineExceeded } from "../context/errors.js";
 import {
   type CancelListener,
   type CancelSource,
@@ -32,9 +33,8 @@ import {
   SUBSCRIBE,
   UNSUBSCRIBE,
 } from "../internal/cancel.js";
-import { checkCount } from "../internal/errors.js";
+import { ChanClosedError, checkCount, GoSyncError } from "../internal/errors.js";
 import { blockEnd, DESCRIBE, threadBlockBegin } from "../internal/registry.js";
-import { attach, share } from "./pool-cross.js";
 import {
   ARGS_BY_MESSAGE,
   type ArgsMessage,
@@ -71,6 +71,7 @@ import {
   waitAsync,
 } from "./pool-wire.js";
 import type { PoolWorkerData } from "./pool-worker.js";
+import { attach, share } from "./share.js";
 
 /**
  * Options of a ThreadPool.
@@ -646,8 +647,17 @@ function errorClass(name: string): ErrorConstructor {
   return C;
 }
 
+/** gosync's own errors come back as themselves: the context sentinels, the panic classes. */
+const GOSYNC_ERRORS: Record<string, ErrorConstructor> = {
+  GoSyncError: GoSyncError as ErrorConstructor,
+  ChanClosedError: ChanClosedError as ErrorConstructor,
+};
+
 function rebuildError(w: ErrorWire): Error {
-  const C = errorClass(w.name);
+  // ctx.err() thrown by a task (its attached ctx) is the very sentinel here, as Go's errors.Is expects.
+  if (w.name === Canceled.name && w.message === Canceled.message) return Canceled;
+  if (w.name === DeadlineExceeded.name && w.message === DeadlineExceeded.message) return DeadlineExceeded;
+  const C = GOSYNC_ERRORS[w.name] ?? errorClass(w.name);
   const e = new C(w.message);
   if (e.name !== w.name)
     Object.defineProperty(e, "name", { value: w.name, writable: true, configurable: true });

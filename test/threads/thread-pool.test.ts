@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { availableParallelism } from "node:os";
 import { after, describe, test } from "node:test";
-import { background, withCancel } from "../../src/index.js";
+import { background, Canceled, withCancel } from "../../src/index.js";
+import { Mutex } from "../../src/threads/index.js";
 import {
   PoolClosedError,
   QueueFullError,
@@ -280,6 +281,68 @@ describe("cancellation", () => {
   );
 });
 
+describe("shared primitives and contexts as arguments and results", () => {
+  test(
+    "a shared Mutex guards a plain shared counter across two pool threads: no update lost",
+    T,
+    async () => {
+      const p = pool(2);
+      const mu = new Mutex();
+      const c = cells();
+      const n = 20_000;
+      await Promise.all([p.run("lockedIncrements", [mu, c, n]), p.run("lockedIncrements", [mu, c, n])]);
+      assert.equal(c[0], 2 * n);
+      assert.equal(mu.locked, false);
+    },
+  );
+
+  test("the mutex a task sees is the caller's: held here, tryLock fails there", T, async () => {
+    const p = pool(1);
+    const mu = new Mutex();
+    await mu.lock();
+    assert.equal(await p.run("tryLockOnce", [mu]), false);
+    mu.unlock();
+    assert.equal(await p.run("tryLockOnce", [mu]), true);
+  });
+
+  test("a primitive returned by a task arrives live", T, async () => {
+    const p = pool(1);
+    const mu = await p.run<Mutex>("lockedMutex");
+    assert.ok(mu instanceof Mutex);
+    assert.equal(mu.locked, true, "locked on the pool thread, seen locked here");
+    mu.unlock();
+    assert.equal(mu.tryLock(), true);
+  });
+
+  test("cancelling the ctx stops a cooperative CPU-bound task at once; its thread stays", T, async () => {
+    const p = pool(1);
+    const before = await p.run<number>("whoAmI");
+    const [ctx, cancel] = withCancel(background());
+    const c = cells();
+    const running = p.run("spinUntilCancelled", [ctx, c], { ctx, graceMs: 60_000 });
+    await started(c, 1);
+    cancel();
+    await assert.rejects(running, (e: unknown) => e === ctx.err());
+    assert.equal(await p.run<number>("whoAmI"), before, "no replacement was needed");
+  });
+
+  test(
+    "a ctx passed only as an argument: the task sees it cancelled, ctx.err() arrives as the sentinel",
+    T,
+    async () => {
+      const p = pool(2);
+      const [ctx, cancel] = withCancel(background());
+      const c = cells();
+      const spinning = p.run("spinUntilCancelled", [ctx, c]);
+      const waiting = p.run("untilDone", [ctx]);
+      await started(c, 1);
+      cancel();
+      await assert.rejects(spinning, (e: unknown) => e === Canceled);
+      assert.equal(await waiting, "context canceled");
+    },
+  );
+});
+
 describe("queue bound, close, dead threads", () => {
   test("maxQueue: past it run rejects with QueueFullError; the queued ones still run", T, async () => {
     const p = pool(1, { maxQueue: 2 });
@@ -386,19 +449,25 @@ const pool = new ThreadPool(new URL(${JSON.stringify(TASKS.href)}), { size: 2 })
   });
 
   test(
-    "a task dump names ThreadPool.run, the task, the thread running it and the blocked thread",
+    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock",
     T,
     async () => {
+      const THREADS = new URL("../../src/threads/index.ts", import.meta.url).href;
       const r = await run(`${head}
 const debug = await import(${JSON.stringify(DEBUG)});
+const { Mutex } = await import(${JSON.stringify(THREADS)});
 debug.enableTracking();
+const mu = new Mutex();
 const c = new Int32Array(new SharedArrayBuffer(16));
-const task = pool.run("gate", [c]);
+const task = pool.run("holdUntilOpen", [mu, c]);
 while (Atomics.load(c, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+const locking = mu.lock();
 console.log(debug.formatTaskDump());
 Atomics.store(c, 1, 1); Atomics.notify(c, 1);
-const id = await task;
-console.log("ran on", id);
+console.log("ran on", await task);
+await locking;
+mu.unlock();
+console.log(debug.dumpTasks().tasks.length, "blocked after");
 await pool.close();`);
       assert.equal(r.status, 0, r.stderr);
       const id = /ran on (\d+)/.exec(r.stdout)?.[1];
@@ -407,10 +476,15 @@ await pool.close();`);
       assert.match(
         r.stdout,
         new RegExp(
-          `^main: waiting on ThreadPool task "gate" \\(running on thread ${id}\\) on thread 0$`,
+          `^main: waiting on ThreadPool task "holdUntilOpen" \\(running on thread ${id}\\) on thread 0$`,
           "m",
         ),
       );
+      assert.match(
+        r.stdout,
+        /^main: also waiting on threads\.Mutex \(locked, 1 waiting on all threads\) \[threads\.Mutex\.lock\] on thread 0$/m,
+      );
+      assert.match(r.stdout, /^0 blocked after$/m, "both records end when the operations complete");
     },
   );
 });
