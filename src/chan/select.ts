@@ -9,11 +9,14 @@
 //
 // Where it differs from Go: the body is a callback and select returns a promise of its result.
 // Readiness is decided by a first pass that has no side effects, which is what makes the random
-// choice exact among the ready cases without allocating a permutation.
+// choice exact among the ready cases without allocating a permutation. A case may also name a
+// channel from outside the core (gosync/threads' SharedChan) through the protocol of selectable.ts;
+// a select with such a case takes that file's path, plain selects never reach it.
 
 import { sendOnClosed } from "../internal/errors.js";
 import { blockBegin } from "../internal/registry.js";
 import { type Chan, lastTakeOk } from "./chan.js";
+import { type MixedCase, type SelectableChan, selectableOf, selectMixed } from "./selectable.js";
 import { park, SELECT, SelectOp, Waiter } from "./waiter.js";
 
 declare const selectResult: unique symbol;
@@ -41,6 +44,8 @@ class Case {
     readonly ch: Chan<unknown> | null,
     readonly value: unknown,
     readonly body: Body,
+    /** A foreign channel's protocol (then `ch` is null); see selectable.ts. */
+    readonly ext: ReturnType<typeof selectableOf> = null,
   ) {}
 }
 
@@ -51,9 +56,16 @@ function checkBody(body: unknown): Body {
 
 function checkChan(ch: unknown): Chan<unknown> | null {
   if (ch !== null && (typeof ch !== "object" || typeof (ch as Chan<unknown>).canRecv !== "function")) {
-    throw new TypeError("select case channel must be a Chan or null");
+    if (selectableOf(ch) !== null) return null; // foreign: see newCase
+    throw new TypeError("select case channel must be a Chan, a SharedChan or null");
   }
   return ch as Chan<unknown> | null;
+}
+
+function newCase(kind: number, ch: unknown, value: unknown, body: unknown): Case {
+  const local = checkChan(ch);
+  const b = checkBody(body);
+  return new Case(kind, local, value, b, local === null && ch !== null ? selectableOf(ch) : null);
 }
 
 /**
@@ -66,10 +78,10 @@ function checkChan(ch: unknown): Chan<unknown> | null {
  * ```
  */
 export function recv<T, R>(
-  ch: Chan<T> | null,
+  ch: Chan<T> | SelectableChan<T> | null,
   body: (value: T | undefined, ok: boolean) => R,
 ): SelectCase<R> {
-  return new Case(RECV_CASE, checkChan(ch), undefined, checkBody(body)) as unknown as SelectCase<R>;
+  return newCase(RECV_CASE, ch, undefined, body) as unknown as SelectCase<R>;
 }
 
 /**
@@ -81,8 +93,8 @@ export function recv<T, R>(
  * await select(send(out, v, () => true), recv(done, () => false));
  * ```
  */
-export function send<T, R>(ch: Chan<T> | null, value: T, body: () => R): SelectCase<R> {
-  return new Case(SEND_CASE, checkChan(ch), value, checkBody(body)) as unknown as SelectCase<R>;
+export function send<T, R>(ch: Chan<T> | SelectableChan<T> | null, value: T, body: () => R): SelectCase<R> {
+  return newCase(SEND_CASE, ch, value, body) as unknown as SelectCase<R>;
 }
 
 /**
@@ -105,7 +117,7 @@ function run(body: Body, value?: unknown, ok?: boolean): Promise<unknown> {
   }
 }
 
-function commit(c: Case): Promise<unknown> {
+function commit(c: MixedCase): Promise<unknown> {
   const ch = c.ch as Chan<unknown>;
   if (c.kind === RECV_CASE) {
     const v = ch.takeNow();
@@ -132,6 +144,7 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
   let nReady = 0;
   let dflt: Case | null = null;
   let live = 0;
+  let foreign = false;
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i];
     if (!(c instanceof Case)) throw new TypeError(`select case ${i} must be made by recv, send or otherwise`);
@@ -141,8 +154,11 @@ export function select<C extends SelectCase<unknown>[]>(...cases: C): Promise<Se
     } else if (c.ch !== null) {
       live++;
       if (c.kind === RECV_CASE ? c.ch.canRecv() : c.ch.canSend()) readyAt[nReady++] = i;
+    } else if (c.ext !== null) {
+      foreign = true;
     }
   }
+  if (foreign) return selectMixed(cs, dflt, commit) as Promise<never>;
   if (nReady > 0) {
     // Uniform among the ready cases. The readiness pass had no side effects, and nothing runs
     // between it and the commit, so the chosen case is still ready.

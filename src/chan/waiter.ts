@@ -126,6 +126,7 @@ export class SelectOp {
   }
 
   failWith(error: unknown): void {
+    this.index = -2; // settled without a case (selectable.ts tests index !== -1)
     this.#detach();
     this.resolve(Promise.reject(error));
   }

@@ -1,0 +1,90 @@
+// Model-based property test of SharedChan across real threads. fast-check generates programs: a
+// channel (capacity, codec), 1–3 producer threads, each with a random sequence of sends (blocking
+// sync or async, non-blocking, or cancelled by a 1 ms deadline), and 1–3 consumers (worker threads,
+// and sometimes the main thread) each cycling through random receive forms (sync, async, batches,
+// deadline-cancelled). When the producers are done the channel is closed and the consumers drain it.
+// The model is Go's: the values received are exactly the values whose send succeeded (nothing lost,
+// duplicated, or delivered by a cancelled or refused send; a cancelled receive consumed nothing, or
+// its value would be missing), each consumer sees each producer's values in the order sent, and the
+// drained channel is empty and reports closed.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import fc from "fast-check";
+import { SharedChan } from "../../src/threads/index.js";
+import type { RecvOp, SendOp } from "./fixtures/chan.js";
+import { type Agent, agents } from "./helpers.js";
+
+const fixture = new URL("./fixtures/chan.ts", import.meta.url);
+
+let w: Agent[] = [];
+before(async () => {
+  w = await agents(4, fixture);
+});
+after(() => Promise.all(w.map((a) => a.terminate())));
+
+const sendOp = fc.constantFrom<SendOp>("sync", "async", "try", "syncTimeout", "asyncTimeout");
+const recvOp = fc.constantFrom<RecvOp>("sync", "async", "batch", "batchSync", "syncTimeout", "asyncTimeout");
+
+const program = fc.record({
+  cap: fc.constantFrom(0, 1, 3, 64),
+  codec: fc.constantFrom("int32" as const, "float64" as const, "json" as const),
+  producers: fc.array(fc.array(sendOp, { maxLength: 30 }), { minLength: 1, maxLength: 3 }),
+  consumers: fc.array(fc.array(recvOp, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
+  mainConsumes: fc.boolean(),
+});
+
+/** The main thread as one more consumer (async forms only: it must not block). */
+async function consumeHere(ch: SharedChan<number>, batch: boolean): Promise<number[]> {
+  const got: number[] = [];
+  for (;;) {
+    if (batch) {
+      const b = await ch.recvBatch(5);
+      if (b.length === 0) return got;
+      got.push(...b);
+    } else {
+      const [v, ok] = await ch.recvOk();
+      if (!ok) return got;
+      got.push(v);
+    }
+  }
+}
+
+test("SharedChan across 2–4 threads matches Go's channel model", { timeout: 240_000 }, async () => {
+  await fc.assert(
+    fc.asyncProperty(program, async (p) => {
+      const ch = new SharedChan<number>(p.cap, { codec: p.codec });
+      // Producers and consumers take distinct agents; with 4 agents, trim consumers to fit.
+      const nProd = p.producers.length;
+      const consumers = p.consumers.slice(0, 4 - nProd);
+      const bases = p.producers.map((_, i) => (i + 1) * 1000);
+      const prod = p.producers.map((ops, i) =>
+        (w[i] as Agent).call<number[]>("produce", [ch, bases[i], ops]),
+      );
+      const cons = consumers.map((ops, i) => (w[nProd + i] as Agent).call<number[]>("consume", [ch, ops]));
+      if (p.mainConsumes || consumers.length === 0) cons.push(consumeHere(ch, p.cap % 2 === 1));
+      const sent = await Promise.all(prod);
+      ch.close();
+      const got = await Promise.all(cons);
+
+      const all = got.flat().sort((a, b) => a - b);
+      assert.deepEqual(
+        all,
+        sent.flat().sort((a, b) => a - b),
+        "received exactly what was sent",
+      );
+      for (const seq of got) {
+        for (const base of bases) {
+          const mine = seq.filter((v) => v >= base && v < base + 1000);
+          assert.deepEqual(
+            mine,
+            [...mine].sort((a, b) => a - b),
+            "per-sender FIFO",
+          );
+        }
+      }
+      assert.equal(ch.length, 0);
+      assert.deepEqual(ch.tryRecv(), [undefined, false]);
+    }),
+    { numRuns: 50 },
+  );
+});
