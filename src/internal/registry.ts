@@ -182,6 +182,17 @@ export function threadBlockBegin(reason: string, target: object | null, key: obj
   });
 }
 
+/**
+ * Keeps `wait` (a thread-level operation's slow path: it waits on another thread) on record, as
+ * threadBlockBegin/blockEnd, while it is pending. Returns `wait` itself when tracking is off.
+ */
+export function threadWait<T>(reason: string, target: object, wait: Promise<T>): Promise<T> {
+  if (!registry.tracking) return wait;
+  const key = {};
+  threadBlockBegin(reason, target, key);
+  return wait.finally(() => blockEnd(key));
+}
+
 /** The operation standing for `key` is no longer blocked. */
 export function blockEnd(key: object): void {
   if (registry.blocked.size > 0) {

@@ -22,7 +22,7 @@ import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Interrupt, SPINS } from "../internal/futex.js";
-import { blockEnd, DESCRIBE, registry, threadBlockBegin } from "../internal/registry.js";
+import { DESCRIBE, threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue, WAITING, WOKEN } from "../internal/shared-queue.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
@@ -232,13 +232,7 @@ export class Mutex implements Shareable {
   async #lockAsync(src: CancelSource | null): Promise<void> {
     if (this.#spin()) return;
     // On record for task dumps and the deadlock report while tracking is on (one test when off).
-    const key = registry.tracking ? {} : null;
-    if (key !== null) threadBlockBegin("threads.Mutex.lock", this, key);
-    try {
-      await this.#lockQueued(src);
-    } finally {
-      if (key !== null) blockEnd(key);
-    }
+    await threadWait("threads.Mutex.lock", this, this.#lockQueued(src));
   }
 
   async #lockQueued(src: CancelSource | null): Promise<void> {

@@ -449,20 +449,24 @@ const pool = new ThreadPool(new URL(${JSON.stringify(TASKS.href)}), { size: 2 })
   });
 
   test(
-    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock",
+    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock, SharedChan.recv",
     T,
     async () => {
       const THREADS = new URL("../../src/threads/index.ts", import.meta.url).href;
       const r = await run(`${head}
 const debug = await import(${JSON.stringify(DEBUG)});
-const { Mutex } = await import(${JSON.stringify(THREADS)});
+const { Mutex, SharedChan } = await import(${JSON.stringify(THREADS)});
 debug.enableTracking();
 const mu = new Mutex();
 const c = new Int32Array(new SharedArrayBuffer(16));
 const task = pool.run("holdUntilOpen", [mu, c]);
 while (Atomics.load(c, 0) === 0) await new Promise((r) => setTimeout(r, 1));
 const locking = mu.lock();
+const ch = new SharedChan(1, { codec: "int32" });
+const receiving = ch.recv();
 console.log(debug.formatTaskDump());
+await ch.send(7);
+console.log("received", await receiving);
 Atomics.store(c, 1, 1); Atomics.notify(c, 1);
 console.log("ran on", await task);
 await locking;
@@ -484,7 +488,12 @@ await pool.close();`);
         r.stdout,
         /^main: also waiting on threads\.Mutex \(locked, 1 waiting on all threads\) \[threads\.Mutex\.lock\] on thread 0$/m,
       );
-      assert.match(r.stdout, /^0 blocked after$/m, "both records end when the operations complete");
+      assert.match(
+        r.stdout,
+        /^main: also waiting on SharedChan \(cap 1, len 0\) \[SharedChan\.recv\] on thread 0$/m,
+      );
+      assert.match(r.stdout, /^received 7$/m);
+      assert.match(r.stdout, /^0 blocked after$/m, "the records end when the operations complete");
     },
   );
 });
