@@ -11,6 +11,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { formatNs, measure } from "./harness.mjs";
 import { checkBar, fmtRatio, markdown, num, ratioOf, svg } from "./report.mjs";
+import { threadSections } from "./threads.mjs";
 import * as buffered from "./workloads/buffered.mjs";
 import * as context from "./workloads/context.mjs";
 import * as limit from "./workloads/limit.mjs";
@@ -164,6 +165,8 @@ async function main() {
     await workload("7a", semaphore.title, semaphore.about, semaphore.rows(g, why)),
     await workload("7b", limit.title, limit.about, limit.rows(g, why), batch),
     await workload("7c", singleflight.title, singleflight.about, singleflight.rows(g, why), batch),
+    // 8a-8c: gosync/threads (worker threads over shared memory), see threads.mjs.
+    ...(await threadSections({ workload, wanted, quick, log })),
   ].filter(Boolean);
   context.touched();
 

@@ -16,6 +16,8 @@ import { ring } from "./ring.js";
 import { shutdown } from "./shutdown.js";
 import { sieve } from "./sieve.js";
 import { stampede } from "./stampede.js";
+import { threadsCounter } from "./threads-counter.js";
+import { threadsSieve } from "./threads-sieve.js";
 
 /** The examples in tour order. */
 const examples: readonly Example[] = [
@@ -27,6 +29,8 @@ const examples: readonly Example[] = [
   h2o,
   stampede,
   crawler,
+  threadsCounter,
+  threadsSieve,
   etcdElection,
   etcdLock,
   etcdBank,

@@ -16,7 +16,7 @@
 // go() task is goroutine 1, "main".
 
 import { Chan } from "../chan/chan.js";
-import { type BlockedOp, registry, type TaskRecord } from "../internal/registry.js";
+import { type BlockedOp, DESCRIBE, registry, type TaskRecord } from "../internal/registry.js";
 import { creatorOfTask, runningTask } from "./track.js";
 
 /**
@@ -40,6 +40,11 @@ export interface BlockedInfo {
   readonly waitedMs: number;
   /** Where it blocked (V8 stack, gosync frames removed), when stack capture is on. */
   readonly stack: string | undefined;
+  /**
+   * For an operation that waits on another thread (gosync/threads: "threads.Mutex.lock",
+   * "SharedChan.recv", "ThreadPool.run", ...), the id of the thread it blocks; otherwise undefined.
+   */
+  readonly thread: number | undefined;
 }
 
 /**
@@ -201,6 +206,7 @@ function blockedInfos(ops: BlockedOp[], now: number): BlockedInfo[] {
       since: op.since,
       waitedMs: Math.max(0, now - op.since),
       stack: trimStack(op.stack),
+      thread: op.thread,
     }));
 }
 
@@ -214,6 +220,8 @@ function blockedInfos(ops: BlockedOp[], now: number): BlockedInfo[] {
  */
 export function describeTarget(target: object | null): string | undefined {
   if (target === null) return undefined;
+  const own = (target as { [DESCRIBE]?: unknown })[DESCRIBE];
+  if (typeof own === "function") return String(own.call(target));
   if (target instanceof Chan || isForeignChan(target)) {
     const name = typeof target.name === "string" ? ` "${target.name}"` : "";
     const shape = target.cap === 0 ? "unbuffered" : `cap ${target.cap}, len ${target.length}`;
@@ -308,7 +316,8 @@ function header(t: TaskInfo): string {
 function opLine(name: string, op: BlockedInfo, also: boolean, count: number): string {
   const what = op.targetName !== undefined ? `waiting on ${op.targetName}` : `blocked in ${op.reason}`;
   const times = count > 1 ? ` (x${count})` : "";
-  return `${name}: ${also ? `also ${what} [${op.reason}]` : what}${times}`;
+  const thread = op.thread === undefined ? "" : ` on thread ${op.thread}`;
+  return `${name}: ${also ? `also ${what} [${op.reason}]` : what}${thread}${times}`;
 }
 
 /**

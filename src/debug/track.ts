@@ -11,6 +11,7 @@
 // records must stay consistent). Code outside any go() task is "goroutine 1", Go's main.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { threadId } from "node:worker_threads";
 import { clock } from "../internal/clock.js";
 import { processWide } from "../internal/process-wide.js";
 import { registry, type SyncObserver, type TaskRecord } from "../internal/registry.js";
@@ -53,6 +54,7 @@ export type TaskStartListener = (task: TaskRecord, creator: TaskRecord | undefin
 export function enableTracking(): void {
   if (registry.tracking && registry.currentTask === currentTask) return;
   registry.tracking = true;
+  registry.threadId = threadId; // dumps name the thread that operations on shared memory block
   registry.currentTask = currentTask;
   registry.runTask = runTask;
   registry.now = () => clock.now();

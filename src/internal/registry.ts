@@ -32,7 +32,19 @@ export interface BlockedOp {
   readonly stack: string | undefined;
   /** The task that blocked, when the diagnostics layer can tell (Node's AsyncLocalStorage). */
   readonly task: TaskRecord | undefined;
+  /**
+   * For an operation on shared memory that another thread completes (gosync/threads): the id of
+   * the thread it blocks (registry.threadId when it blocked). Undefined for in-process operations.
+   */
+  readonly thread?: number | undefined;
 }
+
+/**
+ * A blocked operation's target may describe itself for dumps (a shared primitive knows which
+ * thread holds it, a pool task which thread runs it): `target[DESCRIBE]()` replaces the default
+ * `Kind "name"`.
+ */
+export const DESCRIBE: unique symbol = Symbol.for("gosync.describe");
 
 /**
  * Synchronisation events, for the lock-order checker and the race detector (gosync/debug). The
@@ -109,6 +121,8 @@ const fresh = {
   now: (): number => Date.now(),
   /** The lock-order checker / race detector, when on (installed by gosync/debug's addObserver). */
   observer: null as SyncObserver | null,
+  /** This thread's id (worker_threads' threadId; 0 on the main thread), set by gosync/debug. */
+  threadId: 0,
 };
 
 /**
@@ -156,6 +170,35 @@ export function blockBegin(reason: string, target: object | null, key: object): 
     stack: stackHere(),
     task: registry.currentTask(),
   });
+}
+
+/**
+ * blockBegin for an operation that waits on another thread (gosync/threads: a shared Mutex's
+ * lock(), a SharedChan's recv(), a ThreadPool's run()): dumps name it with this thread's id. Its
+ * reason says which operation, e.g. "threads.Mutex.lock"; end it with blockEnd. One test when off.
+ */
+export function threadBlockBegin(reason: string, target: object | null, key: object): void {
+  if (!registry.tracking) return;
+  registry.progress++;
+  registry.blocked.set(key, {
+    reason,
+    target,
+    since: registry.now(),
+    stack: stackHere(),
+    task: registry.currentTask(),
+    thread: registry.threadId,
+  });
+}
+
+/**
+ * Keeps `wait` (a thread-level operation's slow path: it waits on another thread) on record, as
+ * threadBlockBegin/blockEnd, while it is pending. Returns `wait` itself when tracking is off.
+ */
+export function threadWait<T>(reason: string, target: object, wait: Promise<T>): Promise<T> {
+  if (!registry.tracking) return wait;
+  const key = {};
+  threadBlockBegin(reason, target, key);
+  return wait.finally(() => blockEnd(key));
 }
 
 /** The operation standing for `key` is no longer blocked. */

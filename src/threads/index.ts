@@ -12,4 +12,12 @@ export { Semaphore } from "./semaphore.js";
 export { attach, type Shareable, type SharedHandle, share } from "./share.js";
 export { SharedChan } from "./shared-chan.js";
 export { SharedMap } from "./shared-map.js";
+export {
+  PoolClosedError,
+  QueueFullError,
+  type RunOptions,
+  ThreadExitError,
+  ThreadPool,
+  type ThreadPoolOptions,
+} from "./thread-pool.js";
 export { WaitGroup } from "./waitgroup.js";

@@ -22,6 +22,7 @@ import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Interrupt, SPINS } from "../internal/futex.js";
+import { DESCRIBE, threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue, WAITING, WOKEN } from "../internal/shared-queue.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
@@ -223,8 +224,18 @@ export class Mutex implements Shareable {
     }
   }
 
+  /** How task dumps show it: which operation waits on what, across threads. */
+  [DESCRIBE](): string {
+    return `threads.Mutex (${this.locked ? "locked" : "unlocked"}, ${this.waiters} waiting on all threads)`;
+  }
+
   async #lockAsync(src: CancelSource | null): Promise<void> {
     if (this.#spin()) return;
+    // On record for task dumps and the deadlock report while tracking is on (one test when off).
+    await threadWait("threads.Mutex.lock", this, this.#lockQueued(src));
+  }
+
+  async #lockQueued(src: CancelSource | null): Promise<void> {
     const q = this.#q;
     for (;;) {
       q.lock();

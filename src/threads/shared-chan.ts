@@ -24,6 +24,7 @@ import {
   waitAsync,
   waitSync,
 } from "../internal/futex.js";
+import { DESCRIBE, threadWait } from "../internal/registry.js";
 import {
   bump,
   CELLS,
@@ -301,7 +302,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#sendAsync(v instanceof Uint8Array ? v.slice() : v, src);
+    // On record for task dumps and the deadlock report while tracking is on (one test when off).
+    return threadWait("SharedChan.send", this, this.#sendAsync(v instanceof Uint8Array ? v.slice() : v, src));
   }
 
   async #sendAsync(v: Stored, src: CancelSource | null): Promise<void> {
@@ -416,7 +418,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#recvSlow(src, max, out);
+    return threadWait("SharedChan.recv", this, this.#recvSlow(src, max, out));
+  }
+
+  /** How task dumps show it (beside the operation, "SharedChan.recv" or "SharedChan.send"). */
+  [DESCRIBE](): string {
+    return `SharedChan (${this.cap === 0 ? "unbuffered" : `cap ${this.cap}, len ${this.length}`})`;
   }
 
   #gotten(r: number, max: number, out: T[] | undefined): Stored | typeof END {
