@@ -23,6 +23,7 @@ declare const selectResult: unique symbol;
  * {@link otherwise}.
  */
 export interface SelectCase<R> {
+  /** Type-level only (never set): carries the body's result type `R`. */
   readonly [selectResult]?: R;
 }
 

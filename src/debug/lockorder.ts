@@ -55,6 +55,7 @@ export interface LockOrderOptions {
  * ```
  */
 export interface LockSite {
+  /** The Mutex or RWMutex itself. */
   readonly lock: object;
   /** The lock as the dump names it: `Mutex "accounts"`. */
   readonly name: string;
@@ -86,7 +87,12 @@ export interface LockOrderReport {
    * last one is the call that closed the cycle); recursive-lock: the earlier lock, then the new
    * call; held-too-long: the lock as it was taken (`before` only, `after` the same).
    */
-  readonly edges: readonly { readonly before: LockSite; readonly after: LockSite }[];
+  readonly edges: readonly {
+    /** Locked first. */
+    readonly before: LockSite;
+    /** Locked while `before` was held. */
+    readonly after: LockSite;
+  }[];
   /** held-too-long: how long it had been held (ms). */
   readonly heldMs?: number;
   /** The whole report, Go-style, as it is printed by default. */

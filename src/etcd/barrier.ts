@@ -27,6 +27,7 @@ import { waitDelete } from "./wait-deletes.js";
  * ```
  */
 export class Barrier {
+  /** The store the barrier key lives in. */
   readonly backend: Backend;
   readonly #key: Uint8Array;
 

@@ -80,12 +80,20 @@ export interface ConnectOptions {
    * host:port endpoints are dialled with https.
    */
   readonly tls?: {
+    /** The CA that signed the server certificate (default: the system's roots). */
     readonly ca?: string | Uint8Array;
+    /** A client certificate, for etcd's --client-cert-auth. */
     readonly cert?: string | Uint8Array;
+    /** The client certificate's private key. */
     readonly key?: string | Uint8Array;
   };
   /** Username/password authentication (etcd `auth enable`); ignored if the server has auth disabled. */
-  readonly auth?: { readonly username: string; readonly password: string };
+  readonly auth?: {
+    /** The etcd user. */
+    readonly username: string;
+    /** Its password. */
+    readonly password: string;
+  };
   /**
    * How long connect() may take, and each request (with its retries while etcd is unreachable), in
    * ms (default 5000).

@@ -30,6 +30,7 @@ import { waitDeletes } from "./wait-deletes.js";
  * ```
  */
 export class Election {
+  /** The session whose lease holds the candidacy key: losing it ends the leadership. */
   readonly session: Session;
   readonly #pfx: Uint8Array;
   readonly #key: Uint8Array;

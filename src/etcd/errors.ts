@@ -57,11 +57,13 @@ const GO_TEXT: Partial<Record<EtcdErrorCode, string>> = {
  * ```
  */
 export class EtcdError extends Error {
+  /** What went wrong, as a stable code (the message is Go's text). */
   readonly code: EtcdErrorCode;
   constructor(code: EtcdErrorCode, message?: string, options?: { cause?: unknown }) {
     super(message ?? GO_TEXT[code] ?? code, options);
     this.code = code;
   }
+  /** "EtcdError". */
   override get name(): string {
     return "EtcdError";
   }

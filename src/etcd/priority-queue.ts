@@ -24,6 +24,7 @@ import { newSequentialKV } from "./recipe-keys.js";
  * ```
  */
 export class PriorityQueue {
+  /** The store the queue keys live in. */
   readonly backend: Backend;
   readonly #dir: Uint8Array;
 

@@ -39,6 +39,7 @@ const RETRY_MS = 500;
  * ```
  */
 export class Session {
+  /** The store the session's lease lives in. */
   readonly backend: Backend;
   /** The lease every primitive of this session attaches its keys to. */
   readonly lease: bigint;
@@ -203,6 +204,7 @@ export class Session {
     }
   }
 
+  /** `await using`: closes the session (revokes its lease). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -33,6 +33,7 @@ class Round {
  * ```
  */
 export class CyclicBarrier implements WaitOwner {
+  /** How many parties must call await() to trip the barrier. */
   readonly parties: number;
   readonly #action: (() => void | Promise<void>) | undefined;
   #round = new Round();

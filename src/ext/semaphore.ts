@@ -24,6 +24,7 @@ import { WaitQueue } from "../internal/waitq.js";
  * ```
  */
 export class Semaphore implements WaitOwner {
+  /** A name for diagnostics (task dumps, deadlock reports). */
   name: string | undefined;
   readonly #size: number;
   #held = 0;

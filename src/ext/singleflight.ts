@@ -8,6 +8,7 @@ import { checkFunction } from "../internal/errors.js";
 
 /** What do() resolves with. */
 export interface SingleFlightValue<V> {
+  /** What the function returned (resolved to). */
   readonly value: V;
   /** Whether the value was given to more than one caller. */
   readonly shared: boolean;
@@ -15,8 +16,22 @@ export interface SingleFlightValue<V> {
 
 /** What doChan() delivers (Go's singleflight.Result). */
 export type SingleFlightResult<V> =
-  | { readonly value: V; readonly error?: undefined; readonly shared: boolean }
-  | { readonly value?: undefined; readonly error: unknown; readonly shared: boolean };
+  | {
+      /** What the function returned (resolved to). */
+      readonly value: V;
+      /** Absent: the function succeeded. */
+      readonly error?: undefined;
+      /** Whether the result was given to more than one caller. */
+      readonly shared: boolean;
+    }
+  | {
+      /** Absent: the function failed. */
+      readonly value?: undefined;
+      /** What the function threw (rejected with). */
+      readonly error: unknown;
+      /** Whether the result was given to more than one caller. */
+      readonly shared: boolean;
+    };
 
 class Flight<V> {
   dups = 0;

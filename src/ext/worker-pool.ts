@@ -23,6 +23,7 @@ export class PoolStoppedError extends GoSyncError {
   }
 }
 
+/** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {
   /** Maximum tasks running at once (≥ 1). */
   readonly workers: number;
@@ -47,6 +48,7 @@ type Job = (() => unknown) | { readonly run: () => unknown; readonly fail: (e: u
  * ```
  */
 export class WorkerPool {
+  /** The `workers` option: at most this many tasks run at once. */
   readonly maxWorkers: number;
   readonly #idleTimeout: number;
   readonly #onError: ((e: unknown) => void) | undefined;

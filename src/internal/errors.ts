@@ -10,6 +10,7 @@
  * ```
  */
 export class GoSyncError extends Error {
+  /** The class name (`"ChanClosedError"`, `"CanceledError"`, ...), as stack traces and `util.inspect` show it. */
   override get name(): string {
     return this.constructor.name;
   }

@@ -51,6 +51,7 @@ export type DropPolicy = "drop-newest" | "drop-oldest" | "block";
 export interface SubscriberOptions {
   /** How many values the subscriber's channel buffers. */
   buffer?: number;
+  /** What publish does when this subscriber's buffer is full (default "block"). */
   policy?: DropPolicy;
 }
 
@@ -93,6 +94,7 @@ function checkOptions(o: SubscriberOptions, base: Required<SubscriberOptions>): 
 export class Subscription<T> implements AsyncIterable<T>, Disposable, CancelListener {
   /** The subscriber's channel; closed on unsubscribe or when the topic closes. */
   readonly c: Chan<T>;
+  /** What publish does when this subscriber's buffer is full. */
   readonly policy: DropPolicy;
   /** How many values were dropped for this subscriber because its buffer was full. */
   dropped = 0;
@@ -132,10 +134,12 @@ export class Subscription<T> implements AsyncIterable<T>, Disposable, CancelList
     if (!this.c.closed) this.c.close();
   }
 
+  /** `using`: unsubscribes. */
   [Symbol.dispose](): void {
     this.unsubscribe();
   }
 
+  /** `for await`: receives until unsubscribed and drained. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.c[Symbol.asyncIterator]();
   }
@@ -210,6 +214,7 @@ export class Topic<T> {
     return this.#subs.size;
   }
 
+  /** Whether close() was called: every subscription is closed and publish throws. */
   get closed(): boolean {
     return this.#closed;
   }

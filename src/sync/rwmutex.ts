@@ -27,6 +27,7 @@ import type { Locker } from "./locker.js";
  * ```
  */
 export class RWMutex implements Locker, WaitOwner {
+  /** A name for diagnostics (task dumps, deadlock reports). */
   name: string | undefined;
   /** Readers inside. */
   #readers = 0;
