@@ -11,6 +11,7 @@ import { etcdLock } from "./etcd-lock.js";
 import { etcdQueue } from "./etcd-queue.js";
 import { h2o } from "./h2o.js";
 import { pipeline } from "./pipeline.js";
+import { terminalProgress } from "./progress.js";
 import type { BaseOptions, Example } from "./registry.js";
 import { ring } from "./ring.js";
 import { shutdown } from "./shutdown.js";
@@ -39,7 +40,8 @@ const print = (line: string): void => {
 
 async function runOne(ex: Example, index: number, opts: BaseOptions): Promise<void> {
   print(`\n=== ${index + 1}. ${ex.name}: ${ex.title} ===`);
-  await ex.run((line) => print(`  ${line}`), opts);
+  const progress = terminalProgress();
+  await ex.run((line) => print(`  ${line}`), progress === undefined ? opts : { ...opts, progress });
 }
 
 async function main(argv: readonly string[]): Promise<number> {
