@@ -17,6 +17,7 @@ import { ring } from "./ring.js";
 import { shutdown } from "./shutdown.js";
 import { sieve } from "./sieve.js";
 import { stampede } from "./stampede.js";
+import { tracker } from "./tracker.js";
 
 /** The examples in tour order. */
 const examples: readonly Example[] = [
@@ -28,6 +29,7 @@ const examples: readonly Example[] = [
   h2o,
   stampede,
   crawler,
+  tracker,
   etcdElection,
   etcdLock,
   etcdBank,
