@@ -3,6 +3,7 @@
 // when the programs have ended: every example stops all its tasks and timers, so nothing is left to
 // keep the process alive.
 
+import { chat } from "./chat.js";
 import { crawler } from "./crawler.js";
 import { du } from "./du.js";
 import { etcdBank } from "./etcd-bank.js";
@@ -30,6 +31,7 @@ const examples: readonly Example[] = [
   stampede,
   crawler,
   tracker,
+  chat,
   etcdElection,
   etcdLock,
   etcdBank,
