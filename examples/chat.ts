@@ -45,6 +45,8 @@ interface Client {
   readonly ch: Chan<string>;
   /** Messages dropped because `ch` was full (8.15). */
   dropped: number;
+  /** The last line the client gets when it leaves, if any (idle, shutdown). */
+  farewell?: string;
 }
 
 export interface ChatServerOptions {
@@ -108,6 +110,7 @@ export async function startChat(opts: ChatServerOptions = {}): Promise<ChatServe
         }),
         recv(leaving, (cli) => {
           clients.delete(cli!);
+          if (cli!.farewell !== undefined) cli!.ch.trySend(cli!.farewell); // 8.15 holds here too
           cli!.ch.close();
           if (cli!.dropped > 0) log(`${cli!.name} left; ${cli!.dropped} message(s) had been dropped for it`);
           return true;
@@ -193,9 +196,9 @@ export async function startChat(opts: ChatServerOptions = {}): Promise<ChatServe
         }
         await messages.send(`${name}: ${got.line}`);
       }
-      // Said before leaving, so that it is the last line the client gets (trySend: 8.15 holds here too).
-      if (why === "idle") ch.trySend(`You were idle for ${seconds(idleMs)}: goodbye.`);
-      if (why === "shutdown") ch.trySend("Server shutting down: goodbye.");
+      // Sent by the broadcaster as it lets the client go, so that it is the last line the client gets.
+      if (why === "idle") cli.farewell = `You were idle for ${seconds(idleMs)}: goodbye.`;
+      if (why === "shutdown") cli.farewell = "Server shutting down: goodbye.";
       await leaving.send(cli); // the broadcaster closes ch: the writer flushes it and ends the socket
       await messages.send(`${name} has left`);
       log(`${name} has left (${why === "eof" ? "disconnected" : why})`);

@@ -118,7 +118,7 @@ export class BoundedTracker {
 
   /** Closes the queue and waits for the worker to drain it, or for ctx; rejects with what is left. */
   async shutdown(ctx: Context): Promise<void> {
-    this.#ch.close();
+    if (!this.#ch.closed) this.#ch.close(); // a shutdown given up may be tried again
     const drained = await select(
       recv(this.#stop, () => true),
       recv(ctx.done(), () => false),
