@@ -47,5 +47,13 @@ export interface Context {
   readonly signal: AbortSignal;
 }
 
-/** What a blocking call accepts as its optional last argument. */
+/**
+ * What a blocking call accepts as its optional last argument.
+ *
+ * @example
+ * ```ts
+ * await ch.recv(ctx);                          // a Context
+ * await mu.lock(AbortSignal.timeout(1000));    // or an AbortSignal
+ * ```
+ */
 export type Canceller = Context | AbortSignal;

@@ -26,7 +26,14 @@ import { registry, type SyncObserver, type TaskRecord } from "../internal/regist
 import { describeTarget, trimStack } from "./dump.js";
 import { addObserver, taskOfWaiter } from "./track.js";
 
-/** Go's header, as go-deadlock prints it. */
+/**
+ * Go's header, as go-deadlock prints it.
+ *
+ * @example
+ * ```ts
+ * enableLockOrderCheck({ onReport: (r) => { if (r.message.startsWith(POTENTIAL_DEADLOCK)) console.error(r.message); } });
+ * ```
+ */
 export const POTENTIAL_DEADLOCK = "POTENTIAL DEADLOCK:";
 
 /**

@@ -70,7 +70,19 @@ import { checkRangeRequest, checkTxnRequest, leaseIdCheck, ttlCheck } from "./re
 import { WatchMux } from "./watch-mux.js";
 import { WatchStream } from "./watch-stream.js";
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * const backend = await connect({
+ *   endpoints: ["https://10.0.0.1:2379", "https://10.0.0.2:2379"],
+ *   tls: { ca: readFileSync("ca.pem"), cert: readFileSync("client.pem"), key: readFileSync("client-key.pem") },
+ *   auth: { username: "svc", password: process.env.ETCD_PASSWORD ?? "" },
+ *   dialTimeout: 3000,
+ * });
+ * ```
+ */
 export interface ConnectOptions {
   /** Client URLs or host:port pairs, e.g. ["https://10.0.0.1:2379"]. */
   readonly endpoints: readonly string[];

@@ -16,7 +16,14 @@ import { race, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
 import { leaseIdCheck, ttlCheck } from "./requests.js";
 
-/** Options of {@link Session.create}. */
+/**
+ * Options of {@link Session.create}.
+ *
+ * @example
+ * ```ts
+ * const session = await Session.create(backend, { ttl: 10, ctx: AbortSignal.timeout(5000) });
+ * ```
+ */
 export interface SessionOptions {
   /** Lease TTL in seconds (default 60, as Go). */
   readonly ttl?: number;

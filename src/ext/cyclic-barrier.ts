@@ -10,7 +10,15 @@ import { checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, type WaitOwner, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
-/** The barrier was broken (cyclicbarrier's ErrBrokenBarrier). */
+/**
+ * The barrier was broken (cyclicbarrier's ErrBrokenBarrier): a party's wait was cancelled, or the
+ * action failed, so every waiting party is released with this error.
+ *
+ * @example
+ * ```ts
+ * try { await barrier.await(ctx); } catch (e) { if (e instanceof BrokenBarrierError) barrier.reset(); }
+ * ```
+ */
 export class BrokenBarrierError extends GoSyncError {
   constructor() {
     super("broken barrier");

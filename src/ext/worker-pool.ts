@@ -16,7 +16,16 @@ const rethrow = (e: unknown): never => {
   throw e;
 };
 
-/** submitWait() on a pool that was stopped before the task ran. */
+/**
+ * submitWait() on a pool that was stopped before the task ran.
+ *
+ * @example
+ * ```ts
+ * const pending = pool.submitWait(() => work());
+ * await pool.stop(); // drops the queued tasks
+ * await pending.catch((e) => e instanceof PoolStoppedError); // true if work() had not started
+ * ```
+ */
 export class PoolStoppedError extends GoSyncError {
   constructor() {
     super("workerpool: stopped");

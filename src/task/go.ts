@@ -9,7 +9,15 @@
 import { checkFunction } from "../internal/errors.js";
 import { registry, type TaskRecord, taskBegin, taskEnd } from "../internal/registry.js";
 
-/** Receives an error that escaped a task started by go(). */
+/**
+ * Receives an error that escaped a task started by go().
+ *
+ * @example
+ * ```ts
+ * const handler: PanicHandler = (error, task) => console.error(`task ${task.name} failed:`, error);
+ * setPanicHandler(handler);
+ * ```
+ */
 export type PanicHandler = (error: unknown, task: { readonly name: string }) => void;
 
 let panicHandler: PanicHandler | null = null;
