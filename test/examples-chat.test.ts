@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { ChatClient, type ChatServer, chat, connectNonReader, startChat } from "../examples/chat.js";
+import { terminalProgress } from "../examples/progress.js";
 import type { BaseOptions, Example } from "../examples/registry.js";
 import { BoundedTracker, Tracker, tracker } from "../examples/tracker.js";
 import { background, Canceled, Chan, type Context, withCancel } from "../src/index.js";
@@ -357,5 +358,42 @@ describe("tracker", () => {
     );
     stopApp();
     await worker;
+  });
+});
+
+describe("tour", () => {
+  test("--list names tracker and chat, before the etcd programs", T, async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "examples/tour.ts", "--list"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const names: string[] = [];
+    for await (const line of createInterface({ input: child.stdout })) names.push(line.split(" ")[0]!);
+    const i = names.indexOf("tracker");
+    const j = names.indexOf("chat");
+    assert.ok(i >= 0 && j === i + 1, names.join(" "));
+    assert.ok(
+      names.slice(j + 1).every((n) => n.startsWith("etcd-")),
+      names.join(" "),
+    );
+  });
+
+  test("the progress bar draws on a terminal only, and ends its line at 100%", T, () => {
+    let text = "";
+    const write = (s: string) => {
+      text += s;
+      return true;
+    };
+    const tty = { isTTY: true, write } as unknown as NodeJS.WriteStream;
+    const step = terminalProgress(tty)!("work", 4);
+    for (let done = 0; done <= 4; done++) step(done);
+    assert.equal(
+      text,
+      [0, 8, 15, 23, 30]
+        .map((n, k) => `\r  work [${"#".repeat(n)}${".".repeat(30 - n)}] ${String(k * 25).padStart(3)}%`)
+        .join("")
+        .concat("\n"),
+    );
+    const pipe = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+    assert.equal(terminalProgress(pipe), undefined);
   });
 });
