@@ -69,7 +69,7 @@ const app = await Application.bootstrapWithPlugins({
   entryPointStrategy: "resolve",
   tsconfig: join(here, "tsconfig.json"),
   out,
-  readme: "none",
+  readme: join(root, "README.md"),
   excludeInternal: true,
   excludePrivate: true,
   excludeProtected: true,
