@@ -4,7 +4,7 @@
 // happens and what the client is told.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
@@ -375,6 +375,24 @@ describe("tour", () => {
       names.slice(j + 1).every((n) => n.startsWith("etcd-")),
       names.join(" "),
     );
+  });
+
+  test("the tour's own flags come before the example's name; a bad one fails with the usage", T, () => {
+    const tour = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "examples/tour.ts", ...args], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
+    const unknown = tour("--nope", "sieve");
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /Unknown option '--nope'\nusage: npm start/);
+    const noUrl = tour("--etcd");
+    assert.equal(noUrl.status, 2);
+    assert.match(noUrl.stderr, /Option '--etcd <value>' argument missing/);
+    // After the name, flags are the example's: chat rejects a port out of range.
+    const chatFlag = tour("chat", "--port", "70000");
+    assert.notEqual(chatFlag.status, 0);
+    assert.match(chatFlag.stderr, /--port must be an integer from 0 to 65535/);
   });
 
   test("the progress bar draws on a terminal only, and ends its line at 100%", T, () => {
