@@ -27,7 +27,14 @@ export interface SelectCase<R> {
   readonly [selectResult]?: R;
 }
 
-/** The result type of a select over cases `C`. */
+/**
+ * The result type of a select over cases `C`.
+ *
+ * @example
+ * ```ts
+ * type R = SelectResult<SelectCase<number> | SelectCase<string>>; // number | string
+ * ```
+ */
 export type SelectResult<C> = C extends SelectCase<infer R> ? R : never;
 
 const RECV_CASE = 0;

@@ -13,7 +13,15 @@ import { blockBegin, blockEnd } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
-/** A group task: gets the group's context; fails by throwing or rejecting. */
+/**
+ * A group task: gets the group's context; fails by throwing or rejecting.
+ *
+ * @example
+ * ```ts
+ * const task: GroupTask = async (ctx) => { const res = await fetch(url, { signal: ctx.signal }); if (!res.ok) throw new Error(res.statusText); };
+ * g.go(task);
+ * ```
+ */
 export type GroupTask = (ctx: Context) => unknown;
 
 export interface TaskGroupOptions {

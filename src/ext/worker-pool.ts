@@ -32,7 +32,14 @@ export class PoolStoppedError extends GoSyncError {
   }
 }
 
-/** Options of {@link WorkerPool}. */
+/**
+ * Options of {@link WorkerPool}.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ workers: 8, idleTimeout: 5000, onError: (e) => console.error(e) });
+ * ```
+ */
 export interface WorkerPoolOptions {
   /** Maximum tasks running at once (≥ 1). */
   readonly workers: number;
