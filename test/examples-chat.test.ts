@@ -153,15 +153,29 @@ describe("chat", () => {
   });
 
   test("an idle client is told and disconnected; the others hear it left (8.13)", T, async () => {
-    await withServer({ idleMs: 200 }, async (server, log) => {
-      const [dave, hello] = await join(server, "dave");
-      assert.deepEqual(hello, ["You are dave", "Present: nobody yet"]);
+    await withServer({ idleMs: 500 }, async (server, log) => {
+      const dave = await ChatClient.connect(server.port);
+      dave.say("dave"); // at once: the idle clock runs from the connection
+      assert.deepEqual(
+        [await dave.line(), await dave.line(), await dave.line()],
+        ["What is your name?", "You are dave", "Present: nobody yet"],
+      );
+      const erin = await ChatClient.connect(server.port);
+      erin.say("erin");
+      await erin.until("Present: dave");
+      // erin keeps talking, so she is never idle herself, until she hears that dave has left.
+      for (let n = 1; ; n++) {
+        erin.say(`ping ${n}`);
+        if ((await erin.until(`erin: ping ${n}`)).includes("dave has left")) break;
+      }
       const rest: string[] = [];
       for (let line = await dave.line(); line !== undefined; line = await dave.line()) rest.push(line);
-      // dave may have seen others come and go; his last line is the goodbye, then the server hangs up.
-      assert.equal(rest.at(-1), "You were idle for 0.2 s: goodbye.");
+      // dave heard erin arrive and talk; his last line is the goodbye, then the server hangs up.
+      assert.equal(rest[0], "erin has arrived");
+      assert.equal(rest.at(-1), "You were idle for 0.5 s: goodbye.");
       await dave.closed();
       assert.ok(log.includes("dave has left (idle)"), log.join("\n"));
+      await erin.close();
     });
   });
 
@@ -192,14 +206,14 @@ describe("chat", () => {
   });
 
   test("the scripted session plays every exercise and leaves nothing running", T, async () => {
-    const lines = await run(chat, { idleMs: 300 });
+    const lines = await run(chat, {}); // the default 2 s idle limit: dave's silence outlasts erin's arrival
     for (const line of [
       "alice <- Present: nobody yet",
       "bob <- Present: alice",
       "alice <- bob: Hi yourself.",
       "server: carol is not reading: dropping messages for it",
       "alice <- carol has left",
-      "dave <- You were idle for 0.3 s: goodbye.",
+      "dave <- You were idle for 2 s: goodbye.",
       "dave: disconnected by the server",
       "erin <- dave has left",
       "servers closed: every task has ended",
