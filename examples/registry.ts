@@ -5,9 +5,17 @@
 /** Where an example writes its output, one line per call. */
 export type Out = (line: string) => void;
 
+/**
+ * Progress of a long step: called once with a label and the total, it returns the function to call
+ * with the amount done so far. The tour draws a bar on a terminal; tests pass nothing.
+ */
+export type Progress = (label: string, total: number) => (done: number) => void;
+
 /** Options every example accepts: the command-line arguments after its name (`npm start -- du .`). */
 export interface BaseOptions {
   readonly args?: readonly string[];
+  /** Where a long example reports its progress (absent: it does not). */
+  readonly progress?: Progress;
 }
 
 export interface Example<O extends BaseOptions = BaseOptions> {

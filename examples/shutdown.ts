@@ -63,7 +63,7 @@ async function doCleanup(ctx: Context, closed: Chan<void>, ms: number, out: Out,
   }
 }
 
-async function runOnce(out: Out, cleanupMs: number, o: Required<Omit<ShutdownOptions, "args">>) {
+async function runOnce(out: Out, cleanupMs: number, o: Required<Omit<ShutdownOptions, keyof BaseOptions>>) {
   const closing = new Chan<void>();
   const closed = new Chan<void>();
   const businessStopped = new Chan<void>();

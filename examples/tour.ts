@@ -3,6 +3,8 @@
 // when the programs have ended: every example stops all its tasks and timers, so nothing is left to
 // keep the process alive.
 
+import { parseArgs } from "node:util";
+import { chat } from "./chat.js";
 import { crawler } from "./crawler.js";
 import { du } from "./du.js";
 import { etcdBank } from "./etcd-bank.js";
@@ -11,6 +13,7 @@ import { etcdLock } from "./etcd-lock.js";
 import { etcdQueue } from "./etcd-queue.js";
 import { h2o } from "./h2o.js";
 import { pipeline } from "./pipeline.js";
+import { terminalProgress } from "./progress.js";
 import type { BaseOptions, Example } from "./registry.js";
 import { ring } from "./ring.js";
 import { shutdown } from "./shutdown.js";
@@ -18,6 +21,7 @@ import { sieve } from "./sieve.js";
 import { stampede } from "./stampede.js";
 import { threadsCounter } from "./threads-counter.js";
 import { threadsSieve } from "./threads-sieve.js";
+import { tracker } from "./tracker.js";
 
 /** The examples in tour order. */
 const examples: readonly Example[] = [
@@ -31,6 +35,8 @@ const examples: readonly Example[] = [
   crawler,
   threadsCounter,
   threadsSieve,
+  tracker,
+  chat,
   etcdElection,
   etcdLock,
   etcdBank,
@@ -43,39 +49,54 @@ const print = (line: string): void => {
 
 async function runOne(ex: Example, index: number, opts: BaseOptions): Promise<void> {
   print(`\n=== ${index + 1}. ${ex.name}: ${ex.title} ===`);
-  await ex.run((line) => print(`  ${line}`), opts);
+  const progress = terminalProgress();
+  await ex.run((line) => print(`  ${line}`), progress === undefined ? opts : { ...opts, progress });
 }
 
+const USAGE = "usage: npm start [-- --list | -- --etcd URL | -- [--etcd URL] <example> [args...]]";
+
+/** The tour's own options; they come before the example's name, everything after is the example's. */
+const OPTIONS = {
+  list: { type: "boolean", short: "l" },
+  help: { type: "boolean", short: "h" },
+  etcd: { type: "string" },
+} as const;
+
 async function main(argv: readonly string[]): Promise<number> {
-  // `npm start -- --etcd URL` plays the whole tour with the etcd examples on a real etcd.
-  if (argv[0] === "--etcd" || argv[0]?.startsWith("--etcd=") === true) {
-    const etcd = argv[0] === "--etcd" ? argv.slice(0, 2) : argv.slice(0, 1);
-    print("gosync tour: Go's concurrency programs, in TypeScript");
-    for (const [i, ex] of examples.entries())
-      await runOne(ex, i, ex.name.startsWith("etcd-") ? { args: etcd } : {});
+  // Split at the example's name (the first positional), like a command with subcommands.
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, strict: false, tokens: true });
+  const name = tokens.find((t) => t.kind === "positional");
+  let values: { list?: boolean; help?: boolean; etcd?: string };
+  try {
+    ({ values } = parseArgs({ args: argv.slice(0, name?.index), options: OPTIONS, strict: true }));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    print(USAGE);
     return 0;
   }
-  const [first, ...rest] = argv;
-  if (first === "--list" || first === "-l") {
+  if (values.list === true) {
     const width = Math.max(...examples.map((ex) => ex.name.length));
     for (const ex of examples) print(`${ex.name.padEnd(width)}  ${ex.title}`);
     return 0;
   }
-  if (first === "--help" || first === "-h") {
-    print("usage: npm start [-- --list | -- --etcd URL | -- <example> [args...]]");
-    return 0;
-  }
-  if (first === undefined) {
+  // `--etcd URL` runs the etcd examples on a real etcd (the others ignore it).
+  const etcd = values.etcd === undefined ? [] : [`--etcd=${values.etcd}`];
+  const argsOf = (ex: Example) => (ex.name.startsWith("etcd-") ? etcd : []);
+  if (name === undefined) {
     print("gosync tour: Go's concurrency programs, in TypeScript");
-    for (const [i, ex] of examples.entries()) await runOne(ex, i, {});
+    for (const [i, ex] of examples.entries()) await runOne(ex, i, { args: argsOf(ex) });
     return 0;
   }
-  const index = examples.findIndex((ex) => ex.name === first);
+  const index = examples.findIndex((ex) => ex.name === name.value);
   if (index < 0) {
-    console.error(`unknown example "${first}"; one of: ${examples.map((ex) => ex.name).join(", ")}`);
+    console.error(`unknown example "${name.value}"; one of: ${examples.map((ex) => ex.name).join(", ")}`);
     return 1;
   }
-  await runOne(examples[index]!, index, { args: rest });
+  const ex = examples[index]!;
+  await runOne(ex, index, { args: [...argv.slice(name.index + 1), ...argsOf(ex)] });
   return 0;
 }
 

@@ -18,7 +18,9 @@ declare const contextKeyType: unique symbol;
  * ```
  */
 export interface ContextKey<T> {
+  /** The name given to `createKey`, for debugging (keys with one name are still distinct). */
   readonly name: string;
+  /** Type-level only (never set): carries `T` so that `ctx.value(key)` is typed. */
   readonly [contextKeyType]?: T;
 }
 
@@ -39,10 +41,19 @@ export interface Context {
   err(): Error | null;
   /** When the context will be cancelled by itself, or undefined (Go's ok == false). */
   deadline(): Date | undefined;
+  /** The value bound to `key` by this context or its nearest ancestor with one (`withValue`), or undefined. */
   value<T>(key: ContextKey<T>): T | undefined;
   /** An AbortSignal that aborts with the context (created when first read). */
   readonly signal: AbortSignal;
 }
 
-/** What a blocking call accepts as its optional last argument. */
+/**
+ * What a blocking call accepts as its optional last argument.
+ *
+ * @example
+ * ```ts
+ * await ch.recv(ctx);                          // a Context
+ * await mu.lock(AbortSignal.timeout(1000));    // or an AbortSignal
+ * ```
+ */
 export type Canceller = Context | AbortSignal;

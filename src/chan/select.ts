@@ -28,10 +28,18 @@ declare const selectResult: unique symbol;
  * {@link otherwise}.
  */
 export interface SelectCase<R> {
+  /** Type-level only (never set): carries the body's result type `R`. */
   readonly [selectResult]?: R;
 }
 
-/** The result type of a select over cases `C`. */
+/**
+ * The result type of a select over cases `C`.
+ *
+ * @example
+ * ```ts
+ * type R = SelectResult<SelectCase<number> | SelectCase<string>>; // number | string
+ * ```
+ */
 export type SelectResult<C> = C extends SelectCase<infer R> ? R : never;
 
 const RECV_CASE = 0;

@@ -28,9 +28,27 @@ import type { QueueWatcher } from "../internal/waitq.js";
 import { CAUSE, type HasCause } from "./background.js";
 import { Canceled } from "./errors.js";
 
-/** Go's CancelFunc: cancels the context; later calls do nothing. */
+/**
+ * Go's CancelFunc: cancels the context; later calls do nothing. Call it when the work is done,
+ * also on success, to release the context's resources (a deadline's timer, its parent's link).
+ *
+ * @example
+ * ```ts
+ * const [ctx, cancel] = withCancel(parent);
+ * try { await work(ctx); } finally { cancel(); }
+ * ```
+ */
 export type CancelFunc = () => void;
-/** Go's CancelCauseFunc: cancels with a cause that cause(ctx) reports; later calls do nothing. */
+/**
+ * Go's CancelCauseFunc: cancels with a cause that cause(ctx) reports; later calls do nothing.
+ *
+ * @example
+ * ```ts
+ * const [ctx, cancel] = withCancelCause(parent);
+ * cancel(new Error("user logged out"));
+ * cause(ctx); // Error: user logged out (ctx.err() is still Canceled)
+ * ```
+ */
 export type CancelCauseFunc = (cause?: unknown) => void;
 
 export function checkParent(parent: unknown): Context {

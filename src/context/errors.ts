@@ -8,7 +8,16 @@ import { type FailedCall, latestFailedCall } from "../internal/registry.js";
 
 export type { FailedCall };
 
-/** The class of {@link Canceled}: Go's `context canceled`. */
+/**
+ * The class of {@link Canceled}: Go's `context canceled`.
+ *
+ * @example
+ * ```ts
+ * const [ctx, cancel] = withCancel(background());
+ * cancel();
+ * ctx.err() instanceof CanceledError; // true; and ctx.err() === Canceled
+ * ```
+ */
 export class CanceledError extends GoSyncError {
   constructor() {
     super("context canceled");
@@ -16,7 +25,16 @@ export class CanceledError extends GoSyncError {
 }
 brand(CanceledError, "CanceledError");
 
-/** The class of {@link DeadlineExceeded}: Go's `context deadline exceeded`; `timeout()` is true. */
+/**
+ * The class of {@link DeadlineExceeded}: Go's `context deadline exceeded`; `timeout()` is true.
+ *
+ * @example
+ * ```ts
+ * const [ctx, cancel] = withTimeout(background(), 100);
+ * try { await ch.recv(ctx); } catch (e) { if (e instanceof DeadlineExceededError) console.log("too slow"); }
+ * finally { cancel(); }
+ * ```
+ */
 export class DeadlineExceededError extends GoSyncError {
   constructor() {
     super("context deadline exceeded");

@@ -60,6 +60,7 @@ export interface TaskInfo {
   readonly id: number;
   /** The task function's name ("anonymous" if it has none); "main" for goroutine 1. */
   readonly name: string;
+  /** Whether this is main (goroutine 1: code outside any task). */
   readonly main: boolean;
   /**
    * "blocked": waiting on gosync operations (listed in `blocked`); "running": the task that took the

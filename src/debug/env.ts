@@ -28,13 +28,17 @@ import { enableStackCapture, enableTracking } from "./track.js";
  * ```
  */
 export interface DebugSettings {
+  /** The deadlock report at exit (`deadlock`). */
   readonly deadlock: boolean;
+  /** Stack capture for dumps and reports (`stacks`). */
   readonly stacks: boolean;
+  /** Task tracking: named tasks in dumps and reports (`track`, implied by the others). */
   readonly track: boolean;
   /** The lock-order check (also on with `lockhold`). */
   readonly lockorder: boolean;
   /** `lockhold=MS`: the lock-order check's maxHoldMs; undefined if not set. */
   readonly lockHoldMs: number | undefined;
+  /** The race detector (`race`). */
   readonly race: boolean;
 }
 

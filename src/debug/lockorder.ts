@@ -26,7 +26,14 @@ import { registry, type SyncObserver, type TaskRecord } from "../internal/regist
 import { describeTarget, trimStack } from "./dump.js";
 import { addObserver, taskOfWaiter } from "./track.js";
 
-/** Go's header, as go-deadlock prints it. */
+/**
+ * Go's header, as go-deadlock prints it.
+ *
+ * @example
+ * ```ts
+ * enableLockOrderCheck({ onReport: (r) => { if (r.message.startsWith(POTENTIAL_DEADLOCK)) console.error(r.message); } });
+ * ```
+ */
 export const POTENTIAL_DEADLOCK = "POTENTIAL DEADLOCK:";
 
 /**
@@ -55,6 +62,7 @@ export interface LockOrderOptions {
  * ```
  */
 export interface LockSite {
+  /** The Mutex or RWMutex itself. */
   readonly lock: object;
   /** The lock as the dump names it: `Mutex "accounts"`. */
   readonly name: string;
@@ -86,7 +94,12 @@ export interface LockOrderReport {
    * last one is the call that closed the cycle); recursive-lock: the earlier lock, then the new
    * call; held-too-long: the lock as it was taken (`before` only, `after` the same).
    */
-  readonly edges: readonly { readonly before: LockSite; readonly after: LockSite }[];
+  readonly edges: readonly {
+    /** Locked first. */
+    readonly before: LockSite;
+    /** Locked while `before` was held. */
+    readonly after: LockSite;
+  }[];
   /** held-too-long: how long it had been held (ms). */
   readonly heldMs?: number;
   /** The whole report, Go-style, as it is printed by default. */

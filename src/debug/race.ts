@@ -74,11 +74,13 @@ export interface RaceDetectorOptions {
  * ```
  */
 export interface RaceAccess {
+  /** Whether the access read or wrote the location. */
   readonly kind: "read" | "write";
   /** Made by atomicLoad/atomicStore/atomicAdd/...? */
   readonly atomic: boolean;
   /** The task's id (Go's goroutine id; 1 is main). */
   readonly goroutine: number;
+  /** The task's name, as the dump shows it ("main" for goroutine 1). */
   readonly taskName: string;
   /** Where it was made (V8 stack, gosync frames removed), when stacks are captured. */
   readonly stack: string | undefined;
@@ -98,8 +100,11 @@ export interface RaceReport {
   readonly location: string;
   /** The tracked object (the wrapper track() returned). */
   readonly object: object;
+  /** The property accessed. */
   readonly key: PropertyKey;
+  /** The access that just happened. */
   readonly current: RaceAccess;
+  /** The earlier, unordered access it conflicts with. */
   readonly previous: RaceAccess;
   /** The whole report, as Go prints it (between the `==================` lines). */
   readonly message: string;

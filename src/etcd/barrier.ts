@@ -28,6 +28,7 @@ import { retrying, waitDelete } from "./wait-deletes.js";
  * ```
  */
 export class Barrier {
+  /** The store the barrier key lives in. */
   readonly backend: Backend;
   readonly #key: Uint8Array;
 

@@ -70,7 +70,19 @@ import { checkRangeRequest, checkTxnRequest, leaseIdCheck, ttlCheck } from "./re
 import { WatchMux } from "./watch-mux.js";
 import { WatchStream } from "./watch-stream.js";
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * const backend = await connect({
+ *   endpoints: ["https://10.0.0.1:2379", "https://10.0.0.2:2379"],
+ *   tls: { ca: readFileSync("ca.pem"), cert: readFileSync("client.pem"), key: readFileSync("client-key.pem") },
+ *   auth: { username: "svc", password: process.env.ETCD_PASSWORD ?? "" },
+ *   dialTimeout: 3000,
+ * });
+ * ```
+ */
 export interface ConnectOptions {
   /** Client URLs or host:port pairs, e.g. ["https://10.0.0.1:2379"]. */
   readonly endpoints: readonly string[];
@@ -80,12 +92,20 @@ export interface ConnectOptions {
    * host:port endpoints are dialled with https.
    */
   readonly tls?: {
+    /** The CA that signed the server certificate (default: the system's roots). */
     readonly ca?: string | Uint8Array;
+    /** A client certificate, for etcd's --client-cert-auth. */
     readonly cert?: string | Uint8Array;
+    /** The client certificate's private key. */
     readonly key?: string | Uint8Array;
   };
   /** Username/password authentication (etcd `auth enable`); ignored if the server has auth disabled. */
-  readonly auth?: { readonly username: string; readonly password: string };
+  readonly auth?: {
+    /** The etcd user. */
+    readonly username: string;
+    /** Its password. */
+    readonly password: string;
+  };
   /**
    * How long connect() may take, and each request (with its retries while etcd is unreachable), in
    * ms (default 5000).

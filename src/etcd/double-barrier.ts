@@ -29,7 +29,9 @@ import { retrying, waitDelete } from "./wait-deletes.js";
  * ```
  */
 export class DoubleBarrier {
+  /** The session whose lease holds this party's key. */
   readonly session: Session;
+  /** How many parties enter and leave together. */
   readonly count: number;
   readonly #waiters: Uint8Array;
   readonly #ready: Uint8Array;

@@ -31,6 +31,7 @@ import { pause, retrying, transient, waitDeletes } from "./wait-deletes.js";
  * ```
  */
 export class Election {
+  /** The session whose lease holds the candidacy key: losing it ends the leadership. */
   readonly session: Session;
   readonly #pfx: Uint8Array;
   readonly #key: Uint8Array;

@@ -52,7 +52,14 @@ import {
 } from "./requests.js";
 import { WatchStream } from "./watch-stream.js";
 
-/** Options of {@link embedded}. */
+/**
+ * Options of {@link embedded}.
+ *
+ * @example
+ * ```ts
+ * const backend = embedded({ historyRevisions: 1000, minLeaseTtl: 1 });
+ * ```
+ */
 export interface EmbeddedOptions {
   /** Revisions of history kept for past reads and watches (default 10 000). */
   readonly historyRevisions?: number;

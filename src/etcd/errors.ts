@@ -2,7 +2,15 @@
 // texts where Go has one (etcd's rpctypes, mvcc and concurrency errors), so logs read alike in both
 // languages. Go returns these as distinct error values; TypeScript gets one class and a union of codes.
 
-/** What went wrong, as a string union to switch on. */
+/**
+ * What went wrong, as a string union to switch on.
+ *
+ * @example
+ * ```ts
+ * const code: EtcdErrorCode = e instanceof EtcdError ? e.code : "unavailable";
+ * if (code === "session-expired") session = await Session.create(backend);
+ * ```
+ */
 export type EtcdErrorCode =
   | "lease-not-found"
   | "lease-exists"
@@ -90,11 +98,13 @@ export function neverApplied(e: unknown): boolean {
  * ```
  */
 export class EtcdError extends Error {
+  /** What went wrong, as a stable code (the message is Go's text). */
   readonly code: EtcdErrorCode;
   constructor(code: EtcdErrorCode, message?: string, options?: { cause?: unknown }) {
     super(message ?? GO_TEXT[code] ?? code, options);
     this.code = code;
   }
+  /** "EtcdError". */
   override get name(): string {
     return "EtcdError";
   }

@@ -46,6 +46,7 @@ const UNLOCKED = new EtcdError("closed", "mutex: unlocked");
  * ```
  */
 export class Mutex {
+  /** The session whose lease holds the lock key: losing it releases the lock. */
   readonly session: Session;
   readonly #pfx: Uint8Array;
   readonly #key: Uint8Array;

@@ -25,6 +25,7 @@ import { checkPrefixSize } from "./requests.js";
  * ```
  */
 export class PriorityQueue {
+  /** The store the queue keys live in. */
   readonly backend: Backend;
   readonly #dir: Uint8Array;
 

@@ -67,6 +67,7 @@ export async function takeFirst(
  * ```
  */
 export class Queue {
+  /** The store the queue keys live in. */
   readonly backend: Backend;
   readonly #dir: Uint8Array;
   readonly #pfx: Uint8Array;

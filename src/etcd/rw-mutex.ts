@@ -29,6 +29,7 @@ import { retrying, waitDeletes } from "./wait-deletes.js";
  * ```
  */
 export class RWMutex {
+  /** The session whose lease holds the lock keys. */
   readonly session: Session;
   readonly #pfx: Uint8Array;
   #key: Uint8Array | null = null;

@@ -19,7 +19,14 @@ import { race, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
 import { leaseIdCheck, ttlCheck } from "./requests.js";
 
-/** Options of {@link Session.create}. */
+/**
+ * Options of {@link Session.create}.
+ *
+ * @example
+ * ```ts
+ * const session = await Session.create(backend, { ttl: 10, ctx: AbortSignal.timeout(5000) });
+ * ```
+ */
 export interface SessionOptions {
   /** Lease TTL in seconds (default 60, as Go). */
   readonly ttl?: number;
@@ -42,6 +49,7 @@ const RETRY_MS = 500;
  * ```
  */
 export class Session {
+  /** The store the session's lease lives in. */
   readonly backend: Backend;
   /** The lease every primitive of this session attaches its keys to. */
   readonly lease: bigint;
@@ -251,6 +259,7 @@ export class Session {
     }
   }
 
+  /** `await using`: closes the session (revokes its lease). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -23,7 +23,14 @@ import { throwIfDone } from "./cancel.js";
 import { EtcdError, neverApplied, isTransient as transient } from "./errors.js";
 import { checkBackend } from "./queue.js";
 
-/** The isolation level of a transaction (Go's concurrency.Isolation). */
+/**
+ * The isolation level of a transaction (Go's concurrency.Isolation).
+ *
+ * @example
+ * ```ts
+ * await stm(backend, (tx) => tx.put("/seen", "1"), { isolation: "read-committed" });
+ * ```
+ */
 export type Isolation = "serializable-snapshot" | "serializable" | "repeatable-reads" | "read-committed";
 
 const LEVELS: readonly Isolation[] = [
@@ -45,7 +52,19 @@ export interface StmOptions {
   readonly prefetch?: readonly Value[];
 }
 
-/** What `apply` can do inside a transaction (Go's concurrency.STM). */
+/**
+ * What `apply` can do inside a transaction (Go's concurrency.STM).
+ *
+ * @example
+ * ```ts
+ * await stm(backend, async (tx) => {
+ *   const from = Number(await tx.get("/accounts/a"));
+ *   const to = Number(await tx.get("/accounts/b"));
+ *   tx.put("/accounts/a", String(from - 10));
+ *   tx.put("/accounts/b", String(to + 10));
+ * });
+ * ```
+ */
 export interface StmTx {
   /** The key's value as text ("" if absent); sees this attempt's own writes. */
   get(key: Value): Promise<string>;

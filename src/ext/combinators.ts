@@ -19,7 +19,15 @@ import { checkParent } from "../context/cancel.js";
 import { checkCount, checkFunction } from "../internal/errors.js";
 import { TaskGroup } from "./task-group.js";
 
-/** A function the combinators run: gets a context to honour, returns (or resolves to) a value. */
+/**
+ * A function the combinators run: gets a context to honour, returns (or resolves to) a value.
+ *
+ * @example
+ * ```ts
+ * const ask = (host: string): AsyncFunc<string> => async (ctx) => (await fetch(host, { signal: ctx.signal })).text();
+ * const [fastest] = await takeFirst(ctx, 1, ask(replicaA), ask(replicaB));
+ * ```
+ */
 export type AsyncFunc<T> = (ctx: Context) => T | Promise<T>;
 
 function checkFns(fns: readonly unknown[]): void {

@@ -10,7 +10,15 @@ import { brand, checkCount, checkFunction, GoSyncError } from "../internal/error
 import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";
 
-/** The barrier was broken (cyclicbarrier's ErrBrokenBarrier). */
+/**
+ * The barrier was broken (cyclicbarrier's ErrBrokenBarrier): a party's wait was cancelled, or the
+ * action failed, so every waiting party is released with this error.
+ *
+ * @example
+ * ```ts
+ * try { await barrier.await(ctx); } catch (e) { if (e instanceof BrokenBarrierError) barrier.reset(); }
+ * ```
+ */
 export class BrokenBarrierError extends GoSyncError {
   constructor() {
     super("broken barrier");
@@ -34,6 +42,7 @@ class Round {
  * ```
  */
 export class CyclicBarrier {
+  /** How many parties must call await() to trip the barrier. */
   readonly parties: number;
   readonly #action: (() => void | Promise<void>) | undefined;
   #round = new Round();

@@ -26,6 +26,7 @@ import { WaitQueue } from "../internal/waitq.js";
  * ```
  */
 export class Semaphore {
+  /** A name for diagnostics (task dumps, deadlock reports). */
   name: string | undefined;
   readonly #size: number;
   #held = 0;

@@ -11,6 +11,7 @@ import { go } from "../task/go.js";
 
 /** What do() resolves with. */
 export interface SingleFlightValue<V> {
+  /** What the function returned (resolved to). */
   readonly value: V;
   /** Whether the value was given to more than one caller. */
   readonly shared: boolean;
@@ -18,8 +19,22 @@ export interface SingleFlightValue<V> {
 
 /** What doChan() delivers (Go's singleflight.Result). */
 export type SingleFlightResult<V> =
-  | { readonly value: V; readonly error?: undefined; readonly shared: boolean }
-  | { readonly value?: undefined; readonly error: unknown; readonly shared: boolean };
+  | {
+      /** What the function returned (resolved to). */
+      readonly value: V;
+      /** Absent: the function succeeded. */
+      readonly error?: undefined;
+      /** Whether the result was given to more than one caller. */
+      readonly shared: boolean;
+    }
+  | {
+      /** Absent: the function failed. */
+      readonly value?: undefined;
+      /** What the function threw (rejected with). */
+      readonly error: unknown;
+      /** Whether the result was given to more than one caller. */
+      readonly shared: boolean;
+    };
 
 class Flight<V> {
   dups = 0;

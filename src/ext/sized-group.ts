@@ -10,6 +10,14 @@ import { background } from "../context/background.js";
 import { checkCount, checkFunction } from "../internal/errors.js";
 import { type GroupTask, TaskGroup } from "./task-group.js";
 
+/**
+ * Options of {@link SizedGroup}.
+ *
+ * @example
+ * ```ts
+ * const g = new SizedGroup(4, { preemptive: true, ctx }); // go() waits for a slot
+ * ```
+ */
 export interface SizedGroupOptions {
   /** go() waits for a free slot instead of queueing the task. */
   readonly preemptive?: boolean;
@@ -17,6 +25,14 @@ export interface SizedGroupOptions {
   readonly ctx?: Context;
 }
 
+/**
+ * Options of {@link ErrSizedGroup}.
+ *
+ * @example
+ * ```ts
+ * const g = new ErrSizedGroup(4, { termOnError: true }); // the first error cancels the rest
+ * ```
+ */
 export interface ErrSizedGroupOptions extends SizedGroupOptions {
   /** Cancel on the first error, skip later tasks, and report only that error. */
   readonly termOnError?: boolean;
@@ -37,6 +53,7 @@ function aggregate(errors: unknown[]): AggregateError {
  * ```
  */
 export class SizedGroup {
+  /** The group's slots and tasks, shared with ErrSizedGroup. */
   protected readonly core: TaskGroup;
   readonly #preemptive: boolean;
 

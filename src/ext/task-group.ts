@@ -15,7 +15,15 @@ import { go } from "../task/go.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** A group task: gets the group's context; fails by throwing or rejecting. */
+/**
+ * A group task: gets the group's context; fails by throwing or rejecting.
+ *
+ * @example
+ * ```ts
+ * const task: GroupTask = async (ctx) => { const res = await fetch(url, { signal: ctx.signal }); if (!res.ok) throw new Error(res.statusText); };
+ * g.go(task);
+ * ```
+ */
 export type GroupTask = (ctx: Context) => unknown;
 
 export interface TaskGroupOptions {

@@ -16,7 +16,16 @@ const rethrow = (e: unknown): never => {
   throw e;
 };
 
-/** submitWait() on a pool that was stopped before the task ran. */
+/**
+ * submitWait() on a pool that was stopped before the task ran.
+ *
+ * @example
+ * ```ts
+ * const pending = pool.submitWait(() => work());
+ * await pool.stop(); // drops the queued tasks
+ * await pending.catch((e) => e instanceof PoolStoppedError); // true if work() had not started
+ * ```
+ */
 export class PoolStoppedError extends GoSyncError {
   constructor() {
     super("workerpool: stopped");
@@ -24,6 +33,14 @@ export class PoolStoppedError extends GoSyncError {
 }
 brand(PoolStoppedError, "PoolStoppedError");
 
+/**
+ * Options of {@link WorkerPool}.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ workers: 8, idleTimeout: 5000, onError: (e) => console.error(e) });
+ * ```
+ */
 export interface WorkerPoolOptions {
   /** Maximum tasks running at once (≥ 1). */
   readonly workers: number;
@@ -48,6 +65,7 @@ type Job = (() => unknown) | { readonly run: () => unknown; readonly fail: (e: u
  * ```
  */
 export class WorkerPool {
+  /** The `workers` option: at most this many tasks run at once. */
   readonly maxWorkers: number;
   readonly #idleTimeout: number;
   readonly #onError: ((e: unknown) => void) | undefined;

@@ -15,6 +15,7 @@ const BRAND = Symbol.for("gosync.errorBrand/1");
  * ```
  */
 export class GoSyncError extends Error {
+  /** The class name (`"ChanClosedError"`, `"CanceledError"`, ...), as stack traces and `util.inspect` show it. */
   override get name(): string {
     return this.constructor.name;
   }

@@ -38,6 +38,7 @@ export class PubSub<M extends Record<string, unknown>> {
     return [...this.#topics.keys()];
   }
 
+  /** Whether close() was called: every topic is closed and publish throws. */
   get closed(): boolean {
     return this.#closed;
   }

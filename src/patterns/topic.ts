@@ -44,6 +44,7 @@ export type DropPolicy = "drop-newest" | "drop-oldest" | "block";
 export interface SubscriberOptions {
   /** How many values the subscriber's channel buffers. */
   buffer?: number;
+  /** What publish does when this subscriber's buffer is full (default "block"). */
   policy?: DropPolicy;
 }
 
@@ -86,6 +87,7 @@ function checkOptions(o: SubscriberOptions, base: Required<SubscriberOptions>): 
 export class Subscription<T> implements AsyncIterable<T>, Disposable {
   /** The subscriber's channel; closed on unsubscribe or when the topic closes. */
   readonly c: Chan<T>;
+  /** What publish does when this subscriber's buffer is full. */
   readonly policy: DropPolicy;
   /** How many values were dropped for this subscriber because its buffer was full. */
   dropped = 0;
@@ -125,10 +127,12 @@ export class Subscription<T> implements AsyncIterable<T>, Disposable {
     if (!this.c.closed) this.c.close();
   }
 
+  /** `using`: unsubscribes. */
   [Symbol.dispose](): void {
     this.unsubscribe();
   }
 
+  /** `for await`: receives until unsubscribed and drained. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.c[Symbol.asyncIterator]();
   }
@@ -206,6 +210,7 @@ export class Topic<T> {
     return this.#subs.size;
   }
 
+  /** Whether close() was called: every subscription is closed and publish throws. */
   get closed(): boolean {
     return this.#closed;
   }

@@ -24,7 +24,9 @@ import type { Locker } from "./locker.js";
  * ```
  */
 export class Cond {
+  /** Go's `cond.L`: the lock held around wait(), and reacquired before wait() returns. */
   readonly locker: Locker;
+  /** A name for diagnostics (task dumps, deadlock reports). */
   name: string | undefined;
   readonly #q = new WaitQueue<Parked>();
 

@@ -35,10 +35,12 @@ export class LockHandle implements Disposable, AsyncDisposable {
     r();
   }
 
+  /** `using`: releases the lock at the end of the block. */
   [Symbol.dispose](): void {
     this.release();
   }
 
+  /** `await using`: releases the lock at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     try {
       this.release();

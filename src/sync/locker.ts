@@ -12,6 +12,8 @@ import type { Canceller } from "../chan/context-type.js";
  * ```
  */
 export interface Locker {
+  /** Locks, waiting (until ctx is cancelled) while the lock is held. */
   lock(ctx?: Canceller): Promise<void> | void;
+  /** Unlocks. */
   unlock(): void;
 }

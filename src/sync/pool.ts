@@ -8,7 +8,15 @@
 import { checkCount, checkFunction } from "../internal/errors.js";
 import { registry } from "../internal/registry.js";
 
-/** How a Pool makes, vets and resets its items. */
+/**
+ * How a Pool makes, vets and resets its items.
+ *
+ * @example
+ * ```ts
+ * const opts: PoolOptions<string[]> = { new: () => [], maxSize: 64, accept: (a) => a.length < 1000, reset: (a) => { a.length = 0; } };
+ * const arrays = new Pool(opts);
+ * ```
+ */
 export interface PoolOptions<T> {
   /** Makes an item when the pool is empty (Go's New; required, so get() always has one to give). */
   readonly new: () => T;

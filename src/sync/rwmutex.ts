@@ -28,6 +28,7 @@ import { runLocked } from "./with-lock.js";
  * ```
  */
 export class RWMutex implements Locker {
+  /** A name for diagnostics (task dumps, deadlock reports). */
   name: string | undefined;
   /** Readers inside. */
   #readers = 0;

@@ -23,6 +23,7 @@ import { go } from "../task/go.js";
  * ```
  */
 export class WaitGroup {
+  /** A name for diagnostics (task dumps, deadlock reports). */
   name: string | undefined;
   #count = 0;
   readonly #q = new WaitQueue<Parked>();

@@ -18,7 +18,15 @@ export interface PanicTask {
   readonly name: string;
 }
 
-/** Receives an error that escaped a task started by go(). */
+/**
+ * Receives an error that escaped a task started by go().
+ *
+ * @example
+ * ```ts
+ * const handler: PanicHandler = (error, task) => console.error(`goroutine ${task.id} (${task.name}) failed:`, error);
+ * setPanicHandler(handler);
+ * ```
+ */
 export type PanicHandler = (error: unknown, task: PanicTask) => void;
 
 let panicHandler: PanicHandler | null = null;

@@ -82,6 +82,7 @@ export interface LeakCheckOptions {
  * ```
  */
 export class LeakError extends GoSyncError {
+  /** The task dump at the time of the check: the tasks and operations left behind. */
   readonly dump: TaskDump;
   constructor(dump: TaskDump) {
     const ops = dump.tasks.reduce((n, t) => n + t.blocked.length, 0);
@@ -169,9 +170,13 @@ export async function expectNoLeakedTasks(options: LeakCheckOptions = {}): Promi
  * ```
  */
 export interface TestHooks {
+  /** Runs fn before each test. */
   beforeEach(fn: () => unknown): unknown;
+  /** Runs fn after each test. */
   afterEach(fn: () => unknown): unknown;
+  /** Runs fn once, before the file's tests. */
   before(fn: () => unknown): unknown;
+  /** Runs fn once, after the file's tests. */
   after(fn: () => unknown): unknown;
 }
 

@@ -339,7 +339,18 @@ function wait(): Promise<void> {
   return g.wait();
 }
 
-/** synctest(fn), with synctest.wait(). */
+/**
+ * synctest(fn), with synctest.wait().
+ *
+ * @example
+ * ```ts
+ * await synctest(async () => {
+ *   go(async () => { await sleep(60_000); done = true; });
+ *   await sleep(60_000); // no real time passes
+ *   await synctest.wait();
+ * });
+ * ```
+ */
 export interface Synctest {
   (fn: (bubble: Bubble) => unknown, options?: SynctestOptions): Promise<void>;
   /** Go's synctest.Wait (see {@link Bubble.wait}). */

@@ -29,6 +29,7 @@ function checkPeriod(ms: unknown): number {
  * ```
  */
 export class Ticker {
+  /** Go's `ticker.C`: receives the time of each tick (buffer 1: a slow receiver skips ticks, as in Go). */
   readonly c: Chan<Date>;
   readonly #core: TimerCore;
 
