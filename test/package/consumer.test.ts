@@ -70,7 +70,18 @@ interface Project {
   readonly files: Record<string, string>;
 }
 
-const strict = { strict: true, skipLibCheck: false, noEmit: true, target: "es2022" };
+// The strictest settings in common use (@tsconfig/strictest's type-checking flags), so the shipped
+// declarations hold under any of them.
+const strict = {
+  strict: true,
+  skipLibCheck: false,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  noImplicitOverride: true,
+  noPropertyAccessFromIndexSignature: true,
+  noEmit: true,
+  target: "es2022",
+};
 const nodeLib = { ...strict, lib: ["es2022"], types: ["node"] };
 
 const PROJECTS: readonly Project[] = [
