@@ -5,7 +5,7 @@
 // The subpaths come from package.json's `exports`, so a new entry point is covered without an edit.
 
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build } from "esbuild";
@@ -70,7 +70,18 @@ interface Project {
   readonly files: Record<string, string>;
 }
 
-const strict = { strict: true, skipLibCheck: false, noEmit: true, target: "es2022" };
+// The strictest settings in common use (@tsconfig/strictest's type-checking flags), so the shipped
+// declarations hold under any of them.
+const strict = {
+  strict: true,
+  skipLibCheck: false,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  noImplicitOverride: true,
+  noPropertyAccessFromIndexSignature: true,
+  noEmit: true,
+  target: "es2022",
+};
 const nodeLib = { ...strict, lib: ["es2022"], types: ["node"] };
 
 const PROJECTS: readonly Project[] = [
@@ -124,6 +135,27 @@ describe("the packed package in strict consumer projects (skipLibCheck: false)",
   test("the entry points under test are package.json's exports", () => {
     assert.ok(SPECIFIERS.includes("gosync"));
     for (const s of ["gosync/etcd", "gosync/debug", "gosync/testing"]) assert.ok(SPECIFIERS.includes(s), s);
+  });
+
+  test("the tarball holds every file exports names, the CommonJS marker, and the license and changelog", () => {
+    const installed = join(dir, "node_modules/gosync");
+    for (const [sub, entry] of Object.entries(pkg.exports)) {
+      const targets =
+        typeof entry === "string"
+          ? [entry]
+          : [entry.import.types, entry.import.default, entry.require.types, entry.require.default];
+      for (const t of targets) assert.ok(existsSync(join(installed, t)), `${sub}: ${t}`);
+    }
+    // Without it Node and TypeScript take dist/cjs for ES modules ("type": "module" above it).
+    const marker = JSON.parse(readFileSync(join(installed, "dist/cjs/package.json"), "utf8")) as {
+      type?: string;
+    };
+    assert.equal(marker.type, "commonjs");
+    for (const f of ["LICENSE", "README.md", "CHANGELOG.md"]) assert.ok(existsSync(join(installed, f)), f);
+    assert.ok(
+      !existsSync(join(installed, "test")) && !existsSync(join(installed, "bench")),
+      "no tests or benchmarks",
+    );
   });
 
   test("typesVersions maps every subpath to its CommonJS types, as `types` does the root", () => {

@@ -7,18 +7,32 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { installPacked, removePacked } from "./packed.js";
 
 const FATAL = "fatal error: all goroutines are asleep - deadlock!";
-const FIXTURES = ["deadlock.mjs", "deadlock.cjs", "mixed.mjs"];
+const FIXTURES = ["deadlock.mjs", "deadlock.cjs", "mixed.mjs", "two-installs.mjs"];
+
+/** A library with its own installed copy of gosync (node_modules/lib-a/node_modules/gosync). */
+const LIB_A = `import { Canceled, Chan, go } from "gosync";
+export { Canceled, Chan };
+export const receive = (ctx) => new Chan(0, "lib-a").recv(ctx).catch((e) => e);
+export const startWorker = () => go(async function libWorker() { await new Chan(0, "lib-a-jobs").recv(); });
+`;
 
 let dir = "";
 before(async () => {
   dir = await installPacked();
   for (const f of FIXTURES) copyFileSync(new URL(`fixtures/${f}`, import.meta.url), join(dir, f));
+  const lib = join(dir, "node_modules/lib-a");
+  cpSync(join(dir, "node_modules/gosync"), join(lib, "node_modules/gosync"), { recursive: true });
+  writeFileSync(
+    join(lib, "package.json"),
+    JSON.stringify({ name: "lib-a", type: "module", exports: "./index.mjs" }),
+  );
+  writeFileSync(join(lib, "index.mjs"), LIB_A);
 });
 after(() => removePacked(dir));
 
@@ -84,6 +98,30 @@ describe("gosync/debug preloaded through either loader, app in either format", {
     const r = await node(["deadlock.cjs"]);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /fatal error/);
+  });
+});
+
+describe("an app and a library, each with its own installed copy", () => {
+  test("a context crosses, Canceled is one object, instanceof holds", { timeout: 60_000 }, async () => {
+    const r = await node(["two-installs.mjs"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { twoCopies: true, sameCanceled: true, instanceOfAppClass: true });
+  });
+
+  test("gosync/debug preloaded from the app's copy reports the library's tasks too", {
+    timeout: 60_000,
+  }, async () => {
+    const r = await node(["--import", "gosync/debug", "two-installs.mjs", "--block"], "deadlock");
+    assert.equal(r.code, 2, `exit status; stderr:\n${r.stderr}`);
+    assert.ok(r.stderr.startsWith(`${FATAL}\n\n`), r.stderr);
+    assert.match(
+      r.stderr,
+      /^goroutine \d+ \[chan receive\]:\nlibWorker: waiting on chan "lib-a-jobs" \(unbuffered\)$/m,
+    );
+    assert.match(
+      r.stderr,
+      /^goroutine \d+ \[chan receive\]:\nappTask: waiting on chan "app-chan" \(unbuffered\)$/m,
+    );
   });
 });
 
