@@ -125,6 +125,7 @@ export class Chan<T> implements AsyncIterable<T> {
    * Receives up to `max` values in one call: waits until at least one is available, then takes every
    * value available now (buffered, or offered by waiting senders) up to `max`. Resolves with `[]`
    * only once the channel is closed and drained. One promise per batch instead of one per value.
+   * A `max` that is not an integer ≥ 1 makes it reject with a RangeError.
    */
   recvBatch(max: number, ctx?: Canceller): Promise<T[]> {
     const bad = countError("max", max, 1);

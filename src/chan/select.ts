@@ -160,7 +160,8 @@ function commit(c: MixedCase): Promise<unknown> {
 }
 
 /**
- * Go's select statement.
+ * Go's select statement. A case not made by recv/send/otherwise, or a second otherwise, makes it
+ * reject with a TypeError at once (nothing is taken).
  *
  * @example
  * ```ts

@@ -76,7 +76,7 @@ export class Semaphore {
     return parkOn(this.#q, n, src, "semaphore.Acquire", this, this);
   }
 
-  /** Acquires `n` permits if they are available now and nobody waits; never waits. */
+  /** Acquires `n` permits if they are available now and nobody waits (false for `n` above the size); never waits. */
   tryAcquire(n = 1): boolean {
     checkCount("n", n);
     if (this.#q.size === 0 && this.#size - this.#held >= n) {

@@ -106,7 +106,10 @@ export class WorkerPool {
     this.#dispatch(onError === undefined ? fn : () => Promise.resolve().then(fn).catch(onError));
   }
 
-  /** Queues fn and resolves with its result once it has run (rejects with its error). */
+  /**
+   * Queues fn and resolves with its result once it has run (rejects with its error); rejects at once
+   * with `workerpool: submit on stopped pool` if the pool is stopped, or a TypeError for a bad fn.
+   */
   submitWait<R>(fn: () => R | Promise<R>): Promise<R> {
     try {
       checkFunction("fn", fn);

@@ -1,7 +1,8 @@
 // Timer, after(): Go's time.Timer and time.After, with Go 1.23 semantics: after stop() or reset()
 // returns, no value from before the call can be received from `c`, and `c` is synchronous — its cap
 // and len are 0, as Go 1.23's timer channels (runtime/chan.go's chancap/chanlen): like Go's, it
-// holds one fired value internally, which a receive takes and stop/reset discard.
+// holds one fired value internally, which a receive takes and stop/reset discard. The value is the
+// time the timer was due, even when its callback ran late (Go 1.23's sendTime).
 //
 // Resource rules (DESIGN.md principle 4): a timer nobody waits on neither keeps the process alive nor
 // holds memory — its pending clock entry refers to the channel only weakly and is cleared once the
@@ -68,7 +69,7 @@ export class TimerCore implements QueueWatcher {
 
   #armAt(now: number, ms: number): void {
     this.disarm();
-    this.#when = now + ms;
+    this.#when = now + Math.max(ms, 0); // Go's when(d): d ≤ 0 is due now
     this.handle = clock.setTimer(this.#fire, ms);
     clock.keepAlive(this.handle, this.#waiting);
   }
@@ -105,6 +106,8 @@ export class TimerCore implements QueueWatcher {
     this.handle = null;
     const ch = this.#ref.deref();
     if (ch === undefined) return;
+    // Go 1.23's sendTime sends Now() minus how late the send is: the time the timer was due.
+    const due = this.#when;
     if (this.period > 0) {
       // runtime/time.go: the next tick is a whole number of periods after the last deadline, the
       // first one still ahead — a late callback does not shift the grid, and the ticks a stalled
@@ -118,7 +121,7 @@ export class TimerCore implements QueueWatcher {
     // A ticker drops ticks for a slow receiver (Go does too); a timer's slot is always free here,
     // because stop and reset drain it. (A channel closed by hand — Go's receive-only `<-chan Time`
     // cannot be — gets nothing more.)
-    if (!ch.holding && !ch.closed) ch.putNow(new Date(clock.now()));
+    if (!ch.holding && !ch.closed) ch.putNow(new Date(due));
   };
 }
 

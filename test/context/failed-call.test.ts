@@ -20,6 +20,7 @@ import {
   withTimeout,
 } from "../../src/index.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
+import { run } from "../helpers/child.js";
 
 leakCheck();
 
@@ -105,5 +106,16 @@ describe("failedCall", { timeout: 10_000 }, () => {
     cancel();
     const got = [await results.recv(), await results.recv()].sort();
     assert.deepEqual(got, ["chan receive on a", "chan send on b"]);
+  });
+
+  test("nothing is recorded while tracking is off (the default): the failure path stays as cheap as before", async () => {
+    const r = await run(`
+      const [ctx, cancel] = g.withCancel(g.background());
+      const p = new g.Chan().recv(ctx).catch((e) => e);
+      cancel();
+      const e = await p;
+      console.log(e === g.Canceled, g.failedCall(e) === undefined, g.failedCall() === undefined);
+    `);
+    assert.equal(r.stdout.trim(), "true true true", r.stderr);
   });
 });

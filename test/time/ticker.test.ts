@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { after, Chan, go, recv, select, sleep, Ticker, tick } from "../../src/index.js";
+import { after, Chan, go, recv, select, sleep, Ticker, Timer, tick } from "../../src/index.js";
 import { type Clock, setClock, type TimerHandle } from "../../src/internal/clock.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
 
@@ -207,19 +207,24 @@ class LateClock implements Clock {
 }
 
 describe("Ticker: no drift (runtime/time.go: the next tick counts from the previous deadline)", () => {
-  function ticksWith(lag: number, period: number, steps: number): number[] {
+  /** When each tick's callback ran, and the time each tick carried. */
+  function ticksWith(lag: number, period: number, steps: number): { ran: number[]; values: number[] } {
     const lc = new LateClock(lag);
     const prev = setClock(lc);
     try {
       const t = new Ticker(period);
-      const got: number[] = [];
+      const ran: number[] = [];
+      const values: number[] = [];
       for (let i = 0; i < steps; i++) {
         lc.step();
         const v = t.c.tryRecv();
-        if (v?.[1]) got.push(v[0].getTime());
+        if (v?.[1]) {
+          ran.push(lc.now());
+          values.push(v[0].getTime());
+        }
       }
       t.stop();
-      return got;
+      return { ran, values };
     } finally {
       setClock(prev);
     }
@@ -228,16 +233,24 @@ describe("Ticker: no drift (runtime/time.go: the next tick counts from the previ
   test("each tick fired 3 ms late still keeps the 10 ms grid: 13, 23, 33, ... not 13, 26, 39", {
     timeout: 5_000,
   }, () => {
-    assert.deepEqual(ticksWith(3, 10, 5), [13, 23, 33, 43, 53]);
+    assert.deepEqual(ticksWith(3, 10, 5).ran, [13, 23, 33, 43, 53]);
+  });
+
+  test("Go 1.23: a tick carries the time it was due, not when its callback ran (time/sleep.go sendTime)", {
+    timeout: 5_000,
+  }, () => {
+    // sendTime sends Now().Add(-delta), delta being how long ago the send was due.
+    assert.deepEqual(ticksWith(3, 10, 5).values, [10, 20, 30, 40, 50]);
+    assert.deepEqual(ticksWith(25, 10, 3).values, [10, 40, 70]);
   });
 
   test("ticks missed by a stall are dropped, the next one stays on the grid (Go: when += period*(1+delta/period))", {
     timeout: 5_000,
   }, () => {
     // Deadline 10 fires at 35: the ticks due at 20 and 30 are gone; the next deadline is 40.
-    assert.deepEqual(ticksWith(25, 10, 3), [35, 65, 95]);
+    assert.deepEqual(ticksWith(25, 10, 3).ran, [35, 65, 95]);
     // 200 ticks of 10 ms: the 200th fires at its deadline 2,000 plus the lag, not 200 lags later.
-    const ticks = ticksWith(1, 10, 200);
+    const ticks = ticksWith(1, 10, 200).ran;
     assert.equal(ticks.length, 200);
     assert.equal(ticks[199], 2_001);
   });
@@ -263,7 +276,8 @@ describe("Ticker: no drift (runtime/time.go: the next tick counts from the previ
               const fired = deadline + lag;
               const v = t.c.tryRecv();
               assert.ok(v?.[1], "one tick per callback");
-              assert.equal(v[0].getTime(), fired);
+              assert.equal(lc.now(), fired);
+              assert.equal(v[0].getTime(), deadline, "the tick carries the time it was due (Go 1.23)");
               deadline = (Math.floor(fired / period) + 1) * period;
               const pending = [...lc.timers][0];
               assert.equal(pending?.when, deadline, `the next deadline after a tick at ${fired}`);
@@ -277,5 +291,28 @@ describe("Ticker: no drift (runtime/time.go: the next tick counts from the previ
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("Timer: Go 1.23 sends the time the timer was due", () => {
+  test("a timer whose callback runs late still carries its deadline (time/sleep.go sendTime)", {
+    timeout: 5_000,
+  }, () => {
+    const lc = new LateClock(7);
+    const prev = setClock(lc);
+    try {
+      const t = new Timer(10);
+      lc.step();
+      assert.equal(lc.now(), 17, "the callback ran 7 ms late");
+      assert.equal(t.c.tryRecv()?.[0]?.getTime(), 10);
+      t.reset(5); // due at 22
+      lc.step();
+      assert.equal(t.c.tryRecv()?.[0]?.getTime(), 22);
+      const a = after(-5); // d <= 0: due now, as Go's when(d)
+      lc.step();
+      assert.equal(a.tryRecv()?.[0]?.getTime(), 29);
+    } finally {
+      setClock(prev);
+    }
   });
 });

@@ -8,7 +8,7 @@
 // how the real clock chains timers beyond setTimeout's range, which a virtual clock does not have.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { after, Chan, go, otherwise, recv, select, sleep, Ticker, Timer } from "../../src/index.js";
+import { after, Chan, go, otherwise, recv, select, sleep, Ticker, Timer, tick } from "../../src/index.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
 
 leakCheck();
@@ -311,5 +311,177 @@ describe("a timer channel closed by hand (Go's <-chan Time cannot be)", { timeou
       assert.deepEqual(t.c.tryRecv(), [undefined, false], "closed and empty");
       assert.deepEqual(k.c.tryRecv(), [undefined, false]);
       k.stop();
+    }));
+});
+
+describe("Go's time/tick_test.go TestChan (Go 1.23 synchronous timer channels), ported in virtual time", {
+  timeout: 20_000,
+}, () => {
+  /** Go's tim interface: Stop and Reset returning bools (tickerTimer adapts a Ticker, as Go's test). */
+  interface Tim {
+    stop(): boolean;
+    reset(ms: number): boolean;
+    readonly c: Chan<Date>;
+  }
+  function tickerTimer(t: Ticker): Tim {
+    let stopped = false;
+    return {
+      c: t.c,
+      stop: () => {
+        const pending = !stopped;
+        stopped = true;
+        t.stop();
+        return pending;
+      },
+      reset: (ms) => {
+        const pending = !stopped;
+        stopped = false;
+        t.reset(ms);
+        return pending;
+      },
+    };
+  }
+  const SEC = 1000;
+  const HOUR = 3600 * SEC;
+
+  async function testTimerChan(tim: Tim, isTicker: boolean): Promise<void> {
+    const C = tim.c;
+    const sched = 10;
+    const tries = 100;
+    const noTick = (why: string): void => assert.equal(C.tryRecv(), undefined, `extra tick: ${why}`);
+    const assertTick = async (why: string): Promise<void> => {
+      if (C.tryRecv() !== undefined) return;
+      for (let i = 0; i < tries; i++) {
+        await sleep(sched);
+        if (C.tryRecv() !== undefined) return;
+      }
+      assert.fail(`missing tick: ${why}`);
+    };
+    const notDone = (done: Chan<boolean>): void => assert.equal(done.tryRecv(), undefined, "early done");
+    const waitDone = async (done: Chan<boolean>): Promise<void> => {
+      for (let i = 0; i < tries; i++) {
+        await sleep(sched);
+        if (done.tryRecv() !== undefined) return;
+      }
+      assert.fail("never got done");
+    };
+
+    tim.stop(); // simple stop; timer never in heap
+    noTick("after stop");
+    tim.reset(10000 * SEC); // modify of a timer not in heap
+    noTick("after reset far away");
+    tim.reset(1); // modify of a timer in heap
+    await sleep(sched);
+    assert.deepEqual([C.length, C.cap], [0, 0]);
+    await assertTick("after reset(1)");
+
+    // Sleep long enough that a second tick must happen if this is a ticker: Reset does not let it
+    // through afterwards.
+    await sleep(sched);
+    tim.reset(10000 * SEC);
+    noTick("after reset following a tick");
+
+    // Stop while a task is blocked on C.
+    tim.reset(10000 * SEC);
+    let done = new Chan<boolean>();
+    notDone(done);
+    go(async () => {
+      await C.recv();
+      done.close();
+    });
+    await sleep(sched);
+    notDone(done);
+    tim.reset(20000 * SEC); // reset far away while in heap
+    await sleep(sched);
+    notDone(done);
+    tim.reset(1); // imminent reset while in heap
+    await waitDone(done);
+    if (isTicker) await assertTick("a ticker ticks on");
+    else noTick("a timer fires once");
+    tim.stop();
+    noTick("after stop");
+
+    // Again with select and two tasks waiting.
+    tim.reset(10000 * SEC);
+    done = new Chan<boolean>(2);
+    const done1 = new Chan<boolean>();
+    const done2 = new Chan<boolean>();
+    let stop = new Chan<boolean>();
+    for (const d of [done1, done2]) {
+      go(async () => {
+        await select(
+          recv(C, () => done.send(true)),
+          recv(stop, () => {}),
+        );
+        d.close();
+      });
+    }
+    await sleep(sched);
+    notDone(done);
+    tim.reset(sched / 2);
+    await sleep(sched);
+    await waitDone(done);
+    tim.stop();
+    stop.close();
+    await waitDone(done1);
+    await waitDone(done2);
+    if (isTicker) {
+      done.tryRecv(); // an extra tick may have sent done again
+      C.tryRecv();
+    }
+    notDone(done);
+
+    // A stopped timer's channel with receivers waiting: nothing arrives.
+    stop = new Chan<boolean>();
+    done = new Chan<boolean>(2);
+    const unexpected: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      go(async () => {
+        await select(
+          recv(C, () => unexpected.push("unexpected data")),
+          recv(stop, () => {}),
+        );
+        await done.send(true);
+      });
+    }
+    await sleep(sched);
+    stop.close();
+    await waitDone(done);
+    await waitDone(done);
+    assert.deepEqual(unexpected, []);
+
+    // Stop and Reset block old values from being received (go.dev/issue/37196).
+    tim.reset(1);
+    await sleep(10);
+    assert.equal(tim.stop(), true, "stop of a fired, unreceived timer is pending");
+    noTick("after stop of a fired timer");
+    tim.reset(HOUR);
+    noTick("after reset(hour)");
+    assert.equal(tim.reset(1), true);
+    await assertTick("after reset(1)");
+    await sleep(10);
+    if (isTicker) {
+      await assertTick("the ticker goes on");
+      await sleep(10);
+    } else {
+      noTick("a timer fires once");
+    }
+    assert.equal(tim.reset(HOUR), isTicker);
+    noTick("after the last reset");
+    tim.stop();
+  }
+
+  test("Timer", () => synctest(() => testTimerChan(new Timer(10000 * SEC), false)));
+  test("Ticker", () => synctest(() => testTimerChan(tickerTimer(new Ticker(10000 * SEC)), true)));
+
+  test("TestAfterTimes / TestTickTimes: a value read late is still the time it was due", () =>
+    synctest(async (bubble) => {
+      const start = bubble.now().getTime();
+      const c = after(10);
+      const k = tick(10);
+      await sleep(500);
+      assert.equal(((await c.recv()) as Date).getTime() - start, 10);
+      assert.ok(k !== null);
+      assert.equal(((await k.recv()) as Date).getTime() - start, 10, "the oldest tick is the one kept");
     }));
 });
