@@ -557,9 +557,27 @@ function omitIpServername(client: Etcd3Client, isIP: (s: string) => number): voi
   }
 }
 
+/**
+ * One of Node's built-in modules, reached through `process.getBuiltinModule` (Node ≥ 20.16) rather
+ * than an import, so that a bundle of gosync/etcd for a browser that uses only embedded() pulls in
+ * nothing from `node:` (connect() itself runs only on Node). `undefined` where it is unavailable.
+ */
+function nodeBuiltin<T>(name: string): T | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.(name) as T | undefined;
+}
+
+/** net.isIP's answer (0, 4 or 6) for where net is unavailable: a host name never holds a colon. */
+function looksLikeIp(host: string): number {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return 4;
+  return host.includes(":") ? 6 : 0;
+}
+
 /** Refuses a tls.ca that holds no PEM certificate Node can parse, naming the problem. */
 async function checkCa(ca: Uint8Array): Promise<void> {
-  const { X509Certificate } = await import("node:crypto");
+  const crypto = nodeBuiltin<typeof import("node:crypto")>("crypto");
+  if (crypto === undefined) return; // Node < 20.16: the TLS handshake reports a bad CA instead
+  const { X509Certificate } = crypto;
   const pemText = new TextDecoder().decode(ca);
   const blocks = pemText.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   const bad = (why: string): EtcdError =>
@@ -659,7 +677,7 @@ export async function connect(options: ConnectOptions): Promise<Backend> {
   const health = new HostHealth(hosts.length);
   if (ca !== undefined) await checkCa(ca);
   const where = ` (endpoints: ${hosts.join(", ")})`;
-  const { isIP } = await import("node:net");
+  const isIP = nodeBuiltin<typeof import("node:net")>("net")?.isIP ?? looksLikeIp;
   const open = async (withAuth: boolean): Promise<EtcdBackend> => {
     const client = build(withAuth);
     if (secure) omitIpServername(client, isIP);

@@ -22,7 +22,7 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { type TransferListItem, Worker } from "node:worker_threads";
 import type { Canceller } from "../chan/context-type.js";
 import { Canceled, DeadlineExceeded } from "../context/errors.js";
 import {
@@ -102,7 +102,7 @@ export interface RunOptions {
   /** How long a cancelled running task may take to stop before its thread is replaced (default 1000). */
   readonly graceMs?: number;
   /** ArrayBuffers (and other transferables) among the arguments to move rather than copy. */
-  readonly transfer?: readonly Transferable[];
+  readonly transfer?: readonly TransferListItem[];
 }
 
 /**
@@ -160,7 +160,7 @@ class PoolTask implements CancelListener {
     readonly id: number,
     readonly name: string,
     readonly args: readonly unknown[],
-    readonly transfer: readonly Transferable[] | undefined,
+    readonly transfer: readonly TransferListItem[] | undefined,
     readonly src: CancelSource | null,
     readonly graceMs: number,
   ) {
