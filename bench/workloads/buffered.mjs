@@ -191,7 +191,7 @@ function effectRun(n, batch) {
 }
 
 function gosyncRows(g, why) {
-  const plain = { lib: "gosync", name: "go() + Chan(1024) send/recv", bar: { ratio: 1.2 } };
+  const plain = { lib: "gosync", name: "go() + Chan(1024) send/recv", bar: { ratio: 1.35 } };
   const batch = {
     lib: "gosync",
     name: "go() + Chan(1024) trySend/send + recvBatch(1024)",

@@ -58,7 +58,7 @@ export function rows(g, why) {
     need("ErrGroup", {
       lib: "gosync",
       name: "ErrGroup, setLimit(10): await go(task) each, await wait()",
-      bar: { ratio: 1.5 },
+      bar: { ratio: 2.5 },
       make: batches(async (tasks) => {
         const eg = new g.ErrGroup();
         eg.setLimit(LIMIT);

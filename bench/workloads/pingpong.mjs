@@ -175,11 +175,11 @@ export function rows(g, why) {
 }
 
 function gosyncRows(g, why) {
-  const plain = { lib: "gosync", name: "go() + Chan(0) send/recv", bar: { ratio: 1.3 } };
+  const plain = { lib: "gosync", name: "go() + Chan(0) send/recv", bar: { ratio: 2.0 } };
   const eager = {
     lib: "gosync",
     name: "go() + Chan(0) trySend-first/recv",
-    bar: { ratio: 1.3 },
+    bar: { ratio: 2.0 },
     note:
       "sends as `if (!ch.trySend(v)) await ch.send(v)` (the idiom of workload 2's batch row): a send to " +
       "a receiver that is already waiting completes without an await",

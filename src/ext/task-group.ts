@@ -8,9 +8,9 @@
 import type { Context } from "../chan/context-type.js";
 import { background } from "../context/background.js";
 import { type CancelCauseFunc, withCancelCause } from "../context/cancel.js";
+import { ChunkQueue } from "../internal/chunk-queue.js";
 import { checkFunction } from "../internal/errors.js";
 import { blockBegin, blockEnd } from "../internal/registry.js";
-import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -47,14 +47,14 @@ export class TaskGroup {
   active = 0;
   readonly errors: unknown[] = [];
   failed = false;
-  readonly #queue = new Ring<Queued>();
+  readonly #queue = new ChunkQueue<Queued>();
   #idle: (() => void)[] = [];
   /**
    * Tasks started (their slot counted in `active`) that no runner has picked up yet: a runner whose
    * task ends takes the next one from here, and the turn's spawn check starts a runner for each
    * one still left (see start).
    */
-  readonly #ready = new Ring<GroupTask>();
+  readonly #ready = new ChunkQueue<GroupTask>();
   #spawnScheduled = false;
 
   constructor(options: TaskGroupOptions = {}) {

@@ -6,10 +6,10 @@
 // reject with PoolStoppedError); stopWait() runs everything queued first. An error escaping a task
 // submitted with submit() is fatal, like go(), unless `onError` is given.
 
+import { ChunkQueue } from "../internal/chunk-queue.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { brand, checkCount, checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
 import { blockBegin, blockEnd } from "../internal/registry.js";
-import { Ring } from "../internal/ring.js";
 import { go } from "../task/go.js";
 
 const rethrow = (e: unknown): never => {
@@ -69,7 +69,7 @@ export class WorkerPool {
   readonly maxWorkers: number;
   readonly #idleTimeout: number;
   readonly #onError: ((e: unknown) => void) | undefined;
-  readonly #queue = new Ring<Job>(64);
+  readonly #queue = new ChunkQueue<Job>(64);
   /** Workers parked for a job: each is resolved with the next one (or null: retire). */
   readonly #idle: ((job: Job | null) => void)[] = [];
   #workers = 0;

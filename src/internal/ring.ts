@@ -1,37 +1,17 @@
-// A FIFO queue in fixed-size chunks: a channel of capacity 10^6 costs nothing until it is used,
-// every push/shift is O(1) (never Array.prototype.shift), and growing never copies. Growing by
-// copying into one array twice the size, as a ring buffer does, meant ever larger allocations:
-// past 128 KiB V8 puts them in large-object space, and a queue of 10,000 tasks (WorkerPool,
-// ErrGroup) spent a fifth of its time growing. Chunks start at the size asked for and double up to
-// MAX_CHUNK (8 KiB of slots), and one emptied chunk is kept for reuse, so a queue that fills and
-// drains over and over allocates nothing in the steady state.
-
-const MAX_CHUNK = 1024;
-
-class Chunk<T> {
-  readonly items: (T | undefined)[];
-  /** items.length, kept as a field so push reads no array length. */
-  readonly cap: number;
-  /** Next slot to read. */
-  head = 0;
-  /** Next slot to write. */
-  tail = 0;
-  next: Chunk<T> | null = null;
-
-  constructor(n: number) {
-    this.items = new Array<T | undefined>(n);
-    this.cap = n;
-  }
-}
+// A FIFO ring buffer over a power-of-two array that grows on demand, so a channel of capacity 10^6
+// costs nothing until it is used and every push/shift is O(1) (never Array.prototype.shift).
 
 export class Ring<T> {
-  #first: Chunk<T>;
-  #last: Chunk<T>;
-  #spare: Chunk<T> | null = null;
+  #items: (T | undefined)[];
+  #head = 0;
   #size = 0;
+  #mask: number;
 
   constructor(initial = 8) {
-    this.#first = this.#last = new Chunk<T>(Math.max(2, Math.min(initial, MAX_CHUNK)));
+    let n = 2;
+    while (n < initial) n *= 2;
+    this.#items = new Array<T | undefined>(n);
+    this.#mask = n - 1;
   }
 
   get size(): number {
@@ -39,51 +19,37 @@ export class Ring<T> {
   }
 
   push(item: T): void {
-    let c = this.#last;
-    if (c.tail === c.cap) c = this.#addChunk(c);
-    c.items[c.tail++] = item;
+    if (this.#size > this.#mask) this.#grow();
+    this.#items[(this.#head + this.#size) & this.#mask] = item;
     this.#size++;
   }
 
   /** Removes and returns the oldest item; the caller checks `size` first. */
   shift(): T {
-    const c = this.#first;
-    const i = c.head;
-    const item = c.items[i] as T;
-    c.items[i] = undefined; // drop the reference so the queue never keeps values alive
+    const i = this.#head;
+    const item = this.#items[i] as T;
+    this.#items[i] = undefined; // drop the reference so the buffer never keeps values alive
+    this.#head = (i + 1) & this.#mask;
     this.#size--;
-    if (i + 1 < c.tail) {
-      c.head = i + 1;
-      return item;
-    }
-    // Emptied: rewind it if it is the only chunk, else move on and keep it for reuse.
-    c.head = 0;
-    c.tail = 0;
-    const next = c.next;
-    if (next !== null) {
-      c.next = null;
-      this.#first = next;
-      this.#spare = c;
-    }
     return item;
   }
 
   /** The oldest item without removing it; the caller checks `size` first. */
   peek(): T {
-    const c = this.#first;
-    return c.items[c.head] as T;
+    return this.#items[this.#head] as T;
   }
 
   clear(): void {
     while (this.#size > 0) this.shift();
   }
 
-  #addChunk(last: Chunk<T>): Chunk<T> {
-    let c = this.#spare;
-    if (c !== null) this.#spare = null;
-    else c = new Chunk<T>(Math.min(last.cap * 2, MAX_CHUNK));
-    last.next = c;
-    this.#last = c;
-    return c;
+  #grow(): void {
+    const old = this.#items;
+    const n = old.length;
+    const next = new Array<T | undefined>(n * 2);
+    for (let k = 0; k < this.#size; k++) next[k] = old[(this.#head + k) & this.#mask];
+    this.#items = next;
+    this.#head = 0;
+    this.#mask = n * 2 - 1;
   }
 }

@@ -26,6 +26,7 @@ import {
 } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
 import { leakCheck, type TaskInfo } from "../../src/testing/index.js";
+import { drain } from "../helpers/settle.js";
 
 // Random programs include selects whose cases are all on null channels: like Go's `select {}` they
 // block forever and nothing can wake them, so they are the only thing left behind (ignored here).
@@ -183,8 +184,6 @@ function queuedCaseOrder(ch: Chan<number>, side: "recv" | "send"): number[] {
   }
   return out;
 }
-
-const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function classify(e: unknown): Outcome {
   if (e === Canceled) return { k: "cancelled" };

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { background, type CancelFunc, type Context, Semaphore, withCancel } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
+import { drain } from "../helpers/settle.js";
 import { catchUnhandled, type Tracked, track } from "./helpers.js";
 
 leakCheck();
@@ -58,8 +59,6 @@ interface Acq {
   readonly t: Tracked<void>;
   status: "waiting" | "granted" | "rejected";
 }
-
-const drain = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
  * Runs one schedule. `shared`: acquires name one of three contexts (many waiters on one ctx);

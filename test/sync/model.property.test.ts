@@ -21,10 +21,9 @@ import {
   withCancel,
 } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
+import { drain } from "../helpers/settle.js";
 
 leakCheck();
-
-const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 type Status = "pending" | "acquired" | "cancelled" | "released";
 
