@@ -98,6 +98,7 @@ describe("SharedMap on one thread", () => {
     );
     assert.equal(m.get("a"), 1);
     assert.throws(() => m.update("a", () => m.get("b") ?? 0), GoSyncError);
+    assert.throws(() => m.update("a", (async () => 5) as never), /not a promise/);
     assert.equal(m.get("a"), 1);
     m.set("b", 2);
     assert.equal(m.get("b"), 2, "the map works after a failed update");
