@@ -6,10 +6,12 @@
 // The model is Go's: the values received are exactly the values whose send succeeded (nothing lost,
 // duplicated, or delivered by a cancelled or refused send; a cancelled receive consumed nothing, or
 // its value would be missing), each consumer sees each producer's values in the order sent, and the
-// drained channel is empty and reports closed.
+// drained channel is empty and reports closed, with nothing left behind in its shared memory.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
+import { CELLS, ChanMemory, RSLEEP, SSLEEP, WAITERS } from "../../src/threads/chan-memory.js";
+import type { HandleData } from "../../src/threads/handle.js";
 import { SharedChan } from "../../src/threads/index.js";
 import type { RecvOp, SendOp } from "./fixtures/chan.js";
 import { type Agent, agents } from "./helpers.js";
@@ -85,6 +87,12 @@ test("SharedChan across 2–4 threads matches Go's channel model", { timeout: 24
       }
       assert.equal(ch.length, 0);
       assert.deepEqual(ch.tryRecv(), [undefined, false]);
+      // No residue in shared memory: nobody counted asleep, no receiver waiting, every cell free.
+      const mem = new ChanMemory((ch.handle as HandleData).sab);
+      assert.deepEqual([mem.i32[RSLEEP], mem.i32[SSLEEP], mem.i32[WAITERS]], [0, 0, 0]);
+      if (p.cap === 0) {
+        for (let k = 0; k < CELLS; k++) assert.equal(mem.i32[mem.cell(k) >> 2], 0, `cell ${k} is free`);
+      }
     }),
     { numRuns: 50 },
   );
