@@ -122,6 +122,11 @@ export class SharedQueue {
     return this.i32[s + ARG]!;
   }
 
+  /** (Under the lock.) Sets slot `s`'s argument (e.g. an outcome the waiter reads once granted). */
+  setArg(s: number, v: number): void {
+    this.i32[s + ARG] = v;
+  }
+
   /** How long the waiter in slot `s` has been queued, ms. */
   age(s: number): number {
     return (nowMs() - this.i32[s + TIME]!) & 0x7fffffff;

@@ -1,4 +1,4 @@
-// The sync behaviour suites (test/sync/suites) against gosync/threads' Mutex, with every lock()
+// The sync behaviour suites (test/sync/suites) against gosync/threads' Mutex and RWMutex, with every lock()/rLock()
 // made on a worker thread (round robin over three), through an adapter:
 //
 // - lock(ctx) runs `lock(attachedCtx)` on a worker: the Context crosses by share(), so a cancel on
@@ -6,7 +6,7 @@
 //   turns it into a context cancelled on abort (and removes its listener when the call settles).
 // - FIFO means by call order: the adapter sends the next lock only once the previous one has
 //   queued or acquired on its worker (the worker says so right after calling lock()).
-// - unlock() and tryLock() run here, on the main thread (Go's mutex has no owner: any thread may
+// - unlock(), rUnlock(), tryLock() and tryRLock() run here, on the main thread (Go's mutex has no owner: any thread may
 //   unlock), so their results and errors are the real ones.
 // - "Blocks" means still pending once settled: every worker has handled everything sent to it (a
 //   round trip each), twice, with 3 ms between, so that waiters queued before the settle have waited
@@ -14,15 +14,18 @@
 //   is what the suite's ordering claims check (see src/threads/mutex.ts on Go's two modes).
 import { setTimeout as delay, setImmediate as nextMacrotask } from "node:timers/promises";
 import { background, type Canceller, type Context, withCancel } from "../../src/index.js";
-import { Mutex } from "../../src/threads/index.js";
+import { Mutex, RWMutex } from "../../src/threads/index.js";
 import { lockerSuite, type SuiteLocker } from "../sync/suites/locker.suite.js";
+import { type RWLocker, rwLockerSuite } from "../sync/suites/rwlocker.suite.js";
 import { type Agent, agents, drain } from "./helpers.js";
 
 const fixture = new URL("./fixtures/locks.ts", import.meta.url);
 const pool = await agents(3, fixture);
 
+/** Until every lock call made so far has been dispatched and every worker has caught up (header). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 2; i++) {
+    await remote.idle();
     await delay(3);
     await drain(pool);
   }
@@ -30,10 +33,17 @@ async function settle(): Promise<void> {
 }
 
 /** Runs lock calls on the workers in call order (see header). */
-export function remoteLocking(list: readonly Agent[]) {
+function remoteLocking(list: readonly Agent[]) {
   let chain: Promise<void> = Promise.resolve();
   let next = 0;
-  return (target: object, ctx: Canceller | undefined, read: boolean): Promise<void> => {
+  /** Resolves once every call made so far has been sent and has queued or acquired. */
+  const idle = async (): Promise<void> => {
+    for (let seen = chain; ; seen = chain) {
+      await seen;
+      if (seen === chain) return;
+    }
+  };
+  const run = (target: object, ctx: Canceller | undefined, read: boolean): Promise<void> => {
     const prev = chain;
     let release!: () => void;
     chain = new Promise<void>((r) => {
@@ -70,9 +80,11 @@ export function remoteLocking(list: readonly Agent[]) {
       }
     })();
   };
+  return { run, idle };
 }
 
-const run = remoteLocking(pool);
+const remote = remoteLocking(pool);
+const run = remote.run;
 
 lockerSuite(
   "gosync/threads Mutex (lock on worker threads)",
@@ -88,4 +100,20 @@ lockerSuite(
     };
   },
   { settle, unlockError: /GoSyncError: sync: unlock of unlocked mutex$/ },
+);
+
+rwLockerSuite(
+  "gosync/threads RWMutex (rLock/lock on worker threads)",
+  (): RWLocker => {
+    const rw = new RWMutex();
+    return {
+      lock: (ctx?: Canceller) => run(rw, ctx, false),
+      rLock: (ctx?: Canceller) => run(rw, ctx, true),
+      unlock: () => rw.unlock(),
+      rUnlock: () => rw.rUnlock(),
+      tryLock: () => rw.tryLock(),
+      tryRLock: () => rw.tryRLock(),
+    };
+  },
+  { settle },
 );

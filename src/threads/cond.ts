@@ -1,0 +1,174 @@
+// Cond: Go's sync.Cond over a gosync/threads Mutex, in shared memory.
+//
+// As Go's (sync/cond.go, runtime notifyList): wait() joins the wait list first, then unlocks, so no
+// signal can fall between the two even with the signaller on another thread; signal() wakes the
+// longest waiter, broadcast() all; with nobody waiting they do nothing. wait() always re-locks
+// before it returns, also when cancelled (it then throws holding the lock, so the caller's
+// `finally { unlock }` stays right). A signal that reaches a waiter just as its ctx is cancelled
+// counts as delivered: the wait succeeds, so no signal is lost. Waiting without holding the mutex
+// fails the way Go's does: the mutex's unlock throws, and the waiter leaves the list.
+
+import type { Canceller, Context } from "../chan/context-type.js";
+import type { CancelSource } from "../internal/cancel.js";
+import type { Interrupt } from "../internal/futex.js";
+import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  reviveHandle,
+  type Shareable,
+} from "./handle.js";
+import { Mutex } from "./mutex.js";
+import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
+
+const KIND = "Cond";
+
+let adopting: { readonly h: HandleData; readonly mutex: Mutex } | null = null;
+
+/**
+ * Go's sync.Cond across threads, over a threads Mutex.
+ *
+ * @example
+ * ```ts
+ * const mu = new Mutex();
+ * const nonEmpty = new Cond(mu);
+ * // consumer (any thread):
+ * mu.lockSync();
+ * while (queue.length === 0) nonEmpty.waitSync();
+ * take(queue);
+ * mu.unlock();
+ * ```
+ */
+export class Cond implements Shareable {
+  /** What crosses threads (`attach` it on the other side; the mutex comes along). */
+  readonly handle: HandleData;
+  /** Go's L: held while observing or changing the condition. */
+  readonly mutex: Mutex;
+  readonly #q: SharedQueue;
+
+  constructor(mutex: Mutex) {
+    if (adopting !== null) {
+      this.handle = adopting.h;
+      this.mutex = adopting.mutex;
+    } else {
+      if (!(mutex instanceof Mutex)) throw new TypeError("mutex must be a gosync/threads Mutex");
+      this.mutex = mutex;
+      this.handle = newHandle(KIND, queueWords(), { mutex: mutex.handle });
+    }
+    this.#q = new SharedQueue(new Int32Array(this.handle.sab, this.handle.offset, queueWords()), 0);
+  }
+
+  /** Waiters on all threads now. */
+  get waiters(): number {
+    return this.#q.live;
+  }
+
+  /** Unlocks the mutex, waits for a signal (without blocking the thread), re-locks. */
+  async wait(ctx?: Canceller): Promise<void> {
+    const e = asyncEntry(ctx);
+    if ("fail" in e) throw e.fail;
+    const s = await this.#join(e.src);
+    const r = await this.#q.sleepAsync(s, e.src);
+    const failure = this.#end(s, r);
+    await this.mutex.lock();
+    if (failure !== null) throw failure.why;
+  }
+
+  /** As wait(), blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
+  waitSync(ctx?: Context): void {
+    const intr = syncEntry("Cond.waitSync", ctx);
+    const s = this.#joinSync(intr);
+    const r = this.#q.sleepSync(s, intr);
+    const failure = this.#end(s, r);
+    this.mutex.lockSync();
+    if (failure !== null) throw failure.why;
+  }
+
+  /** Wakes the longest waiter, if any. */
+  signal(): void {
+    const q = this.#q;
+    q.lock();
+    const h = q.head();
+    if (h >= 0) q.grant(h);
+    q.unlock();
+  }
+
+  /** Wakes every waiter. */
+  broadcast(): void {
+    const q = this.#q;
+    q.lock();
+    for (const s of [...q.slots()]) q.grant(s);
+    q.unlock();
+  }
+
+  /** Joins the list, then unlocks the mutex (leaving again if that throws). */
+  #unlockAfter(s: number): number {
+    try {
+      this.mutex.unlock();
+    } catch (err) {
+      this.#q.lock();
+      if (this.#q.leave(s) === GRANTED) this.#q.consumed(s);
+      this.#q.unlock();
+      throw err;
+    }
+    return s;
+  }
+
+  async #join(src: CancelSource | null): Promise<number> {
+    const q = this.#q;
+    for (;;) {
+      q.lock();
+      const s = q.push(0);
+      if (s >= 0) {
+        q.unlock();
+        return this.#unlockAfter(s);
+      }
+      const why = await q.spaceAsync(src);
+      if (why !== undefined) throw why;
+    }
+  }
+
+  #joinSync(intr: Interrupt | null): number {
+    const q = this.#q;
+    for (;;) {
+      q.lock();
+      const s = q.push(0);
+      if (s >= 0) {
+        q.unlock();
+        return this.#unlockAfter(s);
+      }
+      const why = q.spaceSync(intr);
+      if (why !== undefined) throw why;
+    }
+  }
+
+  /** After sleeping: frees the slot; the failure to report, or null (signalled). */
+  #end(s: number, r: number | { readonly why: unknown }): { readonly why: unknown } | null {
+    const q = this.#q;
+    if (!isWhy(r)) {
+      q.consumed(s);
+      return null;
+    }
+    q.lock();
+    const granted = q.leave(s) === GRANTED;
+    q.unlock();
+    if (granted) {
+      q.consumed(s);
+      return null;
+    }
+    return r;
+  }
+}
+
+registerKind(KIND, (h) => {
+  const x = checkHandle("attach", KIND, h).extra as { mutex: unknown } | null;
+  const mutex = reviveHandle(checkHandle("attach", "Mutex", x?.mutex)) as Mutex;
+  adopting = { h, mutex };
+  try {
+    return new Cond(mutex);
+  } finally {
+    adopting = null;
+  }
+});

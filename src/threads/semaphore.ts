@@ -1,0 +1,202 @@
+// Semaphore: x/sync/semaphore.Weighted in shared memory — weighted, with grants in arrival order
+// across every thread.
+//
+// The permits held and the FIFO queue of waiters (internal/shared-queue.ts) live in one block; every
+// change happens under the queue's lock word, so "fits and nobody waits" and "queue behind the
+// others" are one decision. As in x/sync: a request that does not fit waits, and so does everyone
+// behind it, even a smaller request that would fit (no newcomer jumps the queue, so a large request
+// cannot starve); when the head is cancelled, those behind go as far as the permits allow; a ctx
+// already done fails even if permits are free; a waiter granted permits just as its ctx was
+// cancelled gives them back and fails (x/sync's "pretend we didn't"). As the in-process Semaphore: a
+// request larger than the size is a RangeError at once, and releasing more than held throws
+// `semaphore: released more than held` with nothing changed.
+
+import type { Canceller, Context } from "../chan/context-type.js";
+import type { CancelSource } from "../internal/cancel.js";
+import { checkCount, GoSyncError } from "../internal/errors.js";
+import type { Interrupt } from "../internal/futex.js";
+import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
+import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
+
+const KIND = "Semaphore";
+const HELD = 0;
+const Q = 4;
+
+let adopting: HandleData | null = null;
+
+/**
+ * x/sync's weighted semaphore across threads: at most `size` permits held at once, FIFO.
+ *
+ * @example
+ * ```ts
+ * const sem = new Semaphore(4);
+ * // in each worker:
+ * sem.acquireSync(2);
+ * try { crunch(); } finally { sem.release(2); }
+ * ```
+ */
+export class Semaphore implements Shareable {
+  /** What crosses threads (`attach` it on the other side). */
+  readonly handle: HandleData;
+  /** The number of permits. */
+  readonly size: number;
+  readonly #i32: Int32Array;
+  readonly #q: SharedQueue;
+
+  /** @param size the number of permits (x/sync's NewWeighted(n)), an integer ≥ 0. */
+  constructor(size: number) {
+    if (adopting !== null) {
+      this.handle = adopting;
+      this.size = (adopting.extra as { size: number }).size;
+    } else {
+      this.size = checkCount("size", size);
+      if (this.size > 0x7fffffff) throw new RangeError(`size must be at most 2^31-1, got ${size}`);
+      this.handle = newHandle(KIND, Q + queueWords(), { size: this.size });
+    }
+    this.#i32 = new Int32Array(this.handle.sab, this.handle.offset, Q + queueWords());
+    this.#q = new SharedQueue(this.#i32, Q);
+  }
+
+  /** Permits held now (by all threads). */
+  get held(): number {
+    return Atomics.load(this.#i32, HELD);
+  }
+
+  /** Requests waiting now (on all threads). */
+  get waiters(): number {
+    return this.#q.live;
+  }
+
+  /** Acquires `n` permits, waiting (FIFO, without blocking the thread) until they are available. */
+  acquire(n = 1, ctx?: Canceller): Promise<void> {
+    try {
+      this.#check(n);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const e = asyncEntry(ctx);
+    if ("fail" in e) return Promise.reject(e.fail);
+    const s = this.#enter(n);
+    if (s === -1) return RESOLVED;
+    return this.#acquireAsync(n, s, e.src);
+  }
+
+  /** Acquires `n` permits, blocking the thread; a shared ctx's cancellation or a deadline ends it. */
+  acquireSync(n = 1, ctx?: Context): void {
+    this.#check(n);
+    const intr = syncEntry("Semaphore.acquireSync", ctx);
+    const s = this.#enter(n);
+    if (s !== -1) this.#acquireSync(n, s, intr);
+  }
+
+  /** Acquires `n` permits if they are available now and nobody waits; never waits. */
+  tryAcquire(n = 1): boolean {
+    this.#check(n);
+    const q = this.#q;
+    q.lock();
+    const ok = q.live === 0 && this.size - this.#i32[HELD]! >= n;
+    if (ok) Atomics.add(this.#i32, HELD, n);
+    q.unlock();
+    return ok;
+  }
+
+  /** Releases `n` permits, granting waiters in order as far as they fit. */
+  release(n = 1): void {
+    checkCount("n", n);
+    const q = this.#q;
+    q.lock();
+    if (n > this.#i32[HELD]!) {
+      q.unlock();
+      throw new GoSyncError("semaphore: released more than held");
+    }
+    Atomics.sub(this.#i32, HELD, n);
+    this.#grant();
+    q.unlock();
+  }
+
+  /** (Queue lock held.) Grants from the head while the head fits. */
+  #grant(): void {
+    const q = this.#q;
+    for (let h = q.head(); h >= 0; h = q.head()) {
+      const want = q.arg(h);
+      if (this.size - this.#i32[HELD]! < want) break; // FIFO: nobody overtakes the head
+      Atomics.add(this.#i32, HELD, want);
+      q.grant(h);
+    }
+  }
+
+  /** Takes the permits at once (-1), or queues: the slot (-2 when the queue is full). */
+  #enter(n: number): number {
+    const q = this.#q;
+    q.lock();
+    if (q.live === 0 && this.size - this.#i32[HELD]! >= n) {
+      Atomics.add(this.#i32, HELD, n);
+      q.unlock();
+      return -1;
+    }
+    const s = q.push(n);
+    if (s >= 0) q.unlock(); // when full (-1 from push) the lock stays held for the space wait
+    return s < 0 ? -2 : s;
+  }
+
+  /** A waiter gives up: leaves, or gives back a grant that raced the cancellation. */
+  #leave(s: number, n: number): void {
+    const q = this.#q;
+    q.lock();
+    if (q.leave(s) === GRANTED) {
+      Atomics.sub(this.#i32, HELD, n);
+      q.consumed(s);
+    }
+    this.#grant(); // if it was the head, those behind may fit now
+    q.unlock();
+  }
+
+  #acquireSync(n: number, slot: number, intr: Interrupt | null): void {
+    let s = slot;
+    while (s === -2) {
+      const why = this.#q.spaceSync(intr);
+      if (why !== undefined) throw why;
+      s = this.#enter(n);
+      if (s === -1) return;
+    }
+    const r = this.#q.sleepSync(s, intr);
+    if (isWhy(r)) {
+      this.#leave(s, n);
+      throw r.why;
+    }
+    this.#q.consumed(s); // GRANTED: the permits were added for us
+  }
+
+  async #acquireAsync(n: number, slot: number, src: CancelSource | null): Promise<void> {
+    let s = slot;
+    while (s === -2) {
+      const why = await this.#q.spaceAsync(src);
+      if (why !== undefined) throw why;
+      s = this.#enter(n);
+      if (s === -1) return;
+    }
+    const r = await this.#q.sleepAsync(s, src);
+    if (isWhy(r)) {
+      this.#leave(s, n);
+      throw r.why;
+    }
+    this.#q.consumed(s);
+  }
+
+  #check(n: unknown): void {
+    checkCount("n", n);
+    if ((n as number) > this.size) {
+      throw new RangeError(`n must be at most the semaphore's size ${this.size}, got ${String(n)}`);
+    }
+  }
+}
+
+registerKind(KIND, (h) => {
+  adopting = checkHandle("attach", KIND, h);
+  try {
+    return new Semaphore(0);
+  } finally {
+    adopting = null;
+  }
+});

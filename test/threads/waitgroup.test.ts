@@ -1,0 +1,98 @@
+// WaitGroup across threads: wait for workers, waitSync on a worker, shared-ctx cancellation of a
+// blocked waiter with no residue, Go's panic, and a model check of add/done/wait.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { background, GoSyncError, withCancel, withTimeout } from "../../src/index.js";
+import { AtomicInt32, WaitGroup } from "../../src/threads/index.js";
+import { agents, drain } from "./helpers.js";
+
+const T = { timeout: 30_000 };
+const pool = await agents(3, new URL("./fixtures/prims.ts", import.meta.url));
+
+describe("threads WaitGroup", () => {
+  test("the main thread waits (async) for three workers; their work is all visible after", T, async () => {
+    const wg = new WaitGroup();
+    const sum = new AtomicInt32();
+    wg.add(3);
+    const runs = pool.map((a) => a.call("wgWork", [wg, sum, 10_000]));
+    await wg.wait();
+    assert.equal(sum.load(), 30_000);
+    assert.equal(wg.count, 0);
+    await Promise.all(runs);
+  });
+
+  test("a worker blocks in waitSync until the main thread's done()", T, async () => {
+    const wg = new WaitGroup();
+    wg.add(2);
+    const run = pool[0]!.start<string>("invokeSync", [wg, "waitSync"]);
+    await run.started;
+    wg.done();
+    await drain(pool.slice(1));
+    wg.done();
+    assert.equal(await run.result, "ok");
+  });
+
+  test("a worker blocked in waitSync wakes on shared-ctx cancel, and the group still works", T, async () => {
+    const wg = new WaitGroup();
+    wg.add(1);
+    const [ctx, cancel] = withCancel(background());
+    const run = pool[1]!.start<string>("invokeSync", [wg, "waitSync", ctx]);
+    await run.started;
+    cancel();
+    assert.equal(await run.result, "threw: context canceled");
+    const again = pool[2]!.start<string>("invokeSync", [wg, "waitSync"]);
+    await again.started;
+    wg.done();
+    assert.equal(await again.result, "ok");
+  });
+
+  test("an async wait on a worker honours a deadline", T, async () => {
+    const wg = new WaitGroup();
+    wg.add(1);
+    const [ctx, cancel] = withTimeout(background(), 30);
+    await assert.rejects(pool[0]!.call("invoke", [wg, "wait", ctx]), /context deadline exceeded/);
+    cancel();
+    wg.done();
+    await wg.wait();
+  });
+
+  test("a negative counter is Go's panic and changes nothing; bad delta is a RangeError", T, () => {
+    const wg = new WaitGroup();
+    wg.add(1);
+    assert.throws(
+      () => wg.add(-2),
+      (e: unknown) => e instanceof GoSyncError && e.message === "sync: negative WaitGroup counter",
+    );
+    assert.equal(wg.count, 1);
+    assert.throws(() => wg.add(1.5), /RangeError: delta must be an integer/);
+    wg.done();
+    assert.throws(() => wg.done(), /negative WaitGroup counter/);
+  });
+
+  test("model: a worker's wait settles exactly when the counter is zero (random add/done)", T, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: -2, max: 3 }), { maxLength: 12 }), async (deltas) => {
+        const wg = new WaitGroup();
+        let m = 0;
+        for (const d of deltas) {
+          if (m + d < 0) continue;
+          wg.add(d);
+          m += d;
+        }
+        // A worker waits; once every worker has caught up, the ctx ends the wait if it is still on.
+        const [ctx, cancel] = withCancel(background());
+        const waiting = pool[0]!.call("invoke", [wg, "wait", ctx]).then(
+          () => "done",
+          () => "pending",
+        );
+        await drain(pool);
+        await drain(pool);
+        cancel();
+        assert.equal(await waiting, m === 0 ? "done" : "pending");
+        if (m > 0) wg.add(-m);
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
