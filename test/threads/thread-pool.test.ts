@@ -449,13 +449,13 @@ const pool = new ThreadPool(new URL(${JSON.stringify(TASKS.href)}), { size: 2 })
   });
 
   test(
-    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock, SharedChan.recv",
+    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock, SharedChan.recv, threads.WaitGroup.wait",
     T,
     async () => {
       const THREADS = new URL("../../src/threads/index.ts", import.meta.url).href;
       const r = await run(`${head}
 const debug = await import(${JSON.stringify(DEBUG)});
-const { Mutex, SharedChan } = await import(${JSON.stringify(THREADS)});
+const { Mutex, SharedChan, WaitGroup } = await import(${JSON.stringify(THREADS)});
 debug.enableTracking();
 const mu = new Mutex();
 const c = new Int32Array(new SharedArrayBuffer(16));
@@ -464,7 +464,12 @@ while (Atomics.load(c, 0) === 0) await new Promise((r) => setTimeout(r, 1));
 const locking = mu.lock();
 const ch = new SharedChan(1, { codec: "int32" });
 const receiving = ch.recv();
+const wg = new WaitGroup();
+wg.add(1);
+const waiting = wg.wait();
 console.log(debug.formatTaskDump());
+wg.done();
+await waiting;
 await ch.send(7);
 console.log("received", await receiving);
 Atomics.store(c, 1, 1); Atomics.notify(c, 1);
@@ -492,6 +497,7 @@ await pool.close();`);
         r.stdout,
         /^main: also waiting on SharedChan \(cap 1, len 0\) \[SharedChan\.recv\] on thread 0$/m,
       );
+      assert.match(r.stdout, /^main: also waiting on WaitGroup \[threads\.WaitGroup\.wait\] on thread 0$/m);
       assert.match(r.stdout, /^received 7$/m);
       assert.match(r.stdout, /^0 blocked after$/m, "the records end when the operations complete");
     },
