@@ -76,6 +76,16 @@ describe("results", () => {
     assert.equal(await p.run("echo", [2n ** 100n]), 2n ** 100n);
   });
 
+  test("transfer moves an ArrayBuffer to the task instead of copying it", T, async () => {
+    const p = pool(1);
+    const bytes = new Uint8Array([1, 2, 3, 250]);
+    assert.equal(await p.run("sumBytes", [bytes], { transfer: [bytes.buffer] }), 256);
+    assert.equal(bytes.buffer.byteLength, 0, "the caller's buffer is detached: it moved");
+    const kept = new Uint8Array([7, 8]);
+    assert.equal(await p.run("sumBytes", [kept]), 15);
+    assert.equal(kept.byteLength, 2, "without transfer it is copied");
+  });
+
   test("an async task's awaited value", T, async () => {
     const p = pool(1);
     assert.equal(await p.run("later", ["done"]), "done");
