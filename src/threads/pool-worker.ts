@@ -156,14 +156,16 @@ function fail(slot: number, id: number, e: unknown): void {
   post({ t: "error", slot, id, ...wire });
 }
 
-async function main(): Promise<void> {
-  let mod: Record<string, unknown> | null = null;
-  let loadError: unknown = null;
-  try {
-    mod = (await import(data.module)) as Record<string, unknown>;
-  } catch (e) {
-    loadError = e; // every task then fails with it: the pool shows it where run() is awaited
-  }
+/**
+ * Runs the thread, given the task module as the bootstrap imported it (a real `import()` there: this
+ * file is also compiled to CommonJS, where TypeScript would turn its own `import()` into `require`),
+ * or the error loading it threw: every task then fails with that error, where run() is awaited.
+ */
+export function start(mod: Record<string, unknown> | null, loadError: unknown): void {
+  void main(mod, loadError);
+}
+
+async function main(mod: Record<string, unknown> | null, loadError: unknown): Promise<void> {
   post({ t: "ready" });
   let burst = 0;
   for (;;) {
@@ -221,5 +223,3 @@ async function main(): Promise<void> {
     }
   }
 }
-
-void main();
