@@ -418,6 +418,21 @@ describe("queue bound, close, dead threads", () => {
   });
 
   test(
+    "a thread that dies while idle is replaced; the task that left the timer had already resolved",
+    T,
+    async () => {
+      const p = pool(1);
+      const before = await p.run<number>("whoAmI");
+      assert.equal(await p.run("crashesLater"), "returned");
+      // Wait (by asking, not by timing) until a new thread has taken the dead one's place.
+      let now = before;
+      while (now === before) now = await p.run<number>("whoAmI");
+      assert.notEqual(now, before);
+      assert.equal(await p.run("add", [4, 4]), 8);
+    },
+  );
+
+  test(
     "an uncaught error outside the task kills the thread: the task rejects with it as cause",
     T,
     async () => {
