@@ -21,7 +21,7 @@
 // - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
 //   turns that into a TypeError naming the method, before anything has been changed.
 
-import { type CancelListener, type CancelSource, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
+import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
 
 /** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
 export type WaitAsyncResult =
@@ -126,6 +126,9 @@ export function waitAsync(
   value: number,
   src: CancelSource | null,
 ): Promise<unknown> {
+  // A source already cancelled never fires again: it ends the wait before it starts.
+  const early = src?.[REASON]();
+  if (early !== undefined) return Promise.resolve(early);
   const r = atomicsWaitAsync(i32, index, value);
   if (!r.async) return Promise.resolve(undefined);
   holdAlive();
