@@ -449,7 +449,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         const at = this.#m.wait();
         if (at >= 0) {
           unlock(i32, LOCK);
-          return this.#gotten(await this.#awaitHandAsync(at, src), max, out);
+          return this.#awaitHandAsync(at, src, max, out);
         }
       }
       const s = Atomics.load(i32, RSEQ);
@@ -461,7 +461,17 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     }
   }
 
-  async #awaitHandAsync(at: number, src: CancelSource | null): Promise<number> {
+  /**
+   * Waits in cell `at` until a sender hands it a value. The value is captured (and a batch
+   * completed) in the same synchronous step as the cell is settled: #m.got is overwritten by this
+   * thread's next take, which may run before an awaiting caller resumes.
+   */
+  async #awaitHandAsync(
+    at: number,
+    src: CancelSource | null,
+    max: number,
+    out: T[] | undefined,
+  ): Promise<Stored | typeof END> {
     const i32 = this.#i32;
     for (;;) {
       const s = Atomics.load(i32, at);
@@ -474,10 +484,10 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       if (why !== undefined) {
         const r = this.#m.settleWait(at);
         if (r === NONE) throw why;
-        return r;
+        return this.#gotten(r, max, out);
       }
     }
-    return this.#m.settleWait(at);
+    return this.#gotten(this.#m.settleWait(at), max, out);
   }
 
   /** Go's `for v := range ch`; leaving the loop early does not close the channel. */

@@ -493,7 +493,8 @@ export class SharedMap<K extends string | number, V> implements Shareable {
   /**
    * Atomic read-modify-write of one key: `fn(old)` runs under the key's shard lock, and its result
    * is stored (`undefined` deletes the key). Returns the new value. If `fn` throws, or returns a
-   * value the codec rejects, nothing changes. Keep `fn` short; it must not use this map.
+   * value the codec rejects or a promise, nothing changes. Keep `fn` short and synchronous; it must
+   * not use this map.
    *
    * @example
    * ```ts
@@ -509,6 +510,9 @@ export class SharedMap<K extends string | number, V> implements Shareable {
     try {
       const b = this.#find(s, key, hash);
       const next = fn(b >= 0 ? this.#read(s, s.i32[BASE + 2 * b + 1] as number) : undefined);
+      if (typeof (next as { then?: unknown } | undefined)?.then === "function") {
+        throw new TypeError("fn must return the new value itself, not a promise (it runs under a lock)");
+      }
       if (next === undefined) {
         if (b >= 0) this.#remove(s, b);
         return undefined;

@@ -6,11 +6,19 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { background, Chan, otherwise, recv, select, send, withTimeout } from "../../src/index.js";
+import { ChanMemory, RSLEEP, SSLEEP, WAITERS } from "../../src/threads/chan-memory.js";
+import type { HandleData } from "../../src/threads/handle.js";
 import { SharedChan } from "../../src/threads/index.js";
 import { type Agent, agents } from "./helpers.js";
 
 const fixture = new URL("./fixtures/chan.ts", import.meta.url);
 const T = { timeout: 60_000 };
+
+/** A select that has finished leaves no wake-up armed and no receiver waiting in `ch`'s memory. */
+function assertNoResidue(ch: SharedChan<unknown>): void {
+  const mem = new ChanMemory((ch.handle as HandleData).sab);
+  assert.deepEqual([mem.i32[RSLEEP], mem.i32[SSLEEP], mem.i32[WAITERS]], [0, 0, 0]);
+}
 
 describe("select with SharedChan on one thread", () => {
   test("uniform among ready cases, shared and local; exactly one commits", T, async () => {
@@ -79,6 +87,7 @@ describe("select with SharedChan on one thread", () => {
       sc.trySend("d");
       await delay(5);
       assert.deepEqual(sc.tryRecv(), ["d", true], "the shared case's wake-up consumed nothing");
+      assertNoResidue(sc as SharedChan<unknown>);
     },
   );
 });
@@ -138,6 +147,7 @@ describe("select with SharedChan across threads", () => {
           );
       }
       assert.equal(sc.trySend(-1), false, "no receiver left registered");
+      assertNoResidue(sc as SharedChan<unknown>);
     },
   );
 
@@ -170,6 +180,7 @@ describe("select with SharedChan across threads", () => {
         }
       }
       assert.equal(sc.tryRecv(), undefined, "no offer left behind");
+      assertNoResidue(sc as SharedChan<unknown>);
     },
   );
 

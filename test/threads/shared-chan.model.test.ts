@@ -1,15 +1,17 @@
 // Model-based property test of SharedChan across real threads. fast-check generates programs: a
 // channel (capacity, codec), 1–3 producer threads, each with a random sequence of sends (blocking
-// sync or async, non-blocking, or cancelled by a 1 ms deadline), and 1–3 consumers (worker threads,
-// and sometimes the main thread) each cycling through random receive forms (sync, async, batches,
-// deadline-cancelled). When the producers are done the channel is closed and the consumers drain it.
+// sync or async, non-blocking, or cancelled by a 1 ms deadline), and consumers: 1–3 worker threads
+// each cycling through random receive forms (sync, async, batches, deadline-cancelled), and up to
+// three concurrent async receive loops on the main thread. When the producers are done the channel is closed and the consumers drain it.
 // The model is Go's: the values received are exactly the values whose send succeeded (nothing lost,
 // duplicated, or delivered by a cancelled or refused send; a cancelled receive consumed nothing, or
 // its value would be missing), each consumer sees each producer's values in the order sent, and the
-// drained channel is empty and reports closed.
+// drained channel is empty and reports closed, with nothing left behind in its shared memory.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
+import { CELLS, ChanMemory, RSLEEP, SSLEEP, WAITERS } from "../../src/threads/chan-memory.js";
+import type { HandleData } from "../../src/threads/handle.js";
 import { SharedChan } from "../../src/threads/index.js";
 import type { RecvOp, SendOp } from "./fixtures/chan.js";
 import { type Agent, agents } from "./helpers.js";
@@ -30,7 +32,7 @@ const program = fc.record({
   codec: fc.constantFrom("int32" as const, "float64" as const, "json" as const),
   producers: fc.array(fc.array(sendOp, { maxLength: 30 }), { minLength: 1, maxLength: 3 }),
   consumers: fc.array(fc.array(recvOp, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
-  mainConsumes: fc.boolean(),
+  mainConsumers: fc.array(fc.boolean(), { maxLength: 3 }), // concurrent loops here: batch or not
 });
 
 /** The main thread as one more consumer (async forms only: it must not block). */
@@ -61,7 +63,8 @@ test("SharedChan across 2–4 threads matches Go's channel model", { timeout: 24
         (w[i] as Agent).call<number[]>("produce", [ch, bases[i], ops]),
       );
       const cons = consumers.map((ops, i) => (w[nProd + i] as Agent).call<number[]>("consume", [ch, ops]));
-      if (p.mainConsumes || consumers.length === 0) cons.push(consumeHere(ch, p.cap % 2 === 1));
+      const here = p.mainConsumers.length === 0 && consumers.length === 0 ? [false] : p.mainConsumers;
+      for (const batch of here) cons.push(consumeHere(ch, batch));
       const sent = await Promise.all(prod);
       ch.close();
       const got = await Promise.all(cons);
@@ -84,6 +87,12 @@ test("SharedChan across 2–4 threads matches Go's channel model", { timeout: 24
       }
       assert.equal(ch.length, 0);
       assert.deepEqual(ch.tryRecv(), [undefined, false]);
+      // No residue in shared memory: nobody counted asleep, no receiver waiting, every cell free.
+      const mem = new ChanMemory((ch.handle as HandleData).sab);
+      assert.deepEqual([mem.i32[RSLEEP], mem.i32[SSLEEP], mem.i32[WAITERS]], [0, 0, 0]);
+      if (p.cap === 0) {
+        for (let k = 0; k < CELLS; k++) assert.equal(mem.i32[mem.cell(k) >> 2], 0, `cell ${k} is free`);
+      }
     }),
     { numRuns: 50 },
   );

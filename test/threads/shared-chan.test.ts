@@ -200,6 +200,36 @@ describe("SharedChan across threads", () => {
     assert.equal(await s2.result, "ChanClosedError: send on closed channel");
   });
 
+  test("unbuffered: more blocked senders or receivers than the channel has cells", T, async () => {
+    const ch = new SharedChan<number>(0, { codec: "int32" });
+    const n = 40;
+    const sends = Array.from({ length: n }, (_, i) => ch.send(i));
+    const got = (w[0] as Agent).call<number[]>("consume", [ch, ["sync"]]);
+    // consume() ends at close: close once every send has completed.
+    await Promise.all(sends);
+    ch.close();
+    const values = await got;
+    assert.deepEqual(
+      [...values].sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i),
+    );
+
+    const rc = new SharedChan<number>(0, { codec: "int32" });
+    const [ctx, cancel] = withCancel(background());
+    const recvs = Array.from({ length: n }, (_, i) => rc.recv(i % 2 === 0 ? ctx : undefined));
+    const settled = Promise.allSettled(recvs);
+    cancel(); // half of the receivers leave; the other half must still get a value each
+    const sent = await (w[1] as Agent).call<number[]>("produce", [rc, 0, Array(n / 2).fill("sync")]);
+    assert.equal(sent.length, n / 2);
+    const outcomes = await settled;
+    const ok = outcomes.filter((o) => o.status === "fulfilled").map((o) => o.value as number);
+    assert.deepEqual(
+      ok.sort((a, b) => a - b),
+      Array.from({ length: n / 2 }, (_, i) => i),
+    );
+    assert.ok(outcomes.every((o, i) => (i % 2 === 0) === (o.status === "rejected")));
+  });
+
   test("blocking for…of and for await in workers receive everything in order", T, async () => {
     for (const codec of ["json", "structured"] as const) {
       const ch = new SharedChan<unknown>(2, { codec });

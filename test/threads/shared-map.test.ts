@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { GoSyncError } from "../../src/index.js";
 import { attach, SharedMap, share } from "../../src/threads/index.js";
+import type { MapOp } from "./fixtures/chan.js";
 import { type Agent, agents } from "./helpers.js";
 
 const fixture = new URL("./fixtures/chan.ts", import.meta.url);
@@ -98,6 +99,7 @@ describe("SharedMap on one thread", () => {
     );
     assert.equal(m.get("a"), 1);
     assert.throws(() => m.update("a", () => m.get("b") ?? 0), GoSyncError);
+    assert.throws(() => m.update("a", (async () => 5) as never), /not a promise/);
     assert.equal(m.get("a"), 1);
     m.set("b", 2);
     assert.equal(m.get("b"), 2, "the map works after a failed update");
@@ -180,5 +182,41 @@ describe("SharedMap across threads", () => {
     won.forEach((keys, id) => {
       for (const k of keys) assert.equal(m.get(k), id);
     });
+  });
+
+  test("model: random programs on 3 threads (own keys and a shared counter) match Map", {
+    timeout: 180_000,
+  }, async () => {
+    const mapOp: fc.Arbitrary<MapOp> = fc.oneof(
+      fc.record({ t: fc.constant("set" as const), k: fc.nat(60), v: fc.string({ maxLength: 30 }) }),
+      fc.record({ t: fc.constantFrom("delete" as const, "get" as const), k: fc.nat(60) }),
+      fc.record({ t: fc.constant("loadOrStore" as const), k: fc.nat(60), v: fc.string({ maxLength: 8 }) }),
+      fc.record({ t: fc.constant("append" as const), k: fc.nat(60), v: fc.string({ maxLength: 5 }) }),
+      fc.record({ t: fc.constant("count" as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(1, 2, 4),
+        fc.array(fc.array(mapOp, { maxLength: 400 }), { minLength: 3, maxLength: 3 }),
+        async (shards, programs) => {
+          const m = new SharedMap<string, string | number>({ shards });
+          const results = await Promise.all(
+            programs.map((ops, i) =>
+              (w[i] as Agent).call<{ entries: [string, string][]; counted: number }>("mapProgram", [
+                m,
+                `t${i}:`,
+                ops,
+              ]),
+            ),
+          );
+          const want = new Map<string, string | number>(results.flatMap((r) => r.entries));
+          const counted = results.reduce((n, r) => n + r.counted, 0);
+          if (counted > 0) want.set("counter", counted);
+          assert.deepEqual(new Map(m.entries()), want);
+          assert.equal(m.size, want.size);
+        },
+      ),
+      { numRuns: 20 },
+    );
   });
 });
