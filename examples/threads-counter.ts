@@ -4,7 +4,7 @@
 // thread can slip between. With gosync/threads' Mutex none is lost; the atomic version does the
 // read-modify-write as one instruction, with no lock at all.
 
-import { Mutex, ThreadPool } from "../src/threads/index.js";
+import { AtomicInt32, Mutex, ThreadPool } from "../src/threads/index.js";
 import { type BaseOptions, type Example, intArg } from "./registry.js";
 
 export interface ThreadsCounterOptions extends BaseOptions {
@@ -34,15 +34,15 @@ export const threadsCounter: Example<ThreadsCounterOptions> = {
 
     const plain = shared();
     await onAll("addPlain", [plain]);
-    out(`plain counter[0]++:        ${fmt(plain[0]!)} (${fmt(want - plain[0]!)} updates lost)`);
+    out(`plain counter[0]++:  ${fmt(plain[0]!)} (${fmt(want - plain[0]!)} updates lost)`);
 
     const mu = new Mutex();
     const guarded = shared();
     await onAll("addLocked", [mu, guarded]);
-    out(`under threads.Mutex:       ${fmt(guarded[0]!)} (${fmt(want - guarded[0]!)} lost)`);
+    out(`under threads.Mutex: ${fmt(guarded[0]!)} (${fmt(want - guarded[0]!)} lost)`);
 
-    const atomic = shared();
+    const atomic = new AtomicInt32();
     await onAll("addAtomic", [atomic]);
-    out(`Atomics.add (sync/atomic): ${fmt(atomic[0]!)} (${fmt(want - atomic[0]!)} lost)`);
+    out(`AtomicInt32.add(1):  ${fmt(atomic.load())} (${fmt(want - atomic.load())} lost)`);
   },
 };

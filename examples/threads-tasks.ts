@@ -1,7 +1,7 @@
 // The functions the threads examples run on pool threads (a ThreadPool runs the exported functions
 // of one module). Each runs on its own worker thread, in parallel with the others.
 
-import type { Mutex } from "../src/threads/index.js";
+import type { AtomicInt32, Mutex } from "../src/threads/index.js";
 
 /** Counts itself in, then waits until `parties` tasks have: so the increments really overlap. */
 function startTogether(gate: Int32Array, parties: number): void {
@@ -39,10 +39,10 @@ export function addLocked(
   }
 }
 
-/** The same, with one atomic read-modify-write per increment (Go: atomic.AddInt32(&counter, 1)). */
-export function addAtomic(counter: Int32Array, n: number, gate: Int32Array, parties: number): void {
+/** The same, with one atomic read-modify-write per increment (Go: counter.Add(1) on an atomic.Int32). */
+export function addAtomic(counter: AtomicInt32, n: number, gate: Int32Array, parties: number): void {
   startTogether(gate, parties);
-  for (let i = 0; i < n; i++) Atomics.add(counter, 0, 1);
+  for (let i = 0; i < n; i++) counter.add(1);
 }
 
 /**

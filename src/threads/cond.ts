@@ -11,6 +11,7 @@
 import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";
 import type { Interrupt } from "../internal/futex.js";
+import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
   checkHandle,
@@ -70,7 +71,7 @@ export class Cond implements Shareable {
     const e = asyncEntry(ctx);
     if ("fail" in e) throw e.fail;
     const s = await this.#join(e.src);
-    const r = await this.#q.sleepAsync(s, e.src);
+    const r = await threadWait("threads.Cond.wait", this, this.#q.sleepAsync(s, e.src));
     const failure = this.#end(s, r);
     await this.mutex.lock();
     if (failure !== null) throw failure.why;

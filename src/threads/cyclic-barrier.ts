@@ -14,6 +14,7 @@ import { BrokenBarrierError } from "../ext/cyclic-barrier.js";
 import type { CancelSource } from "../internal/cancel.js";
 import { checkCount } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
+import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
@@ -90,7 +91,7 @@ export class CyclicBarrier implements Shareable {
       s = this.#arrive();
     }
     if (s === -1) return;
-    this.#end(s, await this.#q.sleepAsync(s, src));
+    this.#end(s, await threadWait("threads.CyclicBarrier.await", this, this.#q.sleepAsync(s, src)));
   }
 
   /** As await(), blocking the thread; a shared ctx's cancellation or a deadline ends (and breaks) it. */

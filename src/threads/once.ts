@@ -10,6 +10,7 @@
 
 import { GoSyncError } from "../internal/errors.js";
 import { checkBlocking, waitAsync, waitSync } from "../internal/futex.js";
+import { threadWait } from "../internal/registry.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { RESOLVED } from "./waiting.js";
 
@@ -57,7 +58,7 @@ export class Once implements Shareable {
     if (this.#inside) {
       return Promise.reject(new GoSyncError("sync: Once.do called from inside its own function"));
     }
-    return this.#wait();
+    return threadWait("threads.Once.do", this, this.#wait());
   }
 
   /**

@@ -3,8 +3,8 @@
 // back (inline into the slot, or by message when it does not fit) and go on. One task at a time per
 // thread, as a goroutine per OS thread would run; an async task holds its thread until it settles.
 //
-// An idle thread spins briefly on the queue, then sleeps on it with Atomics.waitAsync, so its event
-// loop stays free for the messages that carry large arguments and for shared contexts' callbacks.
+// An idle thread spins briefly on the queue, then sleeps on it with Atomics.wait in short slices,
+// letting its event loop turn between them (see idle()).
 
 import { parentPort, workerData } from "node:worker_threads";
 import { attach, share } from "./share.js";
@@ -36,7 +36,6 @@ import {
   type Thrown,
   threadOfSlotAt,
   viewPool,
-  waitAsync,
 } from "./pool-wire.js";
 
 /** What the pool hands each thread. */
@@ -49,6 +48,8 @@ export interface PoolWorkerData {
 
 /** Iterations of the idle spin before sleeping: a burst of submissions is picked up without a wake-up. */
 const SPIN = 2_000;
+/** Longest sleep of an idle thread before its event loop turns (ms). */
+const SLICE_MS = 20;
 /** Synchronous tasks run back to back before the thread lets its event loop turn. */
 const BURST = 256;
 
@@ -98,17 +99,25 @@ function claim(): number {
 
 const hasWork = (): boolean => Atomics.load(ctl, CLAIMED) !== Atomics.load(ctl, SUBMITTED);
 
+/**
+ * Waits for work. A thread with no task has nothing for its event loop to do but the odd timer a
+ * past task left or a shared context's watch, so it sleeps in Atomics.wait (a futex: woken in
+ * microseconds, where an Atomics.waitAsync wake-up goes through the event loop and costs ~10× more)
+ * in slices of SLICE_MS, letting the loop turn between slices.
+ */
 async function idle(): Promise<void> {
   for (let i = 0; i < SPIN; i++) if (hasWork()) return;
-  Atomics.add(ctl, SLEEPERS, 1);
-  // Dekker with the pool: it stores SUBMITTED then reads SLEEPERS; we add to SLEEPERS then read
-  // SUBMITTED. Sequentially consistent atomics: one of us sees the other.
-  const seen = Atomics.load(ctl, SUBMITTED);
-  if (seen === Atomics.load(ctl, CLAIMED)) {
-    const r = waitAsync(ctl, SUBMITTED, seen);
-    if (r.async) await r.value;
+  for (;;) {
+    Atomics.add(ctl, SLEEPERS, 1);
+    // Dekker with the pool: it stores SUBMITTED then reads SLEEPERS; we add to SLEEPERS then read
+    // SUBMITTED. Sequentially consistent atomics: one of us sees the other.
+    const seen = Atomics.load(ctl, SUBMITTED);
+    if (seen === Atomics.load(ctl, CLAIMED)) Atomics.wait(ctl, SUBMITTED, seen, SLICE_MS);
+    Atomics.sub(ctl, SLEEPERS, 1);
+    if (hasWork()) return;
+    await yieldToLoop();
+    if (hasWork()) return;
   }
-  Atomics.sub(ctl, SLEEPERS, 1);
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -147,14 +156,16 @@ function fail(slot: number, id: number, e: unknown): void {
   post({ t: "error", slot, id, ...wire });
 }
 
-async function main(): Promise<void> {
-  let mod: Record<string, unknown> | null = null;
-  let loadError: unknown = null;
-  try {
-    mod = (await import(data.module)) as Record<string, unknown>;
-  } catch (e) {
-    loadError = e; // every task then fails with it: the pool shows it where run() is awaited
-  }
+/**
+ * Runs the thread, given the task module as the bootstrap imported it (a real `import()` there: this
+ * file is also compiled to CommonJS, where TypeScript would turn its own `import()` into `require`),
+ * or the error loading it threw: every task then fails with that error, where run() is awaited.
+ */
+export function start(mod: Record<string, unknown> | null, loadError: unknown): void {
+  void main(mod, loadError);
+}
+
+async function main(mod: Record<string, unknown> | null, loadError: unknown): Promise<void> {
   post({ t: "ready" });
   let burst = 0;
   for (;;) {
@@ -212,5 +223,3 @@ async function main(): Promise<void> {
     }
   }
 }
-
-void main();

@@ -17,6 +17,7 @@ import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
+import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
@@ -78,7 +79,7 @@ export class RWMutex implements Shareable {
     if (this.tryRLock()) return RESOLVED;
     const s = this.#enter(READ);
     if (s === -1) return RESOLVED;
-    return this.#waitAsync(READ, s, e.src);
+    return threadWait("threads.RWMutex.rLock", this, this.#waitAsync(READ, s, e.src));
   }
 
   /** Read-locks, blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
@@ -130,7 +131,7 @@ export class RWMutex implements Shareable {
     if (Atomics.compareExchange(this.#i32, STATE, 0, WRITER) === 0) return RESOLVED;
     const s = this.#enter(WRITE);
     if (s === -1) return RESOLVED;
-    return this.#waitAsync(WRITE, s, e.src);
+    return threadWait("threads.RWMutex.lock", this, this.#waitAsync(WRITE, s, e.src));
   }
 
   /** Write-locks, blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */

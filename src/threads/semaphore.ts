@@ -15,6 +15,7 @@ import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
+import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
@@ -79,7 +80,7 @@ export class Semaphore implements Shareable {
     if ("fail" in e) return Promise.reject(e.fail);
     const s = this.#enter(n);
     if (s === -1) return RESOLVED;
-    return this.#acquireAsync(n, s, e.src);
+    return threadWait("threads.Semaphore.acquire", this, this.#acquireAsync(n, s, e.src));
   }
 
   /** Acquires `n` permits, blocking the thread; a shared ctx's cancellation or a deadline ends it. */

@@ -730,10 +730,18 @@ const WORKER = (() => {
 
 /**
  * The Worker's script, evaluated (as CommonJS, or as ESM under --input-type=module: it is valid as
- * both): loads tsx when needed, then the entry, which posts "ready" once the task module has loaded
- * (or failed to: its tasks then fail with the reason).
+ * both): registers tsx when needed, imports the thread entry and the task module (a load error is
+ * passed on: the entry then fails every task with it), and starts the entry.
  */
 const BOOTSTRAP = `import("node:worker_threads").then(async ({ workerData }) => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
+  const entry = await import(workerData.entry);
+  let mod = null;
+  let loadError = null;
+  try {
+    mod = await import(workerData.module);
+  } catch (e) {
+    loadError = e;
+  }
+  (entry.start ?? entry.default.start)(mod, loadError);
 });`;

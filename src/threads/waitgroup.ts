@@ -12,6 +12,7 @@ import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Interrupt, waitAsync, waitSync } from "../internal/futex.js";
+import { threadWait } from "../internal/registry.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
 import { asyncEntry, RESOLVED, syncEntry } from "./waiting.js";
 
@@ -81,7 +82,7 @@ export class WaitGroup implements Shareable {
     const e = asyncEntry(ctx);
     if ("fail" in e) return Promise.reject(e.fail);
     if (Atomics.load(this.#i32, COUNT) === 0) return RESOLVED;
-    return this.#waitAsync(e.src);
+    return threadWait("threads.WaitGroup.wait", this, this.#waitAsync(e.src));
   }
 
   /** Blocks the thread until the counter is zero; a shared ctx's cancellation or a deadline ends it. */

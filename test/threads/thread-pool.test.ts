@@ -76,6 +76,16 @@ describe("results", () => {
     assert.equal(await p.run("echo", [2n ** 100n]), 2n ** 100n);
   });
 
+  test("transfer moves an ArrayBuffer to the task instead of copying it", T, async () => {
+    const p = pool(1);
+    const bytes = new Uint8Array([1, 2, 3, 250]);
+    assert.equal(await p.run("sumBytes", [bytes], { transfer: [bytes.buffer] }), 256);
+    assert.equal(bytes.buffer.byteLength, 0, "the caller's buffer is detached: it moved");
+    const kept = new Uint8Array([7, 8]);
+    assert.equal(await p.run("sumBytes", [kept]), 15);
+    assert.equal(kept.byteLength, 2, "without transfer it is copied");
+  });
+
   test("an async task's awaited value", T, async () => {
     const p = pool(1);
     assert.equal(await p.run("later", ["done"]), "done");
@@ -408,6 +418,21 @@ describe("queue bound, close, dead threads", () => {
   });
 
   test(
+    "a thread that dies while idle is replaced; the task that left the timer had already resolved",
+    T,
+    async () => {
+      const p = pool(1);
+      const before = await p.run<number>("whoAmI");
+      assert.equal(await p.run("crashesLater"), "returned");
+      // Wait (by asking, not by timing) until a new thread has taken the dead one's place.
+      let now = before;
+      while (now === before) now = await p.run<number>("whoAmI");
+      assert.notEqual(now, before);
+      assert.equal(await p.run("add", [4, 4]), 8);
+    },
+  );
+
+  test(
     "an uncaught error outside the task kills the thread: the task rejects with it as cause",
     T,
     async () => {
@@ -449,13 +474,13 @@ const pool = new ThreadPool(new URL(${JSON.stringify(TASKS.href)}), { size: 2 })
   });
 
   test(
-    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock, SharedChan.recv",
+    "a task dump names the thread-level operations blocked here: ThreadPool.run, threads.Mutex.lock, SharedChan.recv, threads.WaitGroup.wait",
     T,
     async () => {
       const THREADS = new URL("../../src/threads/index.ts", import.meta.url).href;
       const r = await run(`${head}
 const debug = await import(${JSON.stringify(DEBUG)});
-const { Mutex, SharedChan } = await import(${JSON.stringify(THREADS)});
+const { Mutex, SharedChan, WaitGroup } = await import(${JSON.stringify(THREADS)});
 debug.enableTracking();
 const mu = new Mutex();
 const c = new Int32Array(new SharedArrayBuffer(16));
@@ -464,7 +489,12 @@ while (Atomics.load(c, 0) === 0) await new Promise((r) => setTimeout(r, 1));
 const locking = mu.lock();
 const ch = new SharedChan(1, { codec: "int32" });
 const receiving = ch.recv();
+const wg = new WaitGroup();
+wg.add(1);
+const waiting = wg.wait();
 console.log(debug.formatTaskDump());
+wg.done();
+await waiting;
 await ch.send(7);
 console.log("received", await receiving);
 Atomics.store(c, 1, 1); Atomics.notify(c, 1);
@@ -492,6 +522,7 @@ await pool.close();`);
         r.stdout,
         /^main: also waiting on SharedChan \(cap 1, len 0\) \[SharedChan\.recv\] on thread 0$/m,
       );
+      assert.match(r.stdout, /^main: also waiting on WaitGroup \[threads\.WaitGroup\.wait\] on thread 0$/m);
       assert.match(r.stdout, /^received 7$/m);
       assert.match(r.stdout, /^0 blocked after$/m, "the records end when the operations complete");
     },
