@@ -1,4 +1,4 @@
-// The channel patterns of seed 001 ch. 14 and beyond (issue 4): or-done, or, fan-in, fan-out, tee,
+// The channel patterns (Concurrency in Go ch. 4, and smallnest's Go 并发编程实战课 lesson 14): or-done, or, fan-in, fan-out, tee,
 // bridge, stream operators, map-reduce, pub/sub, rate limiting and pipelines. Every pattern takes a
 // `Done` (Context, AbortSignal, done channel or null), closes its outputs when it is finished, and
 // ends all its tasks when its inputs end or the ctx is done.
