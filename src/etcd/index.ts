@@ -2,6 +2,7 @@
 // etcd v3, speaking the same key layouts and transactions as Go so TypeScript and Go services can
 // share one lock or one election. Two backends behind one interface: `connect()` (a real etcd, via
 // the optional `etcd3` package, loaded on first use) and `embedded()` (in-process, same semantics).
+// May import (ARCHITECTURE.md): the core layers; never debug, testing or threads.
 
 export type {
   Backend,
