@@ -1,5 +1,5 @@
-// A web crawler bounded by a Semaphore and cancelled by a deadline (seed 001 ch.16's weighted
-// semaphore, gopl 8.6's crawler): a breadth-first crawl of a synthetic site where every fetch takes a
+// A web crawler bounded by a Semaphore and cancelled by a deadline (the weighted semaphore
+// of smallnest's Go 并发编程实战课 lesson 16, gopl 8.6's crawler): a breadth-first crawl of a synthetic site where every fetch takes a
 // few ms; at most `limit` fetches run at once, and a context with a timeout stops the crawl — in the
 // tour once with time to spare and once with a deadline that cuts it short.
 

@@ -1,4 +1,4 @@
-// Mirrors the seed's STM bank (001 ch.20: concurrency.NewSTM): 5 accounts of 100 each; 10 tellers
+// Mirrors the STM bank of smallnest's Go 并发编程实战课 lesson 20 ( concurrency.NewSTM): 5 accounts of 100 each; 10 tellers
 // each make transfers between random accounts, moving half of the source balance, as software
 // transactions. Under the default isolation (serializable snapshot) a transfer whose reads changed
 // before it commits is retried, so the total stays 500. For contrast the same run under

@@ -1,4 +1,4 @@
-// Mirrors the seed's leader election (001 ch.19: concurrency.NewElection, Campaign, Resign, Leader,
+// Mirrors the leader election of smallnest's Go 并发编程实战课 lesson 19 ( concurrency.NewElection, Campaign, Resign, Leader,
 // Observe): five nodes campaign on one prefix; the oldest candidate key leads, the others wait in
 // line. The leader's session dies twice — once by a crash (its keep-alives stop), once by a network
 // partition (its keep-alives fail, and the node learns from its session that it lost the lead) —

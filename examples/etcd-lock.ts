@@ -1,4 +1,4 @@
-// Mirrors the seed's distributed mutex (001 ch.19: concurrency.NewMutex, Lock, Unlock): workers,
+// Mirrors the distributed mutex of smallnest's Go 并发编程实战课 lesson 19 ( concurrency.NewMutex, Lock, Unlock): workers,
 // each with its own session (as separate processes would have), increment one counter key with a
 // read-modify-write. Without a lock they overwrite each other's updates; under the etcd Mutex every
 // increment counts. Each write is fenced with isOwner() (it applies only while the lock is still

@@ -1,4 +1,4 @@
-// Mirrors the seed's distributed queue (001 ch.20: recipe.NewQueue, Enqueue, Dequeue): consumers
+// Mirrors the distributed queue of smallnest's Go 并发编程实战课 lesson 20 ( recipe.NewQueue, Enqueue, Dequeue): consumers
 // start first and wait on the empty queue; producers enqueue jobs concurrently; when they are done,
 // one stop item per consumer follows (FIFO puts it behind every job). Each job is handled exactly
 // once, and each producer's jobs come out in the order it enqueued them.

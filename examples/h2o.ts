@@ -1,4 +1,4 @@
-// Mirrors the seed's H₂O factory (001 ch.17, LeetCode 1117): hydrogen and oxygen tasks arrive in any
+// Mirrors the H₂O factory of smallnest's Go 并发编程实战课 lesson 17 (LeetCode 1117): hydrogen and oxygen tasks arrive in any
 // order; a weighted semaphore admits two H and one O at a time, and a CyclicBarrier of 3 releases
 // them together as one molecule. Every molecule printed is two H and one O, whatever the order of
 // arrival (here a seeded shuffle, so the output is the same on every run).

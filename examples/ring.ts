@@ -1,4 +1,4 @@
-// Mirrors the token ring from the seed's channel chapter ("击鼓传花"): 4 worker goroutines, each with
+// Mirrors the token ring from smallnest's Go 并发编程实战课 lesson 13 ("击鼓传花"): 4 worker goroutines, each with
 // its own mailbox channel; whoever holds the token prints its number, sleeps a second and passes the
 // token to the next mailbox, so the output is always 1 2 3 4 1 2 3 4 ... one per second. Go's main
 // ends in `select {}` and runs forever; here main waits until `tokens` numbers are printed, then
@@ -10,7 +10,7 @@ import { type BaseOptions, type Example, intArg } from "./registry.js";
 export interface RingOptions extends BaseOptions {
   /** How many numbers to print before stopping (default 8, or the first command-line argument). */
   readonly tokens?: number;
-  /** How long each holder keeps the token (the seed's time.Second; tests shorten it). */
+  /** How long each holder keeps the token (the lesson's time.Second; tests shorten it). */
   readonly periodMs?: number;
 }
 

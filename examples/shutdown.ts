@@ -1,10 +1,10 @@
-// Mirrors the seed's two-phase graceful shutdown (channel chapter, "信号通知"): a business goroutine
+// Mirrors the two-phase graceful shutdown of smallnest's Go 并发编程实战课 lesson 13 ("信号通知"): a business goroutine
 // loops on `select { case <-closing: return; default: work }`; when SIGINT/SIGTERM arrives, main
 // closes `closing` (phase 1: we are exiting, cleanup not done), starts `go doCleanup(closed)`, which
 // closes `closed` when it is done (phase 2), and waits with
 //     select { case <-closed: case <-time.After(time.Second): fmt.Println("清理超时，不等了") }
 // before printing "优雅退出". The signal is simulated by a timer here, and the program runs twice: once
-// with a cleanup that finishes in time, once with one that takes a minute (the seed's) and times out.
+// with a cleanup that finishes in time, once with one that takes a minute (the lesson's) and times out.
 // Go's main just returns and the process kills doCleanup; here main cancels it and waits for it,
 // and for the business task, so that nothing is left running.
 
@@ -26,13 +26,13 @@ import type { BaseOptions, Example, Out } from "./registry.js";
 export interface ShutdownOptions extends BaseOptions {
   /** When the simulated interrupt arrives (default 300 ms). */
   readonly signalAfterMs?: number;
-  /** One unit of business work (the seed's 100 ms). */
+  /** One unit of business work (the lesson's 100 ms). */
   readonly workMs?: number;
-  /** How long main waits for the cleanup (the seed's time.Second). */
+  /** How long main waits for the cleanup (the lesson's time.Second). */
   readonly timeoutMs?: number;
   /** The cleanup of the first run, which finishes in time (default 200 ms). */
   readonly quickCleanupMs?: number;
-  /** The cleanup of the second run, which does not (the seed's time.Minute). */
+  /** The cleanup of the second run, which does not (the lesson's time.Minute). */
   readonly slowCleanupMs?: number;
 }
 

@@ -1,4 +1,4 @@
-// A cache stampede, and SingleFlight preventing it (seed 001 ch.17: singleflight in Go's net and
+// A cache stampede, and SingleFlight preventing it (smallnest's Go 并发编程实战课 lesson 17: singleflight in Go's net and
 // module cache). 100 requests for the same key arrive while the cache is cold: without SingleFlight
 // each of them loads from the slow backend; with it, one load runs and 99 callers share its result.
 

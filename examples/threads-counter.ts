@@ -1,4 +1,4 @@
-// The seeds' shared counter, on real threads: 4 worker threads each increment one counter in shared
+// The shared counter of Go in Action ch. 6, on real threads: 4 worker threads each increment one counter in shared
 // memory. Go's version (The Go Programming Language §9.2) runs goroutines on several cores and loses
 // updates without a lock; so do threads here, because `counter++` is a read and a write that another
 // thread can slip between. With gosync/threads' Mutex none is lost; the atomic version does the

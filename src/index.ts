@@ -21,7 +21,7 @@ export {
   cause,
   withCancel,
   withCancelCause,
-} from "./context/cancel.js";
+} from "./context/with-cancel.js";
 export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "./context/deadline.js";
 export {
   Canceled,

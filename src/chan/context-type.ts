@@ -1,6 +1,6 @@
 // The Context interface (Go's context.Context) and Canceller, the type of every blocking call's
 // optional last argument. They are declared here, in the channel layer, because `done()` returns a
-// Chan and channel operations accept a Context, while `chan` may not import `context` (DESIGN.md,
+// Chan and channel operations accept a Context, while `chan` may not import `context` (ARCHITECTURE.md,
 // Layers); the context layer implements and re-exports them.
 
 import type { Chan } from "./chan.js";

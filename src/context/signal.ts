@@ -4,7 +4,7 @@
 
 import type { Context } from "../chan/context-type.js";
 import { background } from "./background.js";
-import { CancelCtx } from "./cancel.js";
+import { CancelCtx } from "./with-cancel.js";
 import { Canceled, DeadlineExceeded } from "./errors.js";
 
 function errFor(reason: unknown): Error {

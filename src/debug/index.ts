@@ -13,6 +13,7 @@
 //
 // The lock-order check and the race detector listen to the primitives through the registry's
 // SyncObserver hook (see addObserver in track.ts): one null test per operation while they are off.
+// May import (ARCHITECTURE.md): the core layers; never etcd, threads or testing.
 
 import { processWide } from "../internal/process-wide.js";
 import { applyDebugSettings } from "./env.js";

@@ -13,7 +13,7 @@
 //     ...
 //
 // It also reports a lock call on a lock the same task already holds (a certain deadlock for a Mutex,
-// and for an RWMutex read lock one that only needs a writer to arrive in between: seed 001 ch.05),
+// and for an RWMutex read lock one that only needs a writer to arrive in between: Go's sync/rwmutex.go doc comment),
 // and, with maxHoldMs, a lock held longer than that (checked at unlock and by a periodic sweep).
 //
 // Where it differs from go-deadlock: cycles of any length are found (go-deadlock only sees two

@@ -21,10 +21,10 @@
 //
 // Where it differs from Go. JavaScript runs one task at a time, so what it finds is not torn memory
 // but the order-dependent bugs Go's detector catches too: a value read in one step and written back in
-// a later one (the seed's lost update), state handed between tasks with no synchronisation that
+// a later one (the lost update of Go in Action ch. 6, listing 6.9), state handed between tasks with no synchronisation that
 // guarantees the order. Like Go's it is strict: a read-modify-write with no await in between
 // (`state.n++` in two tasks) is reported — it cannot lose an update in JavaScript, but nothing orders
-// the two tasks either, and one `await` slipped in between makes it the seed's bug. Mark such
+// the two tasks either, and one `await` slipped in between makes it that lost update. Mark such
 // updates as atomic (atomicAdd & co., the sync/atomic of this detector: Go's atomics are
 // synchronising operations, and two atomic accesses never race) or guard them with a Mutex.
 // Any other gosync wait (a ctx cancellation, ext's Semaphore or CyclicBarrier...) orders the task

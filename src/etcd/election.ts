@@ -13,7 +13,7 @@
 import type { Canceller } from "../chan/context-type.js";
 import type { KeyValue, ResponseHeader, TxnResponse, Value } from "./backend.js";
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import { EtcdError } from "./errors.js";
 import { checkPrefixSize } from "./requests.js";
 import { checkSession, type Session } from "./session.js";

@@ -2,6 +2,7 @@
 // etcd v3, speaking the same key layouts and transactions as Go so TypeScript and Go services can
 // share one lock or one election. Two backends behind one interface: `connect()` (a real etcd, via
 // the optional `etcd3` package, loaded on first use) and `embedded()` (in-process, same semantics).
+// May import (ARCHITECTURE.md): the core layers; never debug, testing or threads.
 
 export type {
   Backend,
@@ -39,6 +40,6 @@ export { EtcdError, type EtcdErrorCode } from "./errors.js";
 export { Mutex } from "./mutex.js";
 export { PriorityQueue } from "./priority-queue.js";
 export { Queue } from "./queue.js";
-export { RWMutex } from "./rw-mutex.js";
+export { RWMutex } from "./rwmutex.js";
 export { Session, type SessionOptions } from "./session.js";
 export { type Isolation, type StmOptions, type StmResult, type StmTx, stm } from "./stm.js";

@@ -1,4 +1,4 @@
-// Result-collecting group combinators, after gollback and Hunch (seed 001 ch.18): run a set of async
+// Result-collecting group combinators, after vardius/gollback and AaronJan/Hunch: run a set of async
 // functions concurrently, each given a context that the combinator cancels once the outcome is
 // decided, and collect their results. All of them stand on the group core (task-group.ts).
 //
@@ -15,7 +15,7 @@
 // started outlives it — Go's rule "never start a goroutine without knowing when it will stop".
 
 import type { Context } from "../chan/context-type.js";
-import { checkParent } from "../context/cancel.js";
+import { checkParent } from "../context/with-cancel.js";
 import { checkCount, checkFunction } from "../internal/errors.js";
 import { TaskGroup } from "./task-group.js";
 

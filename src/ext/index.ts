@@ -1,4 +1,5 @@
 // The extended primitives (x/sync and neighbours): re-exported by the package's core entry point.
+// May import (ARCHITECTURE.md): internal, chan, task, time, context, sync; never patterns.
 
 export {
   type AsyncFunc,

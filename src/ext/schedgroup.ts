@@ -1,4 +1,4 @@
-// ScheduledGroup: mdlayher/schedgroup (seed 001 ch.18) — schedule tasks to run at or after a time,
+// ScheduledGroup: mdlayher/schedgroup — schedule tasks to run at or after a time,
 // then wait() once for all of them. Tasks run in time order (ties in scheduling order), each in its
 // own task, from one timer at a time on the gosync clock. As in schedgroup: scheduling after wait()
 // has been called throws, and so does a second wait(); if the group's context is cancelled, tasks not
@@ -7,7 +7,7 @@
 import type { Context } from "../chan/context-type.js";
 import { afterFunc } from "../context/after-func.js";
 import { background } from "../context/background.js";
-import { checkParent } from "../context/cancel.js";
+import { checkParent } from "../context/with-cancel.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
 import { TaskGroup } from "./task-group.js";

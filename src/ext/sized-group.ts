@@ -1,5 +1,5 @@
-// SizedGroup and ErrSizedGroup: go-pkgz/syncs (seed 001 ch.18). Both bound how many tasks run at
-// once. By default go() never waits: tasks queue up and start as slots free (the seed's default,
+// SizedGroup and ErrSizedGroup: go-pkgz/syncs. Both bound how many tasks run at
+// once. By default go() never waits: tasks queue up and start as slots free (go-pkgz/syncs' default,
 // bounding tasks rather than goroutines); with `preemptive`, go() waits for a slot, as ErrGroup's
 // does. SizedGroup collects every error (wait() rejects with an AggregateError); ErrSizedGroup
 // either does the same or, with `termOnError`, stops at the first error: the context is cancelled,

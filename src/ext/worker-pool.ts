@@ -1,4 +1,4 @@
-// WorkerPool: a bounded pool of workers (seed 001 ch.10's worker pools; gammazero/workerpool's API).
+// WorkerPool: a bounded pool of workers (gammazero/workerpool's API).
 // Up to `workers` tasks run at once; submitted tasks wait in a FIFO queue — unbounded, as in
 // gammazero/workerpool, so submit() never blocks (use submitWait() or a Semaphore for backpressure).
 // Workers start on demand and a worker idle for `idleTimeout` ms retires, so an idle pool holds no

@@ -1,9 +1,9 @@
 // bridge: the bridge-channel idiom (Cox-Buday, *Concurrency in Go*), the sequential counterpart of
-// seed 001 ch. 14's fan-in: a channel of channels flattened into one channel — every value of the
+// the fan-in of smallnest's Go 并发编程实战课 lesson 14: a channel of channels flattened into one channel — every value of the
 // first inner channel until it closes, then the second's, and so on. The output closes once the
 // outer channel is closed and the last inner one drained, or when `ctx` is done.
 //
-// Seed bug avoided: like the seed's `takeN` (`case out <- <-in:`), a naive bridge ranges over the
+// Bug avoided: like the lesson's `takeN` (`case out <- <-in:`), a naive bridge ranges over the
 // inner channel without done and hangs on an inner channel that never closes; here every receive and
 // send is a select with done.
 

@@ -1,14 +1,14 @@
-// broadcast / fanOut: the fan-out pattern of seed 001 ch. 14 (`func fanOut(ch, out []chan, async)`):
+// broadcast / fanOut: the fan-out pattern of smallnest's Go 并发编程实战课 lesson 14 (`func fanOut(ch, out []chan, async)`):
 // every value of the input goes to every output (the observer pattern), in input order on each output.
 //   - "sync" (the default): the next input value is read only after every output took the current
-//     one — backpressure from the slowest output, as the seed's synchronous mode. The current value
+//     one — backpressure from the slowest output, as the lesson's synchronous mode. The current value
 //     is offered to all outputs at once (one select), so a fast output is not held behind a slow one.
 //   - "buffered": each output has its own FIFO (unbounded by default, or `buffer` values) and its own
 //     task; a slow output delays only itself until its FIFO is full.
 // The outputs belong to the pattern: each is closed after its last send, when the input is closed and
 // drained (or at once when `ctx` is done). An output closed by someone else is dropped, never sent on.
 //
-// Seed bug avoided: the seed's async mode starts a goroutine per send and closes every output when
+// Bug avoided: the lesson's async mode starts a goroutine per send and closes every output when
 // the input ends, while those goroutines may still be blocked sending: `send on closed channel`.
 // Here an output is closed only by the one task that sends on it, after its last send.
 
@@ -99,7 +99,7 @@ export function broadcast<T, O extends readonly Chan<T>[] | []>(
 }
 
 /**
- * Fan-out, under the name the seed uses: the same function as {@link broadcast}.
+ * Fan-out, under the name Go's fan-out pattern uses: the same function as {@link broadcast}.
  *
  * @example
  * ```ts

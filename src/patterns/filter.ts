@@ -1,8 +1,8 @@
-// filter: the seed's `takeFn` stream operator (seed 001 ch. 14, "Stream": keep the values that
+// filter: the `takeFn` stream operator (smallnest's Go 并发编程实战课 lesson 14, "Stream": keep the values that
 // satisfy a condition; its `skipFn` is filter with the condition negated). Order is kept; the output
 // closes when the input closes or `ctx` is done.
 //
-// Seed bug avoided: the seed's stream operators share `takeN`'s `case out <- <-in:`, which ignores
+// Bug avoided: the lesson's stream operators share `takeN`'s `case out <- <-in:`, which ignores
 // done while receiving and emits zero values after the input closed; here each receive and send is a
 // select with done.
 

@@ -1,10 +1,10 @@
-// fromIterable / generate: the seed's `asStream(done, values...)` (seed 001 ch. 14, "Stream"), the
+// fromIterable / generate: `asStream(done, values...)` (smallnest's Go 并发编程实战课 lesson 14, "Stream"), the
 // generator that starts every pipeline: sends the values of an iterable (sync, or async such as an
 // async generator or another channel) on a new channel, then closes it. When `ctx` is done it stops —
 // also while waiting on an async iterator's next() — and calls the iterator's return(), so a
 // generator's `finally` blocks run.
 //
-// Seed bug avoided: none in asStream itself (it watches done); the seed's map-reduce program calls it
+// Bug avoided: none in asStream itself (it watches done); the lesson's map-reduce program calls it
 // with a nil done channel, so its goroutine can never be stopped — here ctx may be null too, but then
 // the output must be drained. An error thrown by the iterable escapes the task and is fatal, like a
 // panic (see setPanicHandler); the output is closed first.

@@ -1,7 +1,8 @@
-// The channel patterns of seed 001 ch. 14 and beyond (issue 4): or-done, or, fan-in, fan-out, tee,
-// bridge, stream operators, map-reduce, pub/sub, rate limiting and pipelines. Every pattern takes a
-// `Done` (Context, AbortSignal, done channel or null), closes its outputs when it is finished, and
-// ends all its tasks when its inputs end or the ctx is done.
+// The channel patterns (Concurrency in Go ch. 4, and smallnest's Go 并发编程实战课 lesson 14):
+// or-done, or, fan-in, fan-out, tee, bridge, stream operators, map-reduce, pub/sub, rate limiting
+// and pipelines. Every pattern takes a `Done` (Context, AbortSignal, done channel or null), closes its
+// outputs when it is finished, and ends all its tasks when its inputs end or the ctx is done.
+// May import (ARCHITECTURE.md): every core layer (internal up to ext); no subpath.
 
 export { bridge } from "./bridge.js";
 export { type BroadcastOptions, broadcast, fanOut } from "./broadcast.js";

@@ -1,10 +1,10 @@
-// mapReduce: the single-process map-reduce of seed 001 ch. 14 (`mapChan` + `reduce`, whose sample
+// mapReduce: the single-process map-reduce of smallnest's Go 并发编程实战课 lesson 14 (`mapChan` + `reduce`, whose sample
 // program sums 1..5 times 10 to 150). Reads the input until it closes, maps each value (sync or
 // async; up to `concurrency` at once), and folds the mapped values into `initial` in input order.
 // It runs in the calling task — no task is started — so an error thrown by `mapper` or `reducer`
 // rejects the returned promise, and so does cancellation (with the ctx's error).
 //
-// Seed bug avoided: the seed's `reduce` starts from the first element (`out := <-in`), so an empty
+// Bug avoided: the lesson's `reduce` starts from the first element (`out := <-in`), so an empty
 // stream returns nil (and a nil input returns nil). Here the initial value is explicit: an empty
 // stream reduces to `initial`.
 

@@ -1,9 +1,9 @@
-// map: the seed's `mapChan` (seed 001 ch. 14, "Map-Reduce"): applies `fn` (sync or async) to each
+// map: `mapChan` (smallnest's Go 并发编程实战课 lesson 14, "Map-Reduce"): applies `fn` (sync or async) to each
 // value of the input. With `concurrency` n > 1 it is also Go's fan-out of workers: n tasks read the
 // same input and write the same output (order between values is then not kept). The output closes
 // once the input is closed and every worker is done, or when `ctx` is done.
 //
-// Seed bugs avoided: the seed's `mapChan` ranges over the input with no done channel, so a consumer
+// Bugs avoided: the lesson's `mapChan` ranges over the input with no done channel, so a consumer
 // that stops reading leaves it blocked forever; here every receive and send is a select with done.
 // With several workers, the output is closed only after the last worker ended, never under another
 // worker's pending send.

@@ -1,9 +1,9 @@
-// merge / fanIn: the fan-in pattern of seed 001 ch. 14 (`fanInReflect`: one goroutine, one
+// merge / fanIn: the fan-in pattern of smallnest's Go 并发编程实战课 lesson 14 (`fanInReflect`: one goroutine, one
 // reflect.Select over the inputs, a closed input dropped from the cases). Values of one input keep
 // their order; between inputs, a ready one is chosen uniformly at random (Go's select), so no input
 // starves. The output closes once every input is closed and drained, or when `ctx` is done.
 //
-// Seed bugs avoided: the seed's versions take no done channel, so a consumer that stops reading
+// Bugs avoided: the lesson's versions take no done channel, so a consumer that stops reading
 // leaves the merging goroutine(s) blocked forever, and the recursive `fanInRec` starts N-1 goroutines.
 // Here one task selects over all inputs and `ctx`, and ends when either runs out.
 
@@ -56,7 +56,7 @@ export function merge<T>(ctx: Done, ...inputs: Chan<T>[]): Chan<T> {
 }
 
 /**
- * Fan-in, under the name the seed uses: the same function as {@link merge}.
+ * Fan-in, under the name Go's fan-in pattern uses: the same function as {@link merge}.
  *
  * @example
  * ```ts

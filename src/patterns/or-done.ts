@@ -1,8 +1,8 @@
 // orDone: the or-done-channel idiom (Cox-Buday, *Concurrency in Go*; the "Or-Done 模式" family of
-// seed 001 ch. 14): reading a channel that may never close, with a way out. The output forwards
+// smallnest's Go 并发编程实战课 lesson 14): reading a channel that may never close, with a way out. The output forwards
 // `input`'s values in order and closes when `input` closes or `ctx` is done; its task always ends.
 //
-// Seed bug avoided: the seed's stream stages wrote `case out <- <-in:`, whose receive happens before
+// Bug avoided: the lesson's stream stages wrote `case out <- <-in:`, whose receive happens before
 // the select and so ignores done (and forwards zero values once `in` is closed). Here the receive and
 // the send are each a select with done.
 

@@ -1,8 +1,8 @@
-// or: the Or-Done pattern of seed 001 ch. 14 (`func or(channels ...<-chan interface{})`): a channel
-// that closes as soon as any of N signals is done. Implemented like the seed's reflect.Select variant:
+// or: the Or-Done pattern of smallnest's Go 并发编程实战课 lesson 14 (`func or(channels ...<-chan interface{})`): a channel
+// that closes as soon as any of N signals is done. Implemented like the lesson's reflect.Select variant:
 // one task, one select over every signal.
 //
-// Seed bug avoided: the seed's recursive version starts a goroutine per split, and when one signal
+// Bug avoided: the lesson's recursive version starts a goroutine per split, and when one signal
 // fires, the goroutines waiting on the other half's signals stay blocked forever (a leak of ~N tasks
 // per call). Here there is one task; when a signal fires its select unlinks every other case, so
 // nothing stays registered on the other signals and the task ends. Like Go's version, a value

@@ -1,10 +1,10 @@
 // pipeline: Go's pipelines of stages (the Go blog's "Pipelines and cancellation"; the "击鼓传花"
-// pipeline and the Stream / Map-Reduce stages of seed 001 ch. 13–14): a source, then stages, each
+// pipeline and the Stream / Map-Reduce stages of smallnest's Go 并发编程实战课 lessons 13–14): a source, then stages, each
 // a function from (ctx, input channel) to output channel, connected in order and all sharing one
 // ctx. Cancelling the ctx ends every stage's tasks; the source closing closes each stage's output in
 // turn. The `stage` helpers make the stream operators into stages.
 //
-// Seed bug avoided: the seed's stages (`mapChan`, `takeN`) either take no done channel or ignore it
+// Bug avoided: the lessons' stages (`mapChan`, `takeN`) either take no done channel or ignore it
 // while receiving, so stopping early leaks every upstream goroutine; here every stage shares the ctx
 // and every operator selects on it.
 

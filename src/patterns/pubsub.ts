@@ -1,9 +1,9 @@
-// PubSub: a broker of named topics — gopl's chat broadcaster (ch. 8.10, seed 002) generalised to many
+// PubSub: a broker of named topics — gopl's chat broadcaster (The Go Programming Language §8.10) generalised to many
 // rooms, with exercise 8.15's per-subscriber buffers and drop policy (see topic.ts). Topics are typed
 // by a map from topic name to value type; a topic exists while it has subscribers (publishing to a
 // topic nobody subscribes to delivers nothing and keeps nothing).
 //
-// Seed bug avoided: as Topic — a slow subscriber never stalls the publisher or the other subscribers
+// Bug avoided: as Topic — a slow subscriber never stalls the publisher or the other subscribers
 // unless it asked for "block".
 
 import type { Canceller } from "../chan/context-type.js";

@@ -7,7 +7,7 @@
 // limiter keeps no timer awaited); the forwarding task takes a token before each send. Both end, and
 // the ticker stops, when the input closes or `ctx` is done; the output closes then.
 //
-// Seed bug avoided: the seed's stream stages (`takeN`'s `case out <- <-in:`) ignore done while
+// Bug avoided: the stream stages of smallnest's Go 并发编程实战课 lesson 14 (`takeN`'s `case out <- <-in:`) ignore done while
 // receiving; every wait here — for a value, a token, or the receiver — is a select with done.
 
 import { Chan } from "../chan/chan.js";

@@ -2,8 +2,8 @@
 // cancellation as `Done`: a Context, an AbortSignal, a done channel (Go's `done <-chan struct{}`,
 // closed to cancel) or null. Scope turns that into one done channel, starts the pattern's tasks with
 // go() and counts them, and runs the pattern's cleanup (closing its outputs) only after the last task
-// ended — so an output is never closed while a task of the pattern may still send on it (the seed's
-// async fan-out bug). Its recv/send steps are Go's
+// ended — so an output is never closed while a task of the pattern may still send on it (the async
+// fan-out bug of smallnest's Go 并发编程实战课 lesson 14). Its recv/send steps are Go's
 //   select { case v, ok := <-in: ... case <-done: return }
 //   select { case out <- v: ... case <-done: return }
 // with one difference: a done channel that is already closed wins at once, so after cancel() returns a

@@ -1,9 +1,9 @@
-// skipWhile: the seed's `skipWhile` stream operator (seed 001 ch. 14, "Stream"): drops the leading
+// skipWhile: the `skipWhile` stream operator (smallnest's Go 并发编程实战课 lesson 14, "Stream"): drops the leading
 // values for which `pred` holds; from the first value that fails it, that value and every later one
 // are forwarded (`pred` is not called again). The output closes when the input closes or `ctx` is
 // done.
 //
-// Seed bug avoided: the seed's stream operators share `takeN`'s `case out <- <-in:`, which ignores
+// Bug avoided: the lesson's stream operators share `takeN`'s `case out <- <-in:`, which ignores
 // done while receiving and emits zero values after the input closed; here each receive and send is a
 // select with done.
 

@@ -1,8 +1,8 @@
-// skip: the seed's `skipN` stream operator (seed 001 ch. 14, "Stream"): drops the first `n` values
+// skip: the `skipN` stream operator (smallnest's Go 并发编程实战课 lesson 14, "Stream"): drops the first `n` values
 // of the input and forwards the rest, in order; the output closes when the input closes or `ctx` is
 // done.
 //
-// Seed bug avoided: the seed's stream operators share `takeN`'s `case out <- <-in:`, which ignores
+// Bug avoided: the lesson's stream operators share `takeN`'s `case out <- <-in:`, which ignores
 // done while receiving and emits zero values after the input closed; here each receive and send is a
 // select with done.
 

@@ -1,8 +1,8 @@
-// takeWhile: the seed's `takeWhile` stream operator (seed 001 ch. 14, "Stream"): the input's values
+// takeWhile: the `takeWhile` stream operator (smallnest's Go 并发编程实战课 lesson 14, "Stream"): the input's values
 // while `pred` holds; the output closes at the first value that fails it (that value is dropped and
 // the input is no longer read), when the input closes, or when `ctx` is done.
 //
-// Seed bug avoided: the seed's stream operators share `takeN`'s `case out <- <-in:`, which ignores
+// Bug avoided: the lesson's stream operators share `takeN`'s `case out <- <-in:`, which ignores
 // done while receiving and emits zero values after the input closed; here each receive and send is a
 // select with done.
 

@@ -1,8 +1,8 @@
-// take: the seed's `takeN` stream operator (seed 001 ch. 14, "Stream"): the first `n` values of the
+// take: the `takeN` stream operator (smallnest's Go 并发编程实战课 lesson 14, "Stream"): the first `n` values of the
 // input, then the output closes (and the input is no longer read; cancel `ctx` to release whatever
 // produces it). Fewer if the input closes first, none once `ctx` is done.
 //
-// Seed bug avoided: the seed's `case takeStream <- <-valueStream:` receives from the input before the
+// Bug avoided: the lesson's `case takeStream <- <-valueStream:` receives from the input before the
 // select is entered, so it blocks without watching done, and once the input is closed it emits zero
 // values (nil) until n is reached. Here the receive is its own select with done, and a closed input
 // ends the output at once.

@@ -1,9 +1,9 @@
 // tee: the tee-channel idiom (Cox-Buday, *Concurrency in Go*, like the Unix `tee`): one input, two
-// outputs that each get every value, in order. It is broadcast (seed 001 ch. 14's fan-out, sync
-// mode) with two outputs it makes itself: the next value is read once both outputs took the current
+// outputs that each get every value, in order. It is broadcast (the fan-out of smallnest's Go 并发编程实战课 lesson 14,
+// sync mode) with two outputs it makes itself: the next value is read once both outputs took the current
 // one. Both close after their last value, or when `ctx` is done.
 //
-// Seed bug avoided: the seed's async fan-out could send on an output it had already closed; tee
+// Bug avoided: the lesson's async fan-out could send on an output it had already closed; tee
 // closes an output only after its last send (see broadcast.ts).
 
 import { Chan } from "../chan/chan.js";

@@ -1,4 +1,4 @@
-// Topic: publish/subscribe over channels — the broadcaster of gopl's chat server (ch. 8.10, seed 002)
+// Topic: publish/subscribe over channels — the broadcaster of gopl's chat server (The Go Programming Language §8.10)
 // made robust as its exercise 8.15 asks: "a client that does not read in time makes every client
 // block; skip the message instead, or give each client a buffered channel and send without
 // blocking". Each subscriber has its own channel with its own buffer and a drop policy for when that
@@ -9,7 +9,7 @@
 // Every subscriber sees the values it gets in publish order: publishes are delivered one at a time,
 // in call order (a FIFO lock). No task is started: publish delivers in the caller's task.
 //
-// Seed bug avoided: the chat broadcaster sends to each client with a blocking `cli <- msg`, so one
+// Bug avoided: the chat broadcaster sends to each client with a blocking `cli <- msg`, so one
 // stalled client stalls the broadcaster and every other client. Unsubscribing or closing while a
 // publish is blocked on that subscriber releases the publish; nothing is ever sent on a closed
 // subscription channel.
@@ -18,7 +18,7 @@ import { Chan } from "../chan/chan.js";
 import type { Canceller } from "../chan/context-type.js";
 import { recv, type SelectCase, select, send } from "../chan/select.js";
 import { Canceled } from "../context/errors.js";
-import { type CancelSource, cancelSourceOf, REASON, SUBSCRIBE, UNSUBSCRIBE } from "../internal/cancel.js";
+import { type CancelSource, cancelSourceOf, REASON, SUBSCRIBE, UNSUBSCRIBE } from "../internal/cancel-protocol.js";
 import { ChanClosedError, checkCount } from "../internal/errors.js";
 import { Mutex } from "../sync/mutex.js";
 import { doneOf } from "./scope.js";

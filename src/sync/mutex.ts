@@ -2,7 +2,7 @@
 //
 // Fairness policy. Go's Mutex lets a newcomer barge in ahead of a woken waiter (fast on many cores),
 // and since Go 1.9 switches to hand-off ("starvation mode") once a waiter has waited over 1 ms,
-// because pure barging starved waiters (seed 004: 7,200,216 acquisitions against 10). A promise-based
+// because pure barging starved waiters (Go issue 13086). A promise-based
 // mutex gains nothing from barging — there is no parallel core to keep busy — so this one is always
 // in hand-off mode: unlock passes the lock directly to the longest waiter, and while anyone waits,
 // lock() queues and tryLock() fails. No waiter can starve, and a contended unlock costs one promise
@@ -13,7 +13,7 @@
 // once (O(1)) and never acquires afterwards.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";

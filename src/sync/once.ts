@@ -5,7 +5,7 @@
 // the error, everyone else returns normally. Go deadlocks when fn calls Do on the same Once; here a
 // call from inside fn's synchronous part throws instead (a call from after an `await` inside an async
 // fn cannot be told apart from another task's, so it waits, as Go's would: the deadlock report
-// names it). Beyond Go: `done` (Go issue #41690, the seed's extension).
+// names it). Beyond Go: `done` (proposed in Go issue #41690).
 
 import { functionError, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";

@@ -1,10 +1,10 @@
-// RecursiveMutex: the seed's reentrant mutex (001 ch.04), keyed by an explicit owner token, because
+// RecursiveMutex: the token-keyed reentrant mutex of smallnest's Go 并发编程实战课 lesson 04, keyed by an explicit owner token, because
 // JavaScript tasks have no goroutine id. The owner may lock again (a hold count); unlock by anyone
-// else throws. The seed's version treats goroutine id 0 as "unowned", so a token of 0 could take a
+// else throws. The lesson's version treats goroutine id 0 as "unowned", so a token of 0 could take a
 // lock held by someone else; here ownership is a separate flag, and any value (0 included) is a token.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";

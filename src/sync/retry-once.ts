@@ -1,4 +1,4 @@
-// RetryOnce: the seed's extension of sync.Once (001 ch.08) whose function may fail: a call that
+// RetryOnce: an extension of sync.Once (smallnest's Go 并发编程实战课 lesson 08) whose function may fail: a call that
 // throws is not counted, so the next do() tries again; after the first success, do() returns at once.
 // Callers are serialised: while one attempt runs, the others wait, then (if it failed) try in turn.
 

@@ -234,7 +234,7 @@ function messageTask(): (cb: () => void) => void {
  *
  * @example
  * ```ts
- * const v = counter; await yieldNow(); counter = v + 1; // the seed's lost-update race
+ * const v = counter; await yieldNow(); counter = v + 1; // Go in Action's lost-update race (listing 6.9)
  * ```
  */
 export function yieldNow(): Promise<void> {

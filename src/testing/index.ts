@@ -4,6 +4,7 @@
 //   tickers, sleep, after and context deadlines take no real time and run deterministically;
 // - expectNoLeakedTasks() / leakCheck(): uber-go/goleak, failing a test that leaves tasks running or
 //   operations blocked, naming them with the task dump.
+// May import (ARCHITECTURE.md): the core layers and gosync/debug; never etcd or threads.
 
 export { DeadlockError } from "../debug/deadlock.js";
 export { formatTaskDump, type TaskDump, type TaskInfo } from "../debug/dump.js";

@@ -1,5 +1,6 @@
 // gosync/threads: Go's sync toolkit, channels, a concurrent map and a thread pool across worker
 // threads, over SharedArrayBuffer and Atomics. See each file's header for the Go API it mirrors.
+// May import (ARCHITECTURE.md): the core layers; never etcd, debug or testing.
 
 export { AtomicBigInt64, AtomicBool, AtomicInt32, AtomicUint32 } from "./atomic.js";
 export type { Codec } from "./codec.js";

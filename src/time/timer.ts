@@ -4,7 +4,7 @@
 // holds one fired value internally, which a receive takes and stop/reset discard. The value is the
 // time the timer was due, even when its callback ran late (Go 1.23's sendTime).
 //
-// Resource rules (DESIGN.md principle 4): a timer nobody waits on neither keeps the process alive nor
+// Resource rules: a timer nobody waits on neither keeps the process alive nor
 // holds memory — its pending clock entry refers to the channel only weakly and is cleared once the
 // channel is garbage; a task blocked receiving from `c` (directly or in a select) keeps the process
 // alive until the timer fires, because the channel's receive queue tells the timer when it has

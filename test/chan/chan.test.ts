@@ -1,4 +1,4 @@
-// Chan: every cell of the seed's operation × state table (001 ch.13: nil, empty, full, neither,
+// Chan: every cell of the lesson's operation × state table (Go 并发编程实战课 lesson 13: nil, empty, full, neither,
 // closed × receive, send, close), Go's panic texts, ranging, batching, cancellation and bad input.
 
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
-// Context is an interface (DESIGN.md, "Semantics worth stating once"): a user-implemented context
+// Context is an interface: a user-implemented context
 // works as a parent and as the ctx of blocking calls. Also: how blocked calls given a ctx or an
-// AbortSignal reject (principle 3).
+// AbortSignal reject.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setImmediate as nextMacrotask } from "node:timers/promises";

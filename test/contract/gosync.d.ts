@@ -1,7 +1,5 @@
-// A copy of ../shared/contract/gosync.d.ts, the team's API contract, so the type check below runs
-// on any checkout. Keep it in sync when the contract changes.
-// The public API of `gosync` (core) as ../DESIGN.md "Public surface" lists it, written out as
-// TypeScript declarations. Where DESIGN.md leaves a type open, the line says "ASSUMED": that is the
+// The public API of `gosync` (core), written out as TypeScript declarations: the contract the
+// type check below holds the library to. Where the contract leaves a type open, the line says "ASSUMED": that is the
 // expected reading, and a better one is welcome if it is applied everywhere and explained.
 // The library's own exported types should be assignable to these (e.g. a type-level test that
 // `typeof import("gosync")` satisfies this module's shape).
@@ -9,11 +7,11 @@
 declare const contextKeyType: unique symbol;
 declare const selectResult: unique symbol;
 
-/** Anything a blocking call accepts as its optional last argument (principle 3). */
+/** Anything a blocking call accepts as its optional last argument (a Context or an AbortSignal). */
 export type Canceller = Context | AbortSignal;
 
 // ---------------------------------------------------------------------------------------------
-// errors (principle 2: Go's panics are thrown errors with Go's text, subclasses of GoSyncError)
+// errors (Go's panics are thrown errors with Go's text, subclasses of GoSyncError)
 // ---------------------------------------------------------------------------------------------
 
 /** Base class of every error that stands for a Go panic or a context error. */
@@ -180,7 +178,7 @@ export class WaitGroup {
 
 export class Cond {
   constructor(locker: Locker);
-  /** Unlocks the locker, waits for signal/broadcast, locks it again. ctx? per principle 3. */
+  /** Unlocks the locker, waits for signal/broadcast, locks it again. Cancellable through ctx. */
   wait(ctx?: Canceller): Promise<void>;
   signal(): void;
   broadcast(): void;

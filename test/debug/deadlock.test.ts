@@ -19,7 +19,7 @@ async function deadlocks(name: string, gosyncDebug = "deadlock"): Promise<string
 }
 
 describe("deadlock report: programs that deadlock", { concurrency: 4 }, () => {
-  test("seed 001 ch.03, the police station and the property office (Mutex + WaitGroup)", async () => {
+  test("Go 并发编程实战课 lesson 03, the police station and the property office (Mutex + WaitGroup)", async () => {
     const err = await deadlocks("police-station");
     assert.match(err, /^goroutine 1 \[sync\.WaitGroup\.Wait\]:\nmain: waiting on WaitGroup "派出所和物业"$/m);
     assert.match(err, /^goroutine \d+ \[sync\.Mutex\.Lock\]:\npoliceStation: waiting on Mutex "物业证明"$/m);
@@ -48,7 +48,7 @@ describe("deadlock report: programs that deadlock", { concurrency: 4 }, () => {
     assert.match(err, /^goroutine 1 \[chan receive\]:\nmain: waiting on chan "done" \(unbuffered\)$/m);
   });
 
-  test("seed 001 ch.05, a recursive read lock under a waiting writer (main in select {})", async () => {
+  test("Go 并发编程实战课 lesson 05, a recursive read lock under a waiting writer (main in select {})", async () => {
     const err = await deadlocks("rwmutex-recursive-read");
     assert.match(err, /^goroutine 1 \[select \(no cases\)\]:$/m);
     assert.match(err, /\[sync\.RWMutex\.Lock\]:\nwriter: waiting on RWMutex "mu"/);

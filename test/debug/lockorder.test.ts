@@ -1,6 +1,6 @@
 // The lock-order check (enableLockOrderCheck, GOSYNC_DEBUG=lockorder): locks taken in opposite
 // orders are reported as a potential deadlock even when this run did not deadlock, go-deadlock's way;
-// consistent orders are not; the seed's police station (001 ch.03) is reported before it deadlocks;
+// consistent orders are not; the lesson's police station (Go 并发编程实战课 lesson 03) is reported before it deadlocks;
 // recursive locking and locks held too long are reported too.
 
 import assert from "node:assert/strict";
@@ -216,7 +216,7 @@ describe("inconsistent lock order", () => {
     assert.equal(reports.length, 0, summary());
   });
 
-  test("seed 001 ch.03, the police station and the property office: reported before it deadlocks", async () => {
+  test("Go 并发编程实战课 lesson 03, the police station and the property office: reported before it deadlocks", async () => {
     const psCertificate = new Mutex("派出所证明"); // police station certificate
     const propertyCertificate = new Mutex("物业证明"); // property office certificate
     const [ctx, cancel] = withCancel(background());
@@ -286,7 +286,7 @@ describe("inconsistent lock order", () => {
 });
 
 describe("recursive locking and long holds", () => {
-  test("a read lock taken again by the same task (seed 001 ch.05: deadlocks once a writer waits)", async () => {
+  test("a read lock taken again by the same task (Go 并发编程实战课 lesson 05: deadlocks once a writer waits)", async () => {
     const rw = new RWMutex("config");
     await rw.rLock();
     await rw.rLock(); // fine while no writer waits, a deadlock as soon as one does

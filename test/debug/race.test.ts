@@ -1,5 +1,5 @@
-// The race detector (enableRaceDetector + track): the seed's lost-update counter (seed 000 listing
-// 6-9) must be reported, Go-style, and its fixed versions (atomic: listing 6-13, Mutex: listing
+// The race detector (enableRaceDetector + track): the lost-update counter of Go in Action ch. 6
+// (listing 6-9) must be reported, Go-style, and its fixed versions (atomic: listing 6-13, Mutex: listing
 // 6-16; the atomic shutdown flag: listing 6-15) must not; then every happens-before edge gosync
 // promises, each tested from both sides: the synchronised program is silent, the same program with
 // the edge missing is reported.
@@ -70,7 +70,7 @@ function assertRace(location: string): RaceReport {
   return r;
 }
 
-describe("seed 000, listings 6-9 / 6-13 / 6-15 / 6-16", () => {
+describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
   test("6-9: the lost-update counter is a data race, reported Go-style", async () => {
     const counter = track({ value: 0 }, "counter");
     const wg = new WaitGroup();
@@ -89,7 +89,7 @@ describe("seed 000, listings 6-9 / 6-13 / 6-15 / 6-16", () => {
     go(incCounter, 1);
     go(incCounter, 2);
     await wg.wait();
-    assert.equal(counter.value, 2); // Final Counter: 2, as in the seed
+    assert.equal(counter.value, 2); // Final Counter: 2, as in Go in Action
     const r = assertRace("counter.value");
     assert.equal(r.current.kind, "write");
     assert.equal(r.previous.kind, "read");
@@ -660,7 +660,7 @@ describe("reports", () => {
 });
 
 describe("GOSYNC_DEBUG=race", () => {
-  test("the seed's program, as `go run -race` runs it: the report, Found 1 data race(s), exit status 66", async () => {
+  test("Go in Action's program, as `go run -race` runs it: the report, Found 1 data race(s), exit status 66", async () => {
     const r = await runProgram("test/debug/fixtures/race-counter.ts", { gosyncDebug: "race" });
     assert.equal(r.code, 66, r.stderr);
     assert.equal(r.stdout, "Final Counter: 2\n");

@@ -1,7 +1,7 @@
-// The gollback / Hunch combinators (seed 001 ch.18): allSettled (gollback.All), race
+// The gollback / Hunch combinators (Go 并发编程实战课 lesson 18): allSettled (gollback.All), race
 // (gollback.Race), all (hunch.All), takeFirst (hunch.Take), takeLast (hunch.Last), retry, waterfall.
 // Each: its result semantics, and that the functions that lose are told so through their context.
-// The seed's example sleeps 1 ms on the real clock: a synctest bubble cannot see a combinator waiting
+// The lesson's example sleeps 1 ms on the real clock: a synctest bubble cannot see a combinator waiting
 // for its functions (ext's TaskGroup.idle() is a plain promise), so it would never advance time.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -48,7 +48,7 @@ function loser(seen: unknown[]): (ctx: Context) => Promise<never> {
 }
 
 describe("allSettled (gollback.All)", () => {
-  test("the seed's example prints [1 <nil> 3] and [<nil> failed <nil>]", async () => {
+  test("the lesson's example prints [1 <nil> 3] and [<nil> failed <nil>]", async () => {
     const [rs, errs] = await allSettled<number>(
       background(),
       async () => {
@@ -278,7 +278,7 @@ describe("retry", () => {
     assert.equal(calls, 3);
   });
 
-  test("out of attempts: rejects with the last error (the seed's Retry(ctx, 5, fails))", async () => {
+  test("out of attempts: rejects with the last error (the lesson's Retry(ctx, 5, fails))", async () => {
     let calls = 0;
     await assert.rejects(
       retry(background(), 5, async () => {

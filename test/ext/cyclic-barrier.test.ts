@@ -1,4 +1,4 @@
-// CyclicBarrier (marusama/cyclicbarrier, seed 001 ch.17): every rule of issue 4, and the seed's H₂O
+// CyclicBarrier (marusama/cyclicbarrier, Go 并发编程实战课 lesson 17): every rule, and the lesson's H₂O
 // factory test (TestWaterFactory: 300 tasks, every released triple is two H and one O).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -301,7 +301,7 @@ describe("CyclicBarrier: breaking", () => {
   });
 });
 
-describe("CyclicBarrier: the seed's H₂O factory (001 ch.17, TestWaterFactory)", () => {
+describe("CyclicBarrier: the lesson's H₂O factory (Go 并发编程实战课 lesson 17, TestWaterFactory)", () => {
   class H2O {
     readonly semaH = new Semaphore(2); // two hydrogen slots
     readonly semaO = new Semaphore(1); // one oxygen slot

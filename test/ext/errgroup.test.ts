@@ -1,6 +1,6 @@
-// ErrGroup (x/sync/errgroup.Group): every rule of issue 4, and the seed's programs (001 ch.18: the
+// ErrGroup (x/sync/errgroup.Group): every rule, and the lesson's programs (Go 并发编程实战课 lesson 18: the
 // `exec #1..#3` / `failed: failed to exec #2` examples and the 10,001-task program). The ports of
-// x/sync's own errgroup_test.go are in errgroup.xsync.test.ts. The seed's programs sleep 1-3 ms on
+// x/sync's own errgroup_test.go are in errgroup.xsync.test.ts. The lesson's programs sleep 1-3 ms on
 // the real clock: a synctest bubble cannot see a task waiting in wait() (ext's TaskGroup.idle() is a
 // plain promise, not a gosync blocking operation), so it would never advance time.
 import assert from "node:assert/strict";
@@ -84,7 +84,7 @@ describe("ErrGroup: wait and errors", () => {
       throw boom;
     });
     await assert.rejects(g.wait(), (e) => e === boom);
-    await assert.rejects(g.wait(), (e) => e === boom, "the seed's MD5All calls Wait twice");
+    await assert.rejects(g.wait(), (e) => e === boom, "the lesson's MD5All calls Wait twice");
   });
 
   test("tasks receive the group's context", async () => {
@@ -341,7 +341,7 @@ describe("ErrGroup: setLimit, go and tryGo", () => {
   });
 });
 
-describe("ErrGroup: the seed's programs (001 ch.18)", () => {
+describe("ErrGroup: the lesson's programs (Go 并发编程实战课 lesson 18)", () => {
   test("exec #1..#3: every task runs, wait reports the error of #2", async () => {
     const out: string[] = [];
     const g = new ErrGroup();

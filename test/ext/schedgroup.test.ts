@@ -1,4 +1,4 @@
-// ScheduledGroup (mdlayher/schedgroup, seed 001 ch.18): every rule of issue 4, the seed's `1 2 3`
+// ScheduledGroup (mdlayher/schedgroup, Go 并发编程实战课 lesson 18): every rule, the lesson's `1 2 3`
 // program, and ports of schedgroup's own group_test.go. Delays are a few ms: only to let timers
 // fire; the tests assert order and outcomes, never durations.
 // These tests stay on the real clock (their delays are a few ms): a synctest bubble cannot run them,
@@ -29,7 +29,7 @@ const AFTER_WAIT = {
 const DOUBLE_WAIT = { name: "GoSyncError", message: "schedgroup: multiple calls to Group.Wait" };
 
 describe("ScheduledGroup: order", () => {
-  test("the seed's example prints 1 2 3 (delays n*100 ms, scaled down)", async () => {
+  test("the lesson's example prints 1 2 3 (delays n*100 ms, scaled down)", async () => {
     const out: number[] = [];
     const sg = new ScheduledGroup(background());
     for (let i = 0; i < 3; i++) {

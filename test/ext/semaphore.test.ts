@@ -1,5 +1,5 @@
-// Semaphore (x/sync/semaphore.Weighted): every rule of issue 4, and the seed's worker example
-// (001 ch.16). The ports of x/sync's own semaphore_test.go are in semaphore.xsync.test.ts.
+// Semaphore (x/sync/semaphore.Weighted): every rule, and the lesson's worker example
+// (Go 并发编程实战课 lesson 16). The ports of x/sync's own semaphore_test.go are in semaphore.xsync.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, GoSyncError, go, Semaphore, WaitGroup, withCancel } from "../../src/index.js";
@@ -361,7 +361,7 @@ describe("Semaphore: misuse and bad input", () => {
   });
 });
 
-describe("Semaphore: the seed's worker example (001 ch.16)", () => {
+describe("Semaphore: the lesson's worker example (Go 并发编程实战课 lesson 16)", () => {
   test("workers bounded by the semaphore; acquiring all of it waits for every worker", async () => {
     const maxWorkers = 4;
     const sema = new Semaphore(maxWorkers);

@@ -1,4 +1,4 @@
-// SingleFlight (x/sync/singleflight.Group): every rule of issue 4, and ports of x/sync's
+// SingleFlight (x/sync/singleflight.Group): every rule, and ports of x/sync's
 // singleflight_test.go (TestDo, TestDoErr, TestDoDupSuppress, TestForget, TestDoChan, TestPanicDo,
 // TestPanicDoSharedByDoChan — a Go panic is a thrown error here, delivered to every caller).
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
-// SizedGroup and ErrSizedGroup (go-pkgz/syncs, seed 001 ch.18): bounded concurrency, queued vs
+// SizedGroup and ErrSizedGroup (go-pkgz/syncs, Go 并发编程实战课 lesson 18): bounded concurrency, queued vs
 // preemptive go(), all errors collected, terminate-on-error; and ports of go-pkgz's own tests
-// (TestSizedGroup, TestErrorSizedGroup*, the seed's 1000-task example).
+// (TestSizedGroup, TestErrorSizedGroup*, the lesson's 1000-task example).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -47,7 +47,7 @@ function meter(): {
 }
 
 describe("SizedGroup", () => {
-  test("the seed's example: 1000 tasks, at most 10 at a time, all of them run", async () => {
+  test("the lesson's example: 1000 tasks, at most 10 at a time, all of them run", async () => {
     const swg = new SizedGroup(10);
     const m = meter();
     for (let i = 0; i < 1000; i++) swg.go(() => m.run());

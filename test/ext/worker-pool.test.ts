@@ -1,4 +1,4 @@
-// WorkerPool (seed 001 ch.10's worker pools; gammazero/workerpool's API): bounded concurrency, FIFO,
+// WorkerPool (Go 并发编程实战课 lesson 10's worker pools; gammazero/workerpool's API): bounded concurrency, FIFO,
 // submit / submitWait, stop (drop queued) / stopWait (drain), idle workers retiring, misuse, onError.
 // The idle-timeout tests stay on the real clock (1 ms timeouts): a synctest bubble cannot see an idle
 // worker waiting for a job (a plain promise, not a gosync blocking operation), so it would never

@@ -1,5 +1,5 @@
 // broadcast / fanOut and tee: each value to every output, in order; outputs closed only after their
-// last send (the seed's async fan-out closed them under pending sends: `send on closed channel`).
+// last send (the lesson's async fan-out closed them under pending sends: `send on closed channel`).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Chan, go, withCancel } from "../../src/index.js";
@@ -128,7 +128,7 @@ describe("broadcast", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("seed bug absent: async fan-out with slow outputs and a short input never sends on a closed output", async () => {
+  test("bug absent: async fan-out with slow outputs and a short input never sends on a closed output", async () => {
     const panics = catchPanics();
     const t = tasks();
     const outs = range(5).map(() => new Chan<number>());

@@ -1,4 +1,4 @@
-// mapReduce with an explicit initial value (the seed's reduce returns nil for an empty stream).
+// mapReduce with an explicit initial value (the lesson's reduce returns nil for an empty stream).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Chan, sleep, withCancel } from "../../src/index.js";
@@ -9,7 +9,7 @@ import { settle, tasks } from "./helpers.js";
 leakCheck();
 
 describe("mapReduce", { timeout: 10_000 }, () => {
-  test("the seed's program: 1..5, map ×10, reduce + → 150", async () => {
+  test("the lesson's program: 1..5, map ×10, reduce + → 150", async () => {
     const t = tasks();
     const ctx = background();
     const sum = await mapReduce(
@@ -23,7 +23,7 @@ describe("mapReduce", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("seed bug absent: an empty stream reduces to the initial value, not undefined", async () => {
+  test("bug absent: an empty stream reduces to the initial value, not undefined", async () => {
     const empty = new Chan<number>();
     empty.close();
     assert.equal(

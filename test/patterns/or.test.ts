@@ -1,5 +1,5 @@
-// or(...signals) and orDone(ctx, ch) (seed 001 ch. 14, Or-Done): the first of N signals with one
-// select and no leaked task or registration — unlike the seed's recursive version — and ranging
+// or(...signals) and orDone(ctx, ch) (Go 并发编程实战课 lesson 14, Or-Done): the first of N signals with one
+// select and no leaked task or registration — unlike the lesson's recursive version — and ranging
 // over a channel with a way out.
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
@@ -26,7 +26,7 @@ describe("or", { timeout: 10_000 }, () => {
     for (const [i, s] of sigs.entries()) assert.equal(s.closed, i === 3);
   });
 
-  test("a hundred signals: one task while waiting, none and no registration after (the seed's recursive or leaks ~N)", async () => {
+  test("a hundred signals: one task while waiting, none and no registration after (the lesson's recursive or leaks ~N)", async () => {
     const t = tasks();
     const sigs = Array.from({ length: 100 }, () => new Chan<void>());
     const o = or(...sigs);

@@ -1,4 +1,4 @@
-// Streams (seed 001 ch. 14, "Stream"): the generator stage fromIterable / generate (the seed's
+// Streams (Go 并发编程实战课 lesson 14, "Stream"): the generator stage fromIterable / generate (the lesson's
 // asStream), and the operators take, takeWhile, skip, skipWhile, filter, map — each honours its ctx
 // and closes its output. Tests whose functions sleep run in a synctest bubble (virtual time: the
 // sleeps take no real time, and what a test sees between them does not depend on machine speed).
@@ -161,7 +161,7 @@ describe("take", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("seed bug absent: an input closing early ends the output — no zero values are emitted", async () => {
+  test("bug absent: an input closing early ends the output — no zero values are emitted", async () => {
     const t = tasks();
     const input = new Chan<number>(2);
     input.trySend(1);
@@ -171,7 +171,7 @@ describe("take", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("seed bug absent: cancel while waiting on an input that never produces ends the task", async () => {
+  test("bug absent: cancel while waiting on an input that never produces ends the task", async () => {
     const t = tasks();
     const [ctx, cancel] = withCancel(background());
     const input = new Chan<number>();
@@ -235,7 +235,7 @@ describe("takeWhile / skip / skipWhile / filter", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("filter: keeps order; async predicates; the seed's skipFn is the negation", () =>
+  test("filter: keeps order; async predicates; the lesson's skipFn is the negation", () =>
     synctest(async () => {
       const t = tasks();
       assert.deepEqual(await collect(filter(null, src(10), (v) => v % 3 === 0)), [0, 3, 6, 9]);

@@ -1,6 +1,6 @@
-// Cond: every rule of issue 3 (wait releases and re-acquires, signal wakes the longest waiter,
+// Cond: every rule (wait releases and re-acquires, signal wakes the longest waiter,
 // broadcast all, waiting without the lock fails, a cancelled wait re-locks before rejecting) and the
-// seed's programs (001 ch.07): the 100 m race start and Kubernetes' scheduling PriorityQueue.
+// programs of Go 并发编程实战课 lesson 07: the 100 m race start and Kubernetes' scheduling PriorityQueue.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -317,7 +317,7 @@ describe("Cond: cancellation", () => {
   });
 });
 
-describe("Cond: the seed's programs (001 ch.07)", () => {
+describe("Cond: the lesson's programs (Go 并发编程实战课 lesson 07)", () => {
   test("the 100 m race start: the referee starts the race only once all 10 runners are ready", async () => {
     const c = new Cond(new Mutex());
     const random = rng(100);

@@ -1,4 +1,4 @@
-// Mutex and LockHandle: every rule of issue 3 for the Mutex, and the seed's programs (001 ch.01–04).
+// Mutex and LockHandle: every rule for the Mutex, and the lesson's programs (Go 并发编程实战课 lessons 01–04).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -32,7 +32,7 @@ describe("Mutex: state and metrics", () => {
     assert.equal(new Mutex().name, undefined);
   });
 
-  test("locked and waiters follow lock, queueing and the hand-off (seed 004 ch.04 metrics)", async () => {
+  test("locked and waiters follow lock, queueing and the hand-off (Go 1.9's starvation mode)", async () => {
     const mu = new Mutex();
     await mu.lock();
     assert.equal(mu.locked, true);
@@ -55,7 +55,7 @@ describe("Mutex: state and metrics", () => {
     assert.equal(mu.locked, false);
   });
 
-  test("the seed's 1000 tasks: one holds, 999 wait (mu.Count(), IsLocked())", async () => {
+  test("the lesson's 1000 tasks: one holds, 999 wait (mu.Count(), IsLocked())", async () => {
     const mu = new Mutex();
     const release = new Mutex();
     await release.lock(); // the holder "sleeps" until we let it go
@@ -91,7 +91,7 @@ describe("Mutex: misuse and ownership", () => {
     assert.ok(err instanceof GoSyncError, "a GoSyncError");
   });
 
-  test("the seed's `defer mu.Unlock()` without Lock: throws, and the mutex stays usable", async () => {
+  test("the lesson's `defer mu.Unlock()` without Lock: throws, and the mutex stays usable", async () => {
     const mu = new Mutex();
     const foo = (): void => {
       try {
@@ -121,7 +121,7 @@ describe("Mutex: misuse and ownership", () => {
     mu.unlock();
   });
 
-  test("a Mutex is not reentrant: the seed's foo/bar (ch.03) blocks on the inner lock", async () => {
+  test("a Mutex is not reentrant: the lesson's foo/bar (lesson 03) blocks on the inner lock", async () => {
     const mu = new Mutex();
     const log: string[] = [];
     // Only so that the test can end the deadlock (Go's program hangs): bar's lock call takes a ctx.
@@ -149,7 +149,7 @@ describe("Mutex: misuse and ownership", () => {
     assert.equal(mu.tryLock(), true);
   });
 
-  test("the seed's police station / property office deadlock (ch.03), broken by a cancellation", async () => {
+  test("the lesson's police station / property office deadlock (lesson 03), broken by a cancellation", async () => {
     const psCertificate = new Mutex();
     const propertyCertificate = new Mutex();
     const [ctx, cancel] = withCancel(background());
@@ -206,7 +206,7 @@ describe("Mutex: tryLock", () => {
     mu.unlock();
   });
 
-  test("the seed's try(): a holder releases, then the main task's tryLock gets the lock", async () => {
+  test("the lesson's try(): a holder releases, then the main task's tryLock gets the lock", async () => {
     const mu = new Mutex();
     const holding = new Mutex();
     await holding.lock();
@@ -542,10 +542,10 @@ describe("Mutex: acquire() handles", () => {
   });
 });
 
-describe("Mutex: the seed's programs (001 ch.01, ch.04)", () => {
-  // The seed runs 10 × 100,000; 10 × 10,000 proves the same and keeps the suite fast under the
+describe("Mutex: the lesson's programs (Go 并发编程实战课 lessons 01 and 04)", () => {
+  // The lesson runs 10 × 100,000; 10 × 10,000 proves the same and keeps the suite fast under the
   // test runner's promise hooks.
-  test("ch.01 counter: 10 tasks × 10,000 increments under the lock give exactly 100,000", async () => {
+  test("lesson 01 counter: 10 tasks × 10,000 increments under the lock give exactly 100,000", async () => {
     const mu = new Mutex();
     let count = 0;
     const wg = new WaitGroup();
@@ -564,7 +564,7 @@ describe("Mutex: the seed's programs (001 ch.01, ch.04)", () => {
     assert.equal(count, 100_000);
   });
 
-  test("ch.01 race: a read-modify-write that suspends loses updates without the lock, none with it", async () => {
+  test("lesson 01 race: a read-modify-write that suspends loses updates without the lock, none with it", async () => {
     const run = async (mu: Mutex | null): Promise<number> => {
       let count = 0;
       const wg = new WaitGroup();
@@ -586,7 +586,7 @@ describe("Mutex: the seed's programs (001 ch.01, ch.04)", () => {
     assert.equal(await run(new Mutex()), 1000, "with the lock, none are");
   });
 
-  test("ch.04 SliceQueue: a Mutex-guarded queue delivers every value once, in order per producer", async () => {
+  test("lesson 04's SliceQueue: a Mutex-guarded queue delivers every value once, in order per producer", async () => {
     class SliceQueue<T> {
       readonly #mu = new Mutex();
       #data: T[] = [];

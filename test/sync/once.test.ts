@@ -1,6 +1,6 @@
-// Once and RetryOnce: every rule of issue 3 (concurrent callers wait for the async fn; a throwing fn
+// Once and RetryOnce: every rule (concurrent callers wait for the async fn; a throwing fn
 // counts as done and only its caller sees the error; a nested do from inside fn throws instead of
-// deadlocking; `done`) and the seed's programs and extensions (001 ch.08).
+// deadlocking; `done`) and the lesson's programs and extensions (Go 并发编程实战课 lesson 08).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GoSyncError, Mutex, Once, RetryOnce, yieldNow } from "../../src/index.js";
@@ -12,7 +12,7 @@ leakCheck();
 const NESTED = { name: "GoSyncError", message: "sync: Once.do called from inside its own function" };
 
 describe("Once: runs fn exactly once", () => {
-  test("only the first do() calls its function, even if later ones pass another (seed's f1/f2)", async () => {
+  test("only the first do() calls its function, even if later ones pass another (the lesson's f1/f2)", async () => {
     const once = new Once();
     const out: string[] = [];
     await once.do(() => {
@@ -35,7 +35,7 @@ describe("Once: runs fn exactly once", () => {
     assert.equal(await p, undefined);
   });
 
-  test("the seed's threeOnce: a lazily initialised value built once for every caller", async () => {
+  test("the lesson's threeOnce: a lazily initialised value built once for every caller", async () => {
     let built = 0;
     const threeOnce = { once: new Once(), v: null as { value: number } | null };
     const three = async (): Promise<{ value: number }> => {
@@ -73,7 +73,7 @@ describe("Once: concurrent callers and async functions", () => {
       callers.every((c) => c.pending),
       "all callers still wait",
     );
-    assert.equal(once.done, false, "not done while fn runs (the seed's Done: running counts as not done)");
+    assert.equal(once.done, false, "not done while fn runs (the lesson's Done: running counts as not done)");
     gate.unlock();
     await settle();
     assert.ok(callers.every((c) => c.fulfilled));
@@ -137,7 +137,7 @@ describe("Once: a failing fn still counts as done", () => {
     assert.ok(later.fulfilled);
   });
 
-  test("the seed's 'not initialised' trap: after a failed fn, do() no longer tries", async () => {
+  test("the lesson's 'not initialised' trap: after a failed fn, do() no longer tries", async () => {
     const once = new Once();
     let conn: { write(s: string): string } | null = null;
     let attempts = 0;
@@ -154,7 +154,7 @@ describe("Once: a failing fn still counts as done", () => {
 });
 
 describe("Once: do() from inside fn", () => {
-  test("a nested do() from fn's synchronous part throws instead of deadlocking (the seed's deadlock)", async () => {
+  test("a nested do() from fn's synchronous part throws instead of deadlocking (the lesson's deadlock)", async () => {
     const once = new Once();
     const out: string[] = [];
     let inner: Promise<void> | null = null;
@@ -243,7 +243,7 @@ describe("Once: do() from inside fn", () => {
   });
 });
 
-describe("RetryOnce (the seed's Once whose fn can fail and be retried)", () => {
+describe("RetryOnce (the lesson's Once whose fn can fail and be retried)", () => {
   test("after a success, do() returns at once and calls nothing", async () => {
     const once = new RetryOnce();
     assert.equal(once.done, false);

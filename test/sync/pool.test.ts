@@ -1,5 +1,5 @@
-// Pool<T>: Go's sync.Pool made deterministic (issue 3): get/put with a `new` factory, a bounded size,
-// the seed's rule against keeping oversized buffers (001 ch.10, Go issue 23199), reset on put, LIFO
+// Pool<T>: Go's sync.Pool made deterministic: get/put with a `new` factory, a bounded size,
+// the lesson's rule against keeping oversized buffers (Go 并发编程实战课 lesson 10, Go issue 23199), reset on put, LIFO
 // reuse, and Go's "Put of nil is ignored".
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -86,7 +86,7 @@ describe("Pool", () => {
     assert.equal(made, 2);
   });
 
-  test("the seed's buffer pool: accept() drops oversized buffers so one huge request pins no memory", () => {
+  test("the lesson's buffer pool: accept() drops oversized buffers so one huge request pins no memory", () => {
     const pool = new Pool<Uint8Array>({
       new: () => new Uint8Array(4096),
       accept: (b) => b.length <= 64 * 1024,

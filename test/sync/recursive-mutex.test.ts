@@ -1,5 +1,5 @@
-// RecursiveMutex: the seed's token-keyed reentrant mutex (001 ch.04, "方案二：token"), with its bug
-// fixed — the seed treats token 0 as "unowned", so a caller using token 0 re-enters a lock it never
+// RecursiveMutex: the lesson's token-keyed reentrant mutex (Go 并发编程实战课 lesson 04, "方案二：token"), with its bug
+// fixed — the lesson treats token 0 as "unowned", so a caller using token 0 re-enters a lock it never
 // took. Here every value, 0 included, is a real owner.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -53,7 +53,7 @@ describe("RecursiveMutex: re-entry", () => {
     assert.equal(mu.owner, undefined);
   });
 
-  test("the seed's foo/bar reentrancy (ch.03) works with a token", async () => {
+  test("the lesson's foo/bar reentrancy (lesson 03) works with a token", async () => {
     const mu = new RecursiveMutex<symbol>();
     const me = Symbol("me");
     const out: string[] = [];
@@ -71,7 +71,7 @@ describe("RecursiveMutex: re-entry", () => {
   });
 });
 
-describe("RecursiveMutex: token 0 is a real owner (the seed's bug, fixed)", () => {
+describe("RecursiveMutex: token 0 is a real owner (the lesson's bug, fixed)", () => {
   test("on a fresh mutex, lock(0) takes the lock: another owner must wait", async () => {
     const mu = new RecursiveMutex<number>();
     await mu.lock(0);
@@ -94,7 +94,7 @@ describe("RecursiveMutex: token 0 is a real owner (the seed's bug, fixed)", () =
     assert.equal(mu.tryLock(0), false);
     const zero = track(mu.lock(0));
     await settle();
-    assert.ok(zero.pending, "the seed would have let token 0 straight in");
+    assert.ok(zero.pending, "the lesson would have let token 0 straight in");
     assert.equal(mu.holdCount, 1, "and counted it as owner 1's recursion");
     assert.throws(() => mu.unlock(0), GoSyncError, "0 does not own it");
     mu.unlock(1);
@@ -104,7 +104,7 @@ describe("RecursiveMutex: token 0 is a real owner (the seed's bug, fixed)", () =
     mu.unlock(0);
   });
 
-  test("after a release (the seed resets its token to 0) lock(0) still really locks", async () => {
+  test("after a release (the lesson resets its token to 0) lock(0) still really locks", async () => {
     const mu = new RecursiveMutex<number>();
     await mu.lock(5);
     mu.unlock(5);

@@ -1,5 +1,5 @@
-// RWMutex: the rules of issue 3 beyond the shared RW-locker suite — Go's misuse messages verbatim,
-// the readers/writing/waiters metrics, and the seed's programs and deadlocks (001 ch.05).
+// RWMutex: the rules beyond the shared RW-locker suite — Go's misuse messages verbatim,
+// the readers/writing/waiters metrics, and the lesson's programs and deadlocks (Go 并发编程实战课 lesson 05).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Cond, GoSyncError, RWMutex, withCancel, yieldNow } from "../../src/index.js";
@@ -156,7 +156,7 @@ describe("RWMutex: metrics", () => {
   });
 });
 
-describe("RWMutex: the seed's programs and deadlocks (001 ch.05)", () => {
+describe("RWMutex: the lesson's programs and deadlocks (Go 并发编程实战课 lesson 05)", () => {
   test("the counter: 10 readers and one writer; reads see whole writes only", async () => {
     class Counter {
       readonly mu = new RWMutex();

@@ -1,5 +1,5 @@
-// WaitGroup: every rule of issue 3 (negative counter, reuse detection, cancellable wait, wg.go) and
-// the seed's programs (001 ch.06).
+// WaitGroup: every rule (negative counter, reuse detection, cancellable wait, wg.go) and
+// the lesson's programs (Go 并发编程实战课 lesson 06).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -87,7 +87,7 @@ describe("WaitGroup: counting", () => {
 });
 
 describe("WaitGroup: misuse", () => {
-  test("the seed's Add(10), Add(-10), Add(-1) throws `sync: negative WaitGroup counter`", () => {
+  test("the lesson's Add(10), Add(-10), Add(-1) throws `sync: negative WaitGroup counter`", () => {
     const wg = new WaitGroup();
     wg.add(10);
     wg.add(-10);
@@ -95,7 +95,7 @@ describe("WaitGroup: misuse", () => {
     assert.equal(wg.count, 0, "the counter is unchanged");
   });
 
-  test("the seed's Add(1), Done(), Done() throws, and it is a GoSyncError", () => {
+  test("the lesson's Add(1), Done(), Done() throws, and it is a GoSyncError", () => {
     const wg = new WaitGroup();
     wg.add(1);
     wg.done();
@@ -123,7 +123,7 @@ describe("WaitGroup: misuse", () => {
     assert.ok(w.fulfilled);
   });
 
-  test("the seed's reuse bug: Done then Add(1) before the Wait returned rejects the Wait", async () => {
+  test("the lesson's reuse bug: Done then Add(1) before the Wait returned rejects the Wait", async () => {
     const wg = new WaitGroup();
     wg.add(1);
     go(async () => {
@@ -148,7 +148,7 @@ describe("WaitGroup: misuse", () => {
     assert.equal((a.error as Error).message, REUSED.message);
   });
 
-  test("reusing after the previous Wait returned is fine (the seed's heats of a 100 m race)", async () => {
+  test("reusing after the previous Wait returned is fine (the lesson's heats of a 100 m race)", async () => {
     const wg = new WaitGroup();
     const finished: number[] = [];
     for (let heat = 0; heat < 3; heat++) {
@@ -283,7 +283,7 @@ describe("WaitGroup: wg.go (Go 1.25)", () => {
   });
 });
 
-describe("WaitGroup: the seed's programs (001 ch.06)", () => {
+describe("WaitGroup: the lesson's programs (Go 并发编程实战课 lesson 06)", () => {
   test("10 workers each sleep then increment a Mutex-guarded counter: Wait sees 10", async () => {
     class Counter {
       readonly #mu = new Mutex();

@@ -1,5 +1,5 @@
 // go(), setPanicHandler() and yieldNow(): Go's `go` statement, a panic escaping a goroutine, and
-// runtime.Gosched (the seed's lost-update program).
+// runtime.Gosched (Go in Action's lost-update program).
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
@@ -272,7 +272,7 @@ describe("setPanicHandler", { timeout: 10_000 }, () => {
 });
 
 describe("yieldNow (runtime.Gosched)", { timeout: 10_000 }, () => {
-  test("the seed's lost-update program: two tasks, read-yield-write twice each, ends at 2", async () => {
+  test("Go in Action's lost-update program: two tasks, read-yield-write twice each, ends at 2", async () => {
     let counter = 0;
     const done = new Chan<void>(2);
     const incr = async () => {

@@ -1,13 +1,13 @@
 // Deadlocks inside a synctest bubble: when every task of the bubble is blocked and no timer is
 // pending, synctest rejects with a DeadlockError carrying Go's message and the dump of the bubble's
-// tasks — deterministically, at an exact virtual instant, with the seeds' own timings.
+// tasks — deterministically, at an exact virtual instant, with the programs' own timings.
 // This file has no leak check: the deadlocked tasks here can never be released, by design.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, go, select, sleep, WaitGroup } from "../../src/index.js";
 import { DeadlockError, synctest, VIRTUAL_EPOCH } from "../../src/testing/index.js";
-import { policeStation, recursiveReadLock, Tracker, trackerMain } from "./seed-programs.js";
+import { policeStation, recursiveReadLock, Tracker, trackerMain } from "./book-programs.js";
 
 async function deadlock(fn: Parameters<typeof synctest>[0]): Promise<DeadlockError> {
   const e = await synctest(fn).then(
@@ -22,7 +22,7 @@ const ALL_BLOCKED = /^deadlock: all goroutines in bubble are blocked\n\n/;
 const MAIN_EXITED = /^deadlock: main bubble goroutine has exited but blocked goroutines remain\n\n/;
 
 describe("deadlocks in a bubble", () => {
-  test("seed 001 ch.03: the police station and the property office, found after their 5 s of checking", async () => {
+  test("Go 并发编程实战课 lesson 03: the police station and the property office, found after their 5 s of checking", async () => {
     const e = await deadlock(policeStation);
     assert.match(e.message, ALL_BLOCKED);
     assert.equal(e.dump.at, VIRTUAL_EPOCH + 5000);
@@ -40,7 +40,7 @@ describe("deadlocks in a bubble", () => {
     );
   });
 
-  test("seed 001 ch.05: the recursive read lock, found when the writer arrives at 200 ms", async () => {
+  test("Go 并发编程实战课 lesson 05: the recursive read lock, found when the writer arrives at 200 ms", async () => {
     const lines: string[] = [];
     const e = await deadlock(() => recursiveReadLock((l) => lines.push(l)));
     assert.match(e.message, ALL_BLOCKED);
@@ -106,7 +106,7 @@ describe("deadlocks in a bubble", () => {
     assert.doesNotMatch(e.message, /player/); // it has returned
   });
 
-  test("seed 004's Tracker as written: Shutdown waits out the 5 s deadline, and Run is left blocked forever", async () => {
+  test("the event Tracker as first written: Shutdown waits out the 5 s deadline, and Run is left blocked forever", async () => {
     const lines: string[] = [];
     const e = await synctest(async (bubble) => {
       await trackerMain(bubble, new Tracker((l) => lines.push(`${bubble.elapsed() / 1000}s ${l}`), false), 3);

@@ -1,4 +1,4 @@
-// Process keep-alive rules (DESIGN.md principle 4), checked in child processes:
+// Process keep-alive rules, checked in child processes:
 // (a) a timer, ticker or deadline nobody waits on does not keep the process alive;
 // (b) a task blocked on one does, until it fires.
 // No durations are asserted: a script that should exit promptly but hangs is killed by the

@@ -1,4 +1,4 @@
-// sleep(ms, ctx?): Go's time.Sleep, cancellable (DESIGN.md principle 3). Tests that wait for a
+// sleep(ms, ctx?): Go's time.Sleep, cancellable. Tests that wait for a
 // timer run in a synctest bubble: virtual time, so they take no real time and wake at exact
 // instants. The 2^31 ms test stays on the real clock: it checks how the real clock chains timers
 // beyond setTimeout's range, which a virtual clock does not have.

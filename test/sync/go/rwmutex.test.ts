@@ -1,6 +1,6 @@
 // Ports of Go's sync/rwmutex_test.go: TestParallelReaders, TestRWMutex (TryLock/TryRLock and
 // HammerRWMutex), TestRLocker, plus the recursive-read-lock deadlock shape (runtime's
-// TestRecursiveReadLock / the seed's factorial). GOMAXPROCS has no counterpart: the numbers of
+// TestRecursiveReadLock / the lesson's factorial). GOMAXPROCS has no counterpart: the numbers of
 // readers are kept, the processor counts dropped.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

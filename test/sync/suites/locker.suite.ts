@@ -11,7 +11,7 @@ import { describe, test } from "node:test";
 import { background, Canceled, type Locker, withCancel, yieldNow } from "../../../src/index.js";
 import { settle as defaultSettle, hops, rng, type Tracked, track } from "../helpers.js";
 
-/** A Locker, optionally with Go's TryLock and the seed's waiter count. */
+/** A Locker, optionally with Go's TryLock and a waiter count. */
 export type SuiteLocker = Locker & { tryLock?(): boolean; readonly waiters?: number };
 
 export interface LockerSuiteOptions {
@@ -147,7 +147,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       l.unlock();
     });
 
-    test("a task that relocks at once cannot starve another (seed 004's g1/g2, in miniature)", async () => {
+    test("a task that relocks at once cannot starve another (the g1/g2 starvation program (Go issue 13086), in miniature)", async () => {
       const l = make();
       let stop = false;
       let hog = 0;

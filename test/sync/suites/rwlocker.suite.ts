@@ -2,8 +2,8 @@
 // in-process RWMutex, the shared-memory one and the etcd one prove the same things:
 // - many readers at once, one writer alone, and never a reader beside a writer;
 // - writer preference exactly as Go's: a waiting writer blocks new readers but never pre-empts the
-//   readers already inside — so a recursive read lock under a waiting writer deadlocks (seed 001
-//   ch.05, the factorial example) — and the readers that arrived during a writer go in before the
+//   readers already inside — so a recursive read lock under a waiting writer deadlocks (Go 并发编程实战课
+//   lesson 05, the factorial example) — and the readers that arrived during a writer go in before the
 //   next writer (neither side starves);
 // - writers among themselves are FIFO;
 // - cancellation (Context, AbortSignal) leaves no waiter behind and never acquires; a cancelled
@@ -181,7 +181,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       rw.rUnlock();
     });
 
-    test("a recursive read lock under a waiting writer deadlocks, as in Go (seed's factorial)", async () => {
+    test("a recursive read lock under a waiting writer deadlocks, as in Go (the factorial of Go 并发编程实战课 lesson 05)", async () => {
       const rw = make();
       const log: string[] = [];
       const writerTurn = deferred();

@@ -1,5 +1,5 @@
 // The cancellation adapter: how a blocking call in any layer learns that its `ctx` was cancelled,
-// without that layer importing `context` (DESIGN.md, Layers). A blocking call turns its optional
+// without that layer importing `context` (ARCHITECTURE.md, Layers). A blocking call turns its optional
 // `Context | AbortSignal` into a CancelSource once, subscribes its waiter (O(1)), and unsubscribes
 // when it completes by any other route, so nothing is left registered.
 

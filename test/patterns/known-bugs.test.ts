@@ -1,5 +1,5 @@
-// Seed 001 ch. 14's programs and its buggy sample implementations. Each bug is first shown on a
-// faithful port of the seed's code (so these tests can tell the bug from its absence), then shown
+// Go 并发编程实战课 lesson 14's programs and its buggy sample implementations. Each bug is first shown on a
+// faithful port of the lesson's code (so these tests can tell the bug from its absence), then shown
 // absent from gosync's pattern.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -21,10 +21,10 @@ import { catchPanics, collect, liveTasks, settle, tasks } from "./helpers.js";
 
 leakCheck();
 
-// ---- the seed's code, ported as is ---------------------------------------------------------------
+// ---- the lesson's code, ported as is ---------------------------------------------------------------
 
-/** The seed's recursive `or`. */
-function seedOr(...channels: Chan<unknown>[]): Chan<unknown> | null {
+/** The lesson's recursive `or`. */
+function naiveOr(...channels: Chan<unknown>[]): Chan<unknown> | null {
   if (channels.length === 0) return null;
   if (channels.length === 1) return channels[0] as Chan<unknown>;
   const orDone = new Chan<unknown>();
@@ -38,8 +38,8 @@ function seedOr(...channels: Chan<unknown>[]): Chan<unknown> | null {
       } else {
         const m = Math.floor(channels.length / 2);
         await select(
-          recv(seedOr(...channels.slice(0, m)), () => {}),
-          recv(seedOr(...channels.slice(m)), () => {}),
+          recv(naiveOr(...channels.slice(0, m)), () => {}),
+          recv(naiveOr(...channels.slice(m)), () => {}),
         );
       }
     } finally {
@@ -49,8 +49,8 @@ function seedOr(...channels: Chan<unknown>[]): Chan<unknown> | null {
   return orDone;
 }
 
-/** The seed's fanOut (async mode: a goroutine per send; outputs closed when the input ends). */
-function seedFanOut<T>(ch: Chan<T>, out: Chan<T>[], async: boolean): void {
+/** The lesson's fanOut (async mode: a goroutine per send; outputs closed when the input ends). */
+function naiveFanOut<T>(ch: Chan<T>, out: Chan<T>[], async: boolean): void {
   go(async () => {
     try {
       for await (const v of ch) {
@@ -65,8 +65,8 @@ function seedFanOut<T>(ch: Chan<T>, out: Chan<T>[], async: boolean): void {
   });
 }
 
-/** The seed's takeN: `case takeStream <- <-valueStream:` receives before the select. */
-function seedTakeN<T>(done: Chan<void>, valueStream: Chan<T>, num: number): Chan<T | undefined> {
+/** The lesson's takeN: `case takeStream <- <-valueStream:` receives before the select. */
+function naiveTakeN<T>(done: Chan<void>, valueStream: Chan<T>, num: number): Chan<T | undefined> {
   const takeStream = new Chan<T | undefined>();
   go(async () => {
     try {
@@ -85,14 +85,14 @@ function seedTakeN<T>(done: Chan<void>, valueStream: Chan<T>, num: number): Chan
   return takeStream;
 }
 
-/** The seed's reduce: starts from the first element. */
-async function seedReduce<T>(input: Chan<T>, fn: (r: T, v: T) => T): Promise<T | undefined> {
+/** The lesson's reduce: starts from the first element. */
+async function naiveReduce<T>(input: Chan<T>, fn: (r: T, v: T) => T): Promise<T | undefined> {
   let out: T | undefined = await input.recv();
   for await (const v of input) out = fn(out as T, v);
   return out;
 }
 
-/** The seed's sig(after): a channel closed after `ms` (here cancellable, so the test can clean up). */
+/** The lesson's sig(after): a channel closed after `ms` (here cancellable, so the test can clean up). */
 function sig(ms: number, ctx: Context, fired: number[]): Chan<void> {
   const c = new Chan<void>();
   go(async () => {
@@ -110,7 +110,7 @@ function sig(ms: number, ctx: Context, fired: number[]): Chan<void> {
 
 // ---- the programs ---------------------------------------------------------------------------------
 
-describe("seed 001 ch. 14 programs", { timeout: 10_000 }, () => {
+describe("Go 并发编程实战课 lesson 14 programs", { timeout: 10_000 }, () => {
   test("map-reduce: asStream(1..5), map ×10, reduce + → 150", async () => {
     const t = tasks();
     const ctx = background();
@@ -130,7 +130,7 @@ describe("seed 001 ch. 14 programs", { timeout: 10_000 }, () => {
       const t = tasks();
       const [ctx, cancel] = withCancel(background());
       const fired: number[] = [];
-      // The seed's 10 s, 20 s, …, 60 s, in a synctest bubble: they take no real time.
+      // The lesson's 10 s, 20 s, …, 60 s, in a synctest bubble: they take no real time.
       const o = or(...[10, 20, 30, 40, 50, 60].map((s) => sig(s * 1000, ctx, fired)));
       await o.recv();
       assert.equal(bubble.elapsed(), 10_000, "done after 10 s");
@@ -143,16 +143,16 @@ describe("seed 001 ch. 14 programs", { timeout: 10_000 }, () => {
 
 // ---- the bugs -------------------------------------------------------------------------------------
 
-describe("seed bugs", { timeout: 10_000 }, () => {
-  test("recursive or leaks tasks — the seed's does, gosync's or does not", async () => {
+describe("known bugs", { timeout: 10_000 }, () => {
+  test("recursive or leaks tasks — the lesson's does, gosync's or does not", async () => {
     const t = tasks();
     const sigs = Array.from({ length: 16 }, () => new Chan<void>());
-    const o = seedOr(...sigs) as Chan<unknown>;
+    const o = naiveOr(...sigs) as Chan<unknown>;
     (sigs[0] as Chan<void>).close();
     await o.recv();
     await settle();
     const leaked = liveTasks() - t.started;
-    assert.ok(leaked >= 7, `the seed's or should leak tasks, leaked ${leaked}`);
+    assert.ok(leaked >= 7, `the lesson's or should leak tasks, leaked ${leaked}`);
     for (const s of sigs.slice(1)) s.close(); // release them
     await t.check();
 
@@ -163,11 +163,11 @@ describe("seed bugs", { timeout: 10_000 }, () => {
     await t.check("gosync's or left tasks running");
   });
 
-  test("async fan-out sends on a closed channel — the seed's does, gosync's broadcast does not", async () => {
+  test("async fan-out sends on a closed channel — the lesson's does, gosync's broadcast does not", async () => {
     const panics = catchPanics();
     const t = tasks();
     const outs = [new Chan<number>(), new Chan<number>()];
-    seedFanOut(fromIterable(null, [1, 2, 3]), outs, true);
+    naiveFanOut(fromIterable(null, [1, 2, 3]), outs, true);
     await settle();
     assert.ok(panics.length > 0 && panics.every((e) => e instanceof ChanClosedError));
     assert.match(String(panics[0]), /send on closed channel/);
@@ -185,21 +185,21 @@ describe("seed bugs", { timeout: 10_000 }, () => {
     assert.deepEqual(panics, []);
   });
 
-  test("takeN emits zero values and ignores done — the seed's does, gosync's take does not", async () => {
+  test("takeN emits zero values and ignores done — the lesson's does, gosync's take does not", async () => {
     const t = tasks();
     const short = new Chan<number>(2);
     short.trySend(1);
     short.trySend(2);
     short.close();
-    assert.deepEqual(await collect(seedTakeN(new Chan<void>(), short, 4)), [1, 2, undefined, undefined]);
+    assert.deepEqual(await collect(naiveTakeN(new Chan<void>(), short, 4)), [1, 2, undefined, undefined]);
 
     const done = new Chan<void>();
     const never = new Chan<number>();
-    seedTakeN(done, never, 3);
+    naiveTakeN(done, never, 3);
     await settle();
     done.close();
     await settle();
-    assert.equal(liveTasks(), t.started + 1, "the seed's takeN should still be blocked on the input");
+    assert.equal(liveTasks(), t.started + 1, "the lesson's takeN should still be blocked on the input");
     never.close(); // release it
     await t.check();
 
@@ -216,13 +216,13 @@ describe("seed bugs", { timeout: 10_000 }, () => {
     await t.check();
   });
 
-  test("reduce of an empty stream returns nil — the seed's does, gosync's mapReduce returns the initial value", async () => {
+  test("reduce of an empty stream returns nil — the lesson's does, gosync's mapReduce returns the initial value", async () => {
     const empty = (): Chan<number> => {
       const c = new Chan<number>();
       c.close();
       return c;
     };
-    assert.equal(await seedReduce(empty(), (r, v) => r + v), undefined);
+    assert.equal(await naiveReduce(empty(), (r, v) => r + v), undefined);
     assert.equal(
       await mapReduce(
         null,

@@ -11,7 +11,7 @@
 
 import type { Canceller } from "../chan/context-type.js";
 import { checkKey, concat } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";

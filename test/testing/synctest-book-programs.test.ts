@@ -1,10 +1,10 @@
-// The seeds' timer-driven programs under synctest: each runs in milliseconds on virtual time, and
+// The timer-driven programs of the concurrency texts under synctest: each runs in milliseconds on virtual time, and
 // every line is checked with the exact virtual instant it was printed at.
-// - seed 001 (channel chapter, 击鼓传花): the token ring, one number per second (examples/ring.ts);
-// - seed 001 (channel chapter, 信号通知): the two-phase graceful shutdown with its 1 s cleanup
+// - Go 并发编程实战课 lesson 13 (击鼓传花): the token ring, one number per second (examples/ring.ts);
+// - Go 并发编程实战课 lesson 13 (信号通知): the two-phase graceful shutdown with its 1 s cleanup
 //   timeout, as the tour's port (examples/shutdown.ts) and as a literal translation;
-// - seed 004 (goroutine lifecycle): the event Tracker and its Shutdown with a 5 s deadline, fixed
-//   (the seed as written leaks its Run task: see synctest-deadlock.test.ts).
+// - Ardan Labs' "Concurrency Trap #2: Incomplete Work": the event Tracker and its Shutdown with a 5 s deadline, fixed
+//   (the Tracker as first written leaks its Run task: see synctest-deadlock.test.ts).
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -14,7 +14,7 @@ import { shutdown } from "../../examples/shutdown.js";
 import { sieve } from "../../examples/sieve.js";
 import { after, Chan, go, otherwise, recv, select, sleep } from "../../src/index.js";
 import { type Bubble, leakCheck, synctest } from "../../src/testing/index.js";
-import { Tracker, trackerMain } from "./seed-programs.js";
+import { Tracker, trackerMain } from "./book-programs.js";
 
 leakCheck();
 
@@ -24,13 +24,13 @@ function timeline(bubble: Bubble): { lines: string[]; out: (line: string) => voi
   return { lines, out: (line) => lines.push(`${bubble.elapsed() / 1000}s ${line}`) };
 }
 
-describe("seed 001: the token ring, one number per second", () => {
+describe("Go 并发编程实战课 lesson 13: the token ring, one number per second", () => {
   test("4 workers print 1 2 3 4 1 2 3 4 at 0 s, 1 s, 2 s, ..., then stop", async () => {
     let got: string[] = [];
     await synctest(async (bubble) => {
       const { lines, out } = timeline(bubble);
       got = lines;
-      await ring.run(out, { tokens: 8 }); // the seed's period: time.Second
+      await ring.run(out, { tokens: 8 }); // the lesson's period: time.Second
     });
     assert.deepEqual(got, [
       "0s 1",
@@ -59,13 +59,13 @@ describe("seed 001: the token ring, one number per second", () => {
   });
 });
 
-describe("seed 001: two-phase graceful shutdown with a 1 s cleanup timeout", () => {
+describe("Go 并发编程实战课 lesson 13: two-phase graceful shutdown with a 1 s cleanup timeout", () => {
   test("the tour's port: a quick cleanup finishes in time, the one-minute one is abandoned at 1 s", async () => {
     let got: string[] = [];
     await synctest(async (bubble) => {
       const { lines, out } = timeline(bubble);
       got = lines;
-      await shutdown.run(out, {}); // the seed's timings: 100 ms work, 1 s limit, 1 min cleanup
+      await shutdown.run(out, {}); // the lesson's timings: 100 ms work, 1 s limit, 1 min cleanup
     });
     assert.deepEqual(got, [
       "0s run 1: cleanup takes 200 ms, main waits up to 1000 ms",
@@ -83,7 +83,7 @@ describe("seed 001: two-phase graceful shutdown with a 1 s cleanup timeout", () 
     ]);
   });
 
-  test("the seed's program, translated line by line: main gives up at 1 s; the cleanup still ends at 1 min", async () => {
+  test("the lesson's program, translated line by line: main gives up at 1 s; the cleanup still ends at 1 min", async () => {
     let got: string[] = [];
     await synctest(async (bubble) => {
       const { lines, out } = timeline(bubble);
@@ -122,7 +122,7 @@ describe("seed 001: two-phase graceful shutdown with a 1 s cleanup timeout", () 
   });
 });
 
-describe("seed 004: the Tracker and its Shutdown with a 5 s deadline", () => {
+describe("the Tracker and its Shutdown with a 5 s deadline", () => {
   test("fixed (stop is made): Run drains the events and signals; Shutdown returns at 3 s", async () => {
     let got: string[] = [];
     await synctest(async (bubble) => {

@@ -1,6 +1,7 @@
-// Seed programs shared by the synctest tests, ported from Go with the seeds' own timings (virtual
-// time makes them free): seed 004's event Tracker, and seed 001's deadlocks (the police station and
-// the property office, ch.03; the recursive read lock under a waiting writer, ch.05).
+// Book programs shared by the synctest tests, ported from Go with the programs' own timings (virtual
+// time makes them free): the event Tracker after Ardan Labs' "Concurrency Trap #2: Incomplete Work", and the deadlocks of Go 并发编程实战课
+// (the police station and the property office, lesson 03; the recursive read lock under a waiting
+// writer, lesson 05).
 
 import {
   background,
@@ -19,9 +20,9 @@ import {
 import type { Bubble } from "../../src/testing/index.js";
 
 /**
- * Seed 004's Tracker (埋点事件上报): events go through a 10-slot channel to one Run task; Shutdown
- * closes it and waits for Run's stop signal or the context's deadline. `makeStop` false is the seed
- * as written: `t.stop` is never made, so it is Go's nil channel and Run's final send blocks forever.
+ * The event Tracker: events go through a 10-slot channel to one Run task; Shutdown closes it and
+ * waits for Run's stop signal or the context's deadline. `makeStop` false is the Tracker as first
+ * written: `t.stop` is never made, so it is Go's nil channel and Run's final send blocks forever.
  */
 export class Tracker {
   readonly ch = new Chan<string>(10, "tracker events");
@@ -29,7 +30,7 @@ export class Tracker {
   constructor(
     readonly out: (line: string) => void,
     makeStop: boolean,
-    /** How long each event takes to report (the seed's time.Second). */
+    /** How long each event takes to report (the original's time.Second). */
     readonly workMs = 1000,
     stopCap = 0,
   ) {
@@ -60,7 +61,7 @@ export class Tracker {
   }
 }
 
-/** The seed's main: `events` events, 3 s of sleep, then Shutdown with a 5 s deadline. */
+/** The original main: `events` events, 3 s of sleep, then Shutdown with a 5 s deadline. */
 export async function trackerMain(bubble: Bubble, tr: Tracker, events: number): Promise<void> {
   go(async function trackerRun() {
     await tr.run();
@@ -73,7 +74,7 @@ export async function trackerMain(bubble: Bubble, tr: Tracker, events: number): 
   cancel();
 }
 
-/** Seed 001 ch.03: each office holds its own certificate and waits for the other's. */
+/** Go 并发编程实战课 lesson 03: each office holds its own certificate and waits for the other's. */
 export async function policeStation(): Promise<void> {
   const psCertificate = new Mutex("派出所证明");
   const propertyCertificate = new Mutex("物业证明");
@@ -98,7 +99,7 @@ export async function policeStation(): Promise<void> {
   await wg.wait();
 }
 
-/** Seed 001 ch.05: a recursive read lock under a writer that arrives at 200 ms; main in select {}. */
+/** Go 并发编程实战课 lesson 05: a recursive read lock under a writer that arrives at 200 ms; main in select {}. */
 export async function recursiveReadLock(out: (line: string) => void): Promise<void> {
   const mu = new RWMutex("mu");
   go(async function writer() {
