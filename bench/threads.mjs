@@ -233,9 +233,12 @@ async function mutexRows(T, why) {
 
 /**
  * SharedChan and SharedMap workloads live in bench/threads-chan.mjs (the channel side's own file,
- * which runs its workers from that file). Hook: if it understands `--sections-json`, it prints its
- * sections in report.mjs's shape (`[{ id, title, about, unit: "ns", results: [...] }]`) as the last
- * line of stdout and they join this run's report; otherwise its own printout is kept as a note.
+ * which runs its workers from that file), run here as a child process. Hook: if it understands
+ * `--sections-json`, it prints its sections in report.mjs's shape (`[{ id, title, about, unit: "ns",
+ * results: [...] }]`) as the last line of stdout. Otherwise its printout is read: each "X. title"
+ * block of `name  123 ns  ratio` lines becomes a section (the row marked "(baseline)" is the
+ * baseline; the issue's bars are attached to the rows they are about), with its "bars:" block as a
+ * note; if nothing can be read, the printout itself is kept as the section's text.
  */
 function chanSections(quick, log) {
   const file = here("./threads-chan.mjs");
@@ -247,11 +250,7 @@ function chanSections(quick, log) {
     out = execFileSync(
       process.execPath,
       [file, ...(quick ? ["--quick"] : []), ...(json ? ["--sections-json"] : [])],
-      {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-        timeout: 600_000,
-      },
+      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 },
     );
   } catch (e) {
     return [
@@ -266,15 +265,74 @@ function chanSections(quick, log) {
   }
   if (json) return JSON.parse(out.trim().split("\n").pop());
   log(out.replace(/^/gm, "  "));
-  return [
-    {
-      id: "8c",
-      title: "8c. SharedChan and SharedMap (bench/threads-chan.mjs)",
-      about: `Its own run, printed as is:\n\n\`\`\`text\n${out.trimEnd()}\n\`\`\``,
-      unit: "ns",
-      results: [],
-    },
-  ];
+  return parseChanOutput(out);
+}
+
+/** The bars the issue sets for these workloads, by row name. */
+const CHAN_BARS = [
+  [/SharedChan.*cap 1024, recv one at a time/, { ns: 150 }],
+  [/SharedChan.*recvBatch/, { ns: 60 }],
+  [/unbuffered SharedChan ping-pong/, { ratio: 0.1 }],
+];
+
+export function parseChanOutput(out) {
+  const sections = [];
+  const lines = out.split("\n");
+  const head = lines.slice(0, 2).join(" ").trim();
+  let barsAt = lines.findIndex((l) => l.trim() === "bars:");
+  const bars =
+    barsAt >= 0
+      ? lines
+          .slice(barsAt + 1)
+          .map((l) => l.trim())
+          .filter(Boolean)
+      : [];
+  if (barsAt < 0) barsAt = lines.length;
+  let current = null;
+  for (const line of lines.slice(0, barsAt)) {
+    const title = /^([A-Z])\. (.+)$/.exec(line.trim());
+    if (title) {
+      const id = `8${String.fromCharCode("c".charCodeAt(0) + sections.length)}`;
+      current = {
+        id,
+        title: `${id}. ${title[2]}`,
+        about: `From bench/threads-chan.mjs (run in a child process: ${head}); its own rounds and medians.`,
+        unit: "ns",
+        results: [],
+      };
+      sections.push(current);
+      continue;
+    }
+    const row = /^\s+(.+?)\s{2,}(\d+(?:\.\d+)?) ns\s+(.*)$/.exec(line);
+    if (current && row) {
+      const name = row[1].trim();
+      const baseline = /baseline/.test(row[3]);
+      const bar = CHAN_BARS.find(([re]) => re.test(name))?.[1];
+      current.results.push({
+        lib: baseline ? "baseline" : /^MessagePort/.test(name) ? "node" : "gosync",
+        name,
+        baseline,
+        value: Number(row[2]),
+        ...(bar ? { bar } : {}),
+      });
+    }
+  }
+  if (sections.length === 0 || sections.some((s) => s.results.length === 0)) {
+    return [
+      {
+        id: "8c",
+        title: "8c. SharedChan and SharedMap (bench/threads-chan.mjs)",
+        about: `Its own run, printed as is:\n\n\`\`\`text\n${out.trimEnd()}\n\`\`\``,
+        unit: "ns",
+        results: [],
+      },
+    ];
+  }
+  if (bars.length > 0) {
+    sections.at(-1).barNote =
+      `bench/threads-chan.mjs's own bar check:\n\n${bars.map((b) => `- ${b}`).join("\n")}`;
+  }
+  return sections;
 }
 
 // ---- the section list, for bench/run.mjs ----
@@ -305,7 +363,7 @@ export async function threadSections({ workload, wanted, quick, log }) {
     sections.push(await workload("8b", titleMutex, aboutMutex, rows, { minN: 1 << 14 }));
     await close();
   }
-  if (wanted("8c")) sections.push(...chanSections(quick, log));
+  if (wanted("8c")) sections.push(...chanSections(quick, log)); // 8c, 8d, 8e: one child run
   return sections;
 }
 

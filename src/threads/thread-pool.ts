@@ -84,7 +84,10 @@ import { attach, share } from "./share.js";
 export interface ThreadPoolOptions {
   /** Threads (default: os.availableParallelism()). */
   readonly size?: number;
-  /** Tasks that may wait for a thread; run() past it rejects with a QueueFullError (default: no limit). */
+  /**
+   * Tasks that may wait for a thread (beyond those an idle thread is about to take); run() past it
+   * rejects with a QueueFullError. 0: accept only when a thread is free. Default: no limit.
+   */
   readonly maxQueue?: number;
 }
 
@@ -292,7 +295,11 @@ export class ThreadPool implements AsyncDisposable {
         const reason = src[REASON]();
         if (reason !== undefined) return Promise.reject(reason);
       }
-      if (this.queued >= this.maxQueue) {
+      // Waiting means: queued beyond what the idle threads are about to take (so maxQueue 0 accepts
+      // a task only when a thread is free for it, as an unbuffered hand-off).
+      const queued = this.queued;
+      const idle = this.size - (this.#pending - queued);
+      if (queued - Math.max(0, idle) >= this.maxQueue) {
         return Promise.reject(
           new QueueFullError(`ThreadPool: queue full (${this.maxQueue} tasks already waiting for a thread)`),
         );

@@ -373,6 +373,18 @@ describe("queue bound, close, dead threads", () => {
     assert.equal(p.queued, 0);
   });
 
+  test("maxQueue 0: a task is accepted only when a thread is free for it", T, async () => {
+    const p = pool(1, { maxQueue: 0 });
+    const c = cells();
+    const holder = p.run("gate", [c]);
+    await assert.rejects(p.run("add", [1, 1]), QueueFullError, "the one thread is spoken for");
+    await started(c, 1);
+    await assert.rejects(p.run("add", [1, 1]), QueueFullError);
+    open(c);
+    await holder;
+    assert.equal(await p.run("add", [1, 1]), 2, "free again: accepted");
+  });
+
   test("close waits for running and queued tasks, then run rejects with PoolClosedError", T, async () => {
     const p = new ThreadPool(TASKS, { size: 1 });
     const c = cells();
