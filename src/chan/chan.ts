@@ -23,7 +23,7 @@ import {
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import { checkCount, closeOfClosed, countError, GoSyncError, sendOnClosed } from "../internal/errors.js";
 import { blockBegin, registry } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";

@@ -6,7 +6,7 @@
 // A blocked task's memory is this object plus its promise, so it is kept to seven fields: the select
 // case index is folded into `mode`, and the cancellation source or the select shares `aux`.
 
-import { type CancelListener, type CancelSource, UNSUBSCRIBE } from "../internal/cancel.js";
+import { type CancelListener, type CancelSource, UNSUBSCRIBE } from "../internal/cancel-protocol.js";
 import { blockEnd, blockFail } from "../internal/registry.js";
 import type { QueueNode, WaitQueue } from "../internal/waitq.js";
 

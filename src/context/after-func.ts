@@ -10,10 +10,10 @@ import {
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import { checkFunction } from "../internal/errors.js";
 import { go } from "../task/go.js";
-import { checkParent } from "./cancel.js";
+import { checkParent } from "./with-cancel.js";
 
 class AfterFunc implements CancelListener {
   state: "waiting" | "started" | "stopped" = "waiting";

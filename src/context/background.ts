@@ -2,11 +2,11 @@
 // idiom (Go uses unexported key types; TypeScript gets a typed key object per createKey call).
 
 import type { Context, ContextKey } from "../chan/context-type.js";
-import { CANCEL_SOURCE, type CancelSource, type HasCancelSource } from "../internal/cancel.js";
+import { CANCEL_SOURCE, type CancelSource, type HasCancelSource } from "../internal/cancel-protocol.js";
 
 /**
  * Context-internal protocol: the cause of the nearest cancelled gosync context (Go's Cause). A
- * registered symbol, as the cancellation protocol's (internal/cancel.ts).
+ * registered symbol, as the cancellation protocol's (internal/cancel-protocol.ts).
  */
 export const CAUSE: unique symbol = Symbol.for("gosync.cause/1");
 

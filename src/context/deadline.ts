@@ -1,12 +1,12 @@
 // withDeadline, withTimeout (and their *Cause forms): Go's timerCtx. A parent's earlier deadline
 // wins (the child is then a plain cancel context, as in Go). The timer goes through the gosync clock
-// and keeps the process alive only while something is blocked on the context (see cancel.ts).
+// and keeps the process alive only while something is blocked on the context (see with-cancel.ts).
 
 import type { Context } from "../chan/context-type.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration } from "../internal/errors.js";
-import { CancelCtx, type CancelFunc, checkParent } from "./cancel.js";
 import { Canceled, DeadlineExceeded } from "./errors.js";
+import { CancelCtx, type CancelFunc, checkParent } from "./with-cancel.js";
 
 class DeadlineCtx extends CancelCtx {
   readonly #deadline: number;

@@ -7,9 +7,9 @@ import {
   type CancelSource,
   cancelSourceOf,
   type HasCancelSource,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import { CAUSE, type HasCause, neverSignal } from "./background.js";
-import { CANCEL_CTX_KEY, causeOf, checkParent } from "./cancel.js";
+import { CANCEL_CTX_KEY, causeOf, checkParent } from "./with-cancel.js";
 
 class ValueCtx<V> implements Context, HasCancelSource, HasCause {
   constructor(

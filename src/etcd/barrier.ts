@@ -8,9 +8,9 @@
 // written meanwhile — and takes a ctx.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { Backend } from "./backend.js";
 import { checkKey, concat } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
 import { checkBackend } from "./queue.js";
 import { putNewKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";

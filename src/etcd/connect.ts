@@ -28,7 +28,7 @@ import {
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import type {
   Backend,
   DeleteRequest,

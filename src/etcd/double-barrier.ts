@@ -7,9 +7,9 @@
 // enter/leave take a ctx; a participant refused with too-many-clients removes its own waiter key.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { KeyValue } from "./backend.js";
 import { bytesEqual, checkKey, concat, prefixEnd } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";

@@ -16,7 +16,7 @@
 // keys, so deleted keys cost nothing; a hot loop of requests yields to the event loop every ~10 ms.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf, REASON } from "../internal/cancel.js";
+import { cancelSourceOf, REASON } from "../internal/cancel-protocol.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import type {
   Backend,

@@ -40,6 +40,6 @@ export { EtcdError, type EtcdErrorCode } from "./errors.js";
 export { Mutex } from "./mutex.js";
 export { PriorityQueue } from "./priority-queue.js";
 export { Queue } from "./queue.js";
-export { RWMutex } from "./rw-mutex.js";
+export { RWMutex } from "./rwmutex.js";
 export { Session, type SessionOptions } from "./session.js";
 export { type Isolation, type StmOptions, type StmResult, type StmTx, stm } from "./stm.js";

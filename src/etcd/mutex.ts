@@ -12,9 +12,9 @@
 // lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
 
 import type { Canceller } from "../chan/context-type.js";
+import { type Linked, linkSignals, throwIfDone } from "./abort.js";
 import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
-import { type Linked, linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
 import { checkPrefixSize } from "./requests.js";
 import { checkSession, type Session } from "./session.js";

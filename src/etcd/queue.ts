@@ -8,9 +8,9 @@
 // dequeue takes a ctx.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { Backend, Value } from "./backend.js";
 import { checkKey, checkValue, concat, prefixEnd } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
 import { claimFirstKey, newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, transient, waitPut } from "./wait-deletes.js";

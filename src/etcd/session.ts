@@ -14,8 +14,8 @@
 import { Chan } from "../chan/chan.js";
 import type { Canceller } from "../chan/context-type.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
+import { orAbort, throwIfDone } from "./abort.js";
 import type { Backend } from "./backend.js";
-import { race, throwIfDone } from "./cancel.js";
 import { EtcdError } from "./errors.js";
 import { leaseIdCheck, ttlCheck } from "./requests.js";
 
@@ -196,7 +196,7 @@ export class Session {
     let ttl: number;
     const sent = clock.now();
     try {
-      ttl = await race(this.backend.leaseKeepAlive(this.lease), this.#ac.signal);
+      ttl = await orAbort(this.backend.leaseKeepAlive(this.lease), this.#ac.signal);
     } catch (e) {
       if (e instanceof EtcdError && e.code === "closed") {
         this.#end(new EtcdError("closed", "session: backend closed"));

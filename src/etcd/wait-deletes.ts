@@ -22,9 +22,9 @@
 // The cost: each process with waiters on a prefix receives every delete under that prefix (once per
 // process, not per waiter), where Go wakes one waiter per release.
 
+import { orAbort } from "./abort.js";
 import type { Backend, KeyValue, ResponseHeader, Watch } from "./backend.js";
 import { compareBytes, prefixEnd } from "./bytes.js";
-import { race } from "./cancel.js";
 import { EtcdError, isTransient } from "./errors.js";
 
 export interface Own {
@@ -222,7 +222,7 @@ export async function retrying<T>(
   let backoff = 50;
   for (;;) {
     try {
-      return await race(fn(), signal);
+      return await orAbort(fn(), signal);
     } catch (e) {
       if (signal.aborted) throw signal.reason;
       if (!retryIf(e)) throw e;
@@ -257,14 +257,14 @@ export async function waitDeletes(
     if (signal.aborted) throw signal.reason;
     const watcher = watcherFor(b, pfx);
     try {
-      await race(watcher.ready, signal);
+      await orAbort(watcher.ready, signal);
       let at: bigint;
       let kvs: readonly KeyValue[];
       let more: boolean;
       if (seed !== undefined && watcher.covers(seed.rev)) {
         ({ rev: at, kvs, more } = seed);
       } else {
-        const r = await race(
+        const r = await orAbort(
           b.txn({
             success: [
               {

@@ -15,7 +15,7 @@
 // started outlives it — Go's rule "never start a goroutine without knowing when it will stop".
 
 import type { Context } from "../chan/context-type.js";
-import { checkParent } from "../context/cancel.js";
+import { checkParent } from "../context/with-cancel.js";
 import { checkCount, checkFunction } from "../internal/errors.js";
 import { TaskGroup } from "./task-group.js";
 

@@ -5,7 +5,7 @@
 // failing one with its own error), and so does every await() until reset().
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { brand, checkCount, checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";

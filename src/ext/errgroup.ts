@@ -6,7 +6,7 @@
 // tasks receive the group's context as their argument.
 
 import type { Context } from "../chan/context-type.js";
-import { checkParent } from "../context/cancel.js";
+import { checkParent } from "../context/with-cancel.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type GroupTask, TaskGroup } from "./task-group.js";
 

@@ -7,7 +7,7 @@
 import type { Context } from "../chan/context-type.js";
 import { afterFunc } from "../context/after-func.js";
 import { background } from "../context/background.js";
-import { checkParent } from "../context/cancel.js";
+import { checkParent } from "../context/with-cancel.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration, checkFunction, GoSyncError } from "../internal/errors.js";
 import { TaskGroup } from "./task-group.js";

@@ -10,7 +10,7 @@
 // integer ≥ 0) are a RangeError: thrown by tryAcquire/release, a rejection from acquire.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
 import { dropIfCancelled, type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { WaitQueue } from "../internal/waitq.js";

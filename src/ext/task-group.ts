@@ -7,7 +7,7 @@
 
 import type { Context } from "../chan/context-type.js";
 import { background } from "../context/background.js";
-import { type CancelCauseFunc, withCancelCause } from "../context/cancel.js";
+import { type CancelCauseFunc, withCancelCause } from "../context/with-cancel.js";
 import { checkFunction } from "../internal/errors.js";
 import { blockBegin, blockEnd } from "../internal/registry.js";
 import { Ring } from "../internal/ring.js";

@@ -4,7 +4,7 @@
 // Web Workers in a cross-origin-isolated page).
 //
 // - waitAsync: Atomics.waitAsync; never blocks the thread. A ctx (Context or AbortSignal) ends the
-//   wait early through the in-process cancellation adapter (internal/cancel.ts): the listener is
+//   wait early through the in-process cancellation adapter (internal/cancel-protocol.ts): the listener is
 //   removed as soon as either side wins, so nothing stays subscribed. The Atomics.waitAsync itself
 //   cannot be withdrawn; it stays in the engine's waiter list until its word is notified. Callers
 //   therefore park on words private to one waiter (a queue slot) and notify them with count
@@ -21,7 +21,7 @@
 // - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
 //   turns that into a TypeError naming the method, before anything has been changed.
 
-import { type CancelListener, type CancelSource, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
+import { type CancelListener, type CancelSource, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
 
 /** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
 export type WaitAsyncResult =

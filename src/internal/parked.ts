@@ -3,7 +3,7 @@
 // values. O(1) to queue, wake and cancel; a cancelled waiter leaves its queue at once, never
 // acquires afterwards, and tells its owner (so a semaphore can wake those behind it, say).
 
-import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel.js";
+import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
 import { blockBegin, blockEnd, blockFail } from "./registry.js";
 import { QueueNode, type WaitQueue } from "./waitq.js";
 

@@ -21,7 +21,7 @@
 // - The slot's TIME word records when it was queued (ms, modulo 2^31), so a primitive can tell how
 //   long its head has waited (the Mutex's starvation rule).
 
-import type { CancelSource } from "./cancel.js";
+import type { CancelSource } from "./cancel-protocol.js";
 import { type Interrupt, lockWord, unlockWord, waitAsync, waitSync } from "./futex.js";
 
 const LOCK = 0;

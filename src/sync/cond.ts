@@ -5,7 +5,7 @@
 // Waiting without holding the lock fails the way Go's does: the locker's unlock throws.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { type Parked, parkOn, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";
 import { WaitQueue } from "../internal/waitq.js";

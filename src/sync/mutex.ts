@@ -13,7 +13,7 @@
 // once (O(1)) and never acquires afterwards.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";

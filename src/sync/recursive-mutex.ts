@@ -4,7 +4,7 @@
 // lock held by someone else; here ownership is a separate flag, and any value (0 included) is a token.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
 import { Mutex } from "./mutex.js";

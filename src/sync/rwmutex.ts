@@ -9,7 +9,7 @@
 // the readers it was holding back go in.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { dropIfCancelled, type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";

@@ -5,7 +5,7 @@
 // return throws `sync: WaitGroup is reused before previous Wait has returned`.
 
 import type { Canceller } from "../chan/context-type.js";
-import { enterCall } from "../internal/cancel.js";
+import { enterCall } from "../internal/cancel-protocol.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Parked, parkOn, RESOLVED, wake } from "../internal/parked.js";
 import { registry } from "../internal/registry.js";

@@ -9,7 +9,7 @@
 // fails the way Go's does: the mutex's unlock throws, and the waiter leaves the list.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel.js";
+import type { CancelSource } from "../internal/cancel-protocol.js";
 import type { Interrupt } from "../internal/futex.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {

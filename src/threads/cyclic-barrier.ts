@@ -11,7 +11,7 @@
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { BrokenBarrierError } from "../ext/cyclic-barrier.js";
-import type { CancelSource } from "../internal/cancel.js";
+import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkCount } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";

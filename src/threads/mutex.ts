@@ -19,7 +19,7 @@
 // hand-off reached it first, it has the lock and the call succeeds.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel.js";
+import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Interrupt, SPINS } from "../internal/futex.js";
 import { DESCRIBE, threadWait } from "../internal/registry.js";

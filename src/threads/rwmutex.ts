@@ -14,7 +14,7 @@
 // Misuse throws Go's texts: `sync: Unlock of unlocked RWMutex`, `sync: RUnlock of unlocked RWMutex`.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel.js";
+import type { CancelSource } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";

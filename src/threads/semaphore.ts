@@ -12,7 +12,7 @@
 // `semaphore: released more than held` with nothing changed.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel.js";
+import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";

@@ -15,7 +15,7 @@
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { SELECTABLE, type Selectable } from "../chan/selectable.js";
-import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel.js";
+import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel-protocol.js";
 import { checkCount, closeOfClosed, sendOnClosed } from "../internal/errors.js";
 import {
   type Interrupt,

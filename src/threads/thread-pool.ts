@@ -32,7 +32,7 @@ import {
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import { ChanClosedError, checkCount, GoSyncError } from "../internal/errors.js";
 import { blockEnd, DESCRIBE, threadBlockBegin } from "../internal/registry.js";
 import {

@@ -9,7 +9,7 @@
 // wake-up is lost. Wait returns once the counter reached zero after it started, as in Go.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel.js";
+import type { CancelSource } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Interrupt, waitAsync, waitSync } from "../internal/futex.js";
 import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";

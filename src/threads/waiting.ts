@@ -3,7 +3,7 @@
 // the sync form), a ctx already done rejecting or throwing at once, before anything has changed.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel.js";
+import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel-protocol.js";
 import { checkBlocking, type Interrupt } from "../internal/futex.js";
 import { interruptOf } from "./context.js";
 

@@ -8,7 +8,7 @@ import {
   enterCall,
   SUBSCRIBE,
   UNSUBSCRIBE,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { durationError } from "../internal/errors.js";
 import { blockBegin, blockEnd, blockFail } from "../internal/registry.js";

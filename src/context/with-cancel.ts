@@ -22,7 +22,7 @@ import {
   REASON,
   SUBSCRIBE,
   UNSUBSCRIBE,
-} from "../internal/cancel.js";
+} from "../internal/cancel-protocol.js";
 import { processWide } from "../internal/process-wide.js";
 import type { QueueWatcher } from "../internal/waitq.js";
 import { CAUSE, type HasCause } from "./background.js";

@@ -1,9 +1,10 @@
-// linkSignals (internal): one AbortSignal that aborts when the caller's ctx (Context | AbortSignal)
-// or any of the given signals does, with that source's reason — so a wait can end on "ctx
-// cancelled" or "session lost" alike and report which. dispose() removes every listener.
+// AbortSignal plumbing for etcd's waits (internal). linkSignals: one AbortSignal that aborts when
+// the caller's ctx (Context | AbortSignal) or any of the given signals does, with that source's
+// reason — so a wait can end on "ctx cancelled" or "session lost" alike and report which. dispose()
+// removes every listener.
 
 import type { Canceller } from "../chan/context-type.js";
-import { cancelSourceOf } from "../internal/cancel.js";
+import { cancelSourceOf } from "../internal/cancel-protocol.js";
 
 export interface Linked {
   readonly signal: AbortSignal;
@@ -44,7 +45,7 @@ export function linkSignals(ctx: Canceller | undefined, ...signals: AbortSignal[
 }
 
 /** Resolves with `p`, or rejects with the signal's reason first if it aborts. */
-export function race<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+export function orAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const on = (): void => reject(signal.reason);

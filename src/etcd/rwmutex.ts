@@ -10,8 +10,8 @@
 // first key (Go overwrites it).
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import { checkKey, concat } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./cancel.js";
 import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
