@@ -6,7 +6,7 @@
 // - deadlock report: Go's `fatal error: all goroutines are asleep - deadlock!` at exit;
 // - lock-order check: enableLockOrderCheck(), lockdep / go-deadlock's `POTENTIAL DEADLOCK` for Mutex
 //   and RWMutex taken in opposite orders, locked recursively, or held too long;
-// - race detector: enableRaceDetector() + track(obj), Go's `-race` (`WARNING: DATA RACE`) for state
+// - race detector: enableRaceDetector() + instrument(obj), Go's `-race` (`WARNING: DATA RACE`) for state
 //   shared between tasks, with atomicAdd & co. (sync/atomic) and raceAcquire/raceRelease;
 // - GOSYNC_DEBUG (Go's GODEBUG): `deadlock`, `stacks`, `track`, `lockorder`, `lockhold=MS`, `race`,
 //   read when this module is imported, e.g. `GOSYNC_DEBUG=deadlock,stacks node --import gosync/debug app.js`.
@@ -51,6 +51,7 @@ export {
   atomicSwap,
   disableRaceDetector,
   enableRaceDetector,
+  instrument,
   isRaceDetectorOn,
   type RaceAccess,
   type RaceDetectorOptions,

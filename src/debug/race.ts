@@ -1,5 +1,5 @@
 // The race detector: Go's `-race` for state shared between gosync tasks. Wrap a shared object with
-// track(obj) and every property read and write through the wrapper is recorded per task with a
+// instrument(obj) and every property read and write through the wrapper is recorded per task with a
 // vector clock (FastTrack's epochs: one (task, clock) pair per location for the last write, and for
 // reads too until two tasks read concurrently). gosync's synchronisation orders tasks, exactly as the
 // Go memory model says (through the registry's SyncObserver hooks):
@@ -33,8 +33,8 @@
 // awaited by another) is invisible to it; say so with raceRelease/raceAcquire (Go's
 // race.Release/Acquire), or expect reports. Callbacks run as the task that registered them (a timer
 // armed by a task fires as that task). Code outside any go() task is goroutine 1 (main), one
-// flow. Only tracked objects are checked, and only through the wrapper (not nested objects: track
-// them too). Proxies cannot reach private (#) fields, so track plain objects, arrays and classes
+// flow. Only instrumented objects are checked, and only through the wrapper (not nested objects: instrument
+// them too). Proxies cannot reach private (#) fields, so instrument plain objects, arrays and classes
 // without them.
 
 import { writeSync } from "node:fs";
@@ -59,7 +59,7 @@ export interface RaceDetectorOptions {
    */
   readonly onReport?: (report: RaceReport) => void;
   /**
-   * Capture a stack at tracked accesses and at go() (default true), for the reports. Without them a
+   * Capture a stack at instrumented accesses and at go() (default true), for the reports. Without them a
    * report still names the location and the tasks.
    */
   readonly stacks?: boolean;
@@ -96,9 +96,9 @@ export interface RaceAccess {
  * ```
  */
 export interface RaceReport {
-  /** The location, as `name.key` (`name[3]` for an index); `name` is track()'s, or the class name. */
+  /** The location, as `name.key` (`name[3]` for an index); `name` is instrument()'s, or the class name. */
   readonly location: string;
-  /** The tracked object (the wrapper track() returned). */
+  /** The instrumented object (the wrapper instrument() returned). */
   readonly object: object;
   /** The property accessed. */
   readonly key: PropertyKey;
@@ -143,7 +143,7 @@ interface ChanState {
   readonly slots: Map<number, VC>;
 }
 
-/** The pseudo-key for a tracked object's set of keys (enumeration reads it, adding a key writes it). */
+/** The pseudo-key for a instrumented object's set of keys (enumeration reads it, adding a key writes it). */
 const KEYS: unique symbol = Symbol("keys");
 
 const MAIN_ID = 1;
@@ -466,27 +466,27 @@ let removeObserver: (() => void) | null = null;
 let exitHook = false;
 let unreported = 0;
 
-interface Tracked {
+interface Instrumented {
   readonly target: object;
   readonly label: string;
 }
 
 /** Wrapper → what it wraps. */
-const trackedOf = new WeakMap<object, Tracked>();
-/** Object → its wrapper (tracking an object twice returns the same wrapper). */
+const instrumentedOf = new WeakMap<object, Instrumented>();
+/** Object → its wrapper (instrumenting an object twice returns the same wrapper). */
 const wrapperOf = new WeakMap<object, object>();
 
 /**
- * Turns the race detector on (and task tracking, which it needs). Objects wrapped by track() from
+ * Turns the race detector on (and task tracking, which it needs). Objects wrapped by instrument() from
  * now on are checked. Calling it again restarts it (forgetting what it recorded). Returns
  * disableRaceDetector. `GOSYNC_DEBUG=race` does the same at startup, with Go's default reporting:
  * each race printed to stderr, then `Found N data race(s)` and exit status 66 when the process ends.
  *
  * @example
  * ```ts
- * import { enableRaceDetector, track } from "gosync/debug";
+ * import { enableRaceDetector, instrument } from "gosync/debug";
  * enableRaceDetector();
- * const counter = track({ value: 0 }, "counter");
+ * const counter = instrument({ value: 0 }, "counter");
  * ```
  */
 export function enableRaceDetector(options: RaceDetectorOptions = {}): () => void {
@@ -502,7 +502,7 @@ export function enableRaceDetector(options: RaceDetectorOptions = {}): () => voi
 }
 
 /**
- * Turns the race detector off: tracked wrappers pass accesses straight through again.
+ * Turns the race detector off: instrumented wrappers pass accesses straight through again.
  *
  * @example
  * ```ts
@@ -518,7 +518,7 @@ export function disableRaceDetector(): void {
   detector = null;
 }
 
-/** Whether the race detector is on. @example `if (isRaceDetectorOn()) counter = track(counter);` */
+/** Whether the race detector is on. @example `if (isRaceDetectorOn()) counter = instrument(counter);` */
 export function isRaceDetectorOn(): boolean {
   return detector !== null;
 }
@@ -534,16 +534,16 @@ function onExit(code: number): void {
  * Wraps `obj` so that the race detector checks every property read and write made through the
  * wrapper (use the wrapper everywhere the state is shared). `name` labels it in reports
  * (`counter.value`). While the detector is off it returns `obj` itself: zero cost, so calls can stay
- * in the code — but enable the detector before tracking.
+ * in the code — but enable the detector before instrumenting.
  *
  * @example
  * ```ts
- * const counter = track({ value: 0 }, "counter");
+ * const counter = instrument({ value: 0 }, "counter");
  * wg.go(async () => { const v = counter.value; await yieldNow(); counter.value = v + 1; });
  * ```
  */
-export function track<T extends object>(obj: T, name?: string): T {
-  if (detector === null || trackedOf.has(obj)) return obj;
+export function instrument<T extends object>(obj: T, name?: string): T {
+  if (detector === null || instrumentedOf.has(obj)) return obj;
   const existing = wrapperOf.get(obj);
   if (existing !== undefined) return existing as T;
   const label = name ?? defaultLabel(obj);
@@ -585,10 +585,21 @@ export function track<T extends object>(obj: T, name?: string): T {
       return Reflect.ownKeys(target);
     },
   });
-  trackedOf.set(proxy, { target: obj, label });
+  instrumentedOf.set(proxy, { target: obj, label });
   wrapperOf.set(obj, proxy);
   return proxy;
 }
+
+/**
+ * The name instrument() had in 0.1.0; "track" now means task tracking only (enableTracking).
+ *
+ * @deprecated Use {@link instrument}; this alias goes in the next minor release.
+ * @example
+ * ```ts
+ * const counter = instrument({ value: 0 }, "counter"); // was: track({ value: 0 }, "counter")
+ * ```
+ */
+export const track: typeof instrument = instrument;
 
 function defaultLabel(obj: object): string {
   if (Array.isArray(obj)) return "array";
@@ -627,11 +638,11 @@ export function raceAcquire(obj: object): void {
 
 // ---- atomics ----
 //
-// sync/atomic for tracked objects. In JavaScript a property update is never torn, so these do what
+// sync/atomic for instrumented objects. In JavaScript a property update is never torn, so these do what
 // `obj[key] += delta` does; what they add is the meaning Go gives atomics: the access is deliberate
 // and synchronising (a load acquires what earlier stores and read-modify-writes released), and two
 // atomic accesses never race with each other — while an atomic and a plain access still can. They
-// work on any object; only tracked ones (through their wrapper) are checked.
+// work on any object; only instrumented ones (through their wrapper) are checked.
 
 type KeysOf<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T];
 
@@ -641,7 +652,7 @@ function atomicOp<R>(
   kind: "load" | "store" | "rmw",
   op: (target: Record<PropertyKey, unknown>) => R,
 ): R {
-  const t = trackedOf.get(obj);
+  const t = instrumentedOf.get(obj);
   const d = detector;
   if (t === undefined) return op(obj as Record<PropertyKey, unknown>);
   if (d !== null) {
@@ -656,7 +667,7 @@ function atomicOp<R>(
  *
  * @example
  * ```ts
- * const counter = track({ value: 0 }, "counter");
+ * const counter = instrument({ value: 0 }, "counter");
  * atomicAdd(counter, "value", 1);
  * ```
  */
@@ -725,7 +736,7 @@ export function atomicCompareAndSwap<T extends object, K extends keyof T>(
   old: T[K],
   value: T[K],
 ): boolean {
-  const t = trackedOf.get(obj);
+  const t = instrumentedOf.get(obj);
   const target = (t === undefined ? obj : t.target) as Record<PropertyKey, unknown>;
   const swap = Object.is(target[key], old);
   return atomicOp(obj, key, swap ? "rmw" : "load", (o) => {
