@@ -14,7 +14,7 @@ export async function settle(n: number = TURNS): Promise<void> {
   for (let i = 0; i < n; i++) await nextMacrotask();
 }
 
-export { type Outcome, type Tracked, track } from "../helpers/tracked.js";
+export { type Outcome, type Probe, probe } from "../helpers/probe.js";
 
 /** Resolves after `n` microtask hops (a short critical section that still lets others run). */
 export async function hops(n: number): Promise<void> {
