@@ -44,22 +44,17 @@ export {
   POTENTIAL_DEADLOCK,
 } from "./lockorder.js";
 export {
-  atomicAdd,
-  atomicCompareAndSwap,
-  atomicLoad,
-  atomicStore,
-  atomicSwap,
   disableRaceDetector,
   enableRaceDetector,
-  instrument,
   isRaceDetectorOn,
   type RaceAccess,
   type RaceDetectorOptions,
   type RaceReport,
   raceAcquire,
   raceRelease,
-  track,
 } from "./race.js";
+export { atomicAdd, atomicCompareAndSwap, atomicLoad, atomicStore, atomicSwap } from "./race-atomic.js";
+export { instrument, track } from "./race-instrument.js";
 export { enableStackCapture, enableTracking, isTracking } from "./track.js";
 
 // Once per process: the ESM and the CommonJS copy may both be loaded (`--import gosync/debug` with an

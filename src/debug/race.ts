@@ -21,8 +21,8 @@
 //
 // Where it differs from Go. JavaScript runs one task at a time, so what it finds is not torn memory
 // but the order-dependent bugs Go's detector catches too: a value read in one step and written back in
-// a later one (the lost update of Go in Action ch. 6, listing 6.9), state handed between tasks with no synchronisation that
-// guarantees the order. Like Go's it is strict: a read-modify-write with no await in between
+// a later one (the lost update of Go in Action ch. 6, listing 6.9), state handed between tasks with
+// no synchronisation that guarantees the order. Like Go's it is strict: a read-modify-write with no await in between
 // (`state.n++` in two tasks) is reported — it cannot lose an update in JavaScript, but nothing orders
 // the two tasks either, and one `await` slipped in between makes it that lost update. Mark such
 // updates as atomic (atomicAdd & co., the sync/atomic of this detector: Go's atomics are
@@ -36,6 +36,9 @@
 // flow. Only instrumented objects are checked, and only through the wrapper (not nested objects: instrument
 // them too). Proxies cannot reach private (#) fields, so instrument plain objects, arrays and classes
 // without them.
+//
+// This file is the detector; race-instrument.ts wraps the objects it checks and race-atomic.ts holds
+// the atomics.
 
 import { writeSync } from "node:fs";
 import { Chan } from "../chan/chan.js";
@@ -144,7 +147,7 @@ interface ChanState {
 }
 
 /** The pseudo-key for a instrumented object's set of keys (enumeration reads it, adding a key writes it). */
-const KEYS: unique symbol = Symbol("keys");
+export const KEYS: unique symbol = Symbol("keys");
 
 const MAIN_ID = 1;
 
@@ -161,7 +164,7 @@ function before(a: Access, t: TaskState): boolean {
   return a.clock <= (t.vc.get(a.task.id) ?? 0);
 }
 
-class RaceDetector implements SyncObserver {
+export class RaceDetector implements SyncObserver {
   readonly #onReport: ((r: RaceReport) => void) | undefined;
   readonly stacks: boolean;
   /** Reporting Go's way (stderr, then `Found N data race(s)` and status 66 at exit)? */
@@ -459,22 +462,17 @@ function locationOf(label: string, key: PropertyKey): string {
   return /^\d+$/.test(key as string) ? `${label}[${key as string}]` : `${label}.${key as string}`;
 }
 
-// ---- state: the active detector, the wrappers ----
+// ---- state: the active detector ----
 
 let detector: RaceDetector | null = null;
 let removeObserver: (() => void) | null = null;
 let exitHook = false;
 let unreported = 0;
 
-interface Instrumented {
-  readonly target: object;
-  readonly label: string;
+/** The detector while it is on, else null (read by race-instrument.ts and race-atomic.ts). */
+export function activeDetector(): RaceDetector | null {
+  return detector;
 }
-
-/** Wrapper → what it wraps. */
-const instrumentedOf = new WeakMap<object, Instrumented>();
-/** Object → its wrapper (instrumenting an object twice returns the same wrapper). */
-const wrapperOf = new WeakMap<object, object>();
 
 /**
  * Turns the race detector on (and task tracking, which it needs). Objects wrapped by instrument() from
@@ -531,83 +529,6 @@ function onExit(code: number): void {
 }
 
 /**
- * Wraps `obj` so that the race detector checks every property read and write made through the
- * wrapper (use the wrapper everywhere the state is shared). `name` labels it in reports
- * (`counter.value`). While the detector is off it returns `obj` itself: zero cost, so calls can stay
- * in the code — but enable the detector before instrumenting.
- *
- * @example
- * ```ts
- * const counter = instrument({ value: 0 }, "counter");
- * wg.go(async () => { const v = counter.value; await yieldNow(); counter.value = v + 1; });
- * ```
- */
-export function instrument<T extends object>(obj: T, name?: string): T {
-  if (detector === null || instrumentedOf.has(obj)) return obj;
-  const existing = wrapperOf.get(obj);
-  if (existing !== undefined) return existing as T;
-  const label = name ?? defaultLabel(obj);
-  const proxy: T = new Proxy(obj, {
-    get(target, key, receiver) {
-      detector?.read(proxy, target, key, label);
-      return Reflect.get(target, key, receiver);
-    },
-    set(target, key, value) {
-      const d = detector;
-      if (d !== null) {
-        if (!Object.hasOwn(target, key)) d.write(proxy, target, KEYS, label);
-        d.write(proxy, target, key, label);
-      }
-      return Reflect.set(target, key, value);
-    },
-    has(target, key) {
-      detector?.read(proxy, target, key, label);
-      return Reflect.has(target, key);
-    },
-    deleteProperty(target, key) {
-      const d = detector;
-      if (d !== null) {
-        d.write(proxy, target, key, label);
-        d.write(proxy, target, KEYS, label);
-      }
-      return Reflect.deleteProperty(target, key);
-    },
-    defineProperty(target, key, attributes) {
-      const d = detector;
-      if (d !== null) {
-        if (!Object.hasOwn(target, key)) d.write(proxy, target, KEYS, label);
-        d.write(proxy, target, key, label);
-      }
-      return Reflect.defineProperty(target, key, attributes);
-    },
-    ownKeys(target) {
-      detector?.read(proxy, target, KEYS, label);
-      return Reflect.ownKeys(target);
-    },
-  });
-  instrumentedOf.set(proxy, { target: obj, label });
-  wrapperOf.set(obj, proxy);
-  return proxy;
-}
-
-/**
- * The name instrument() had in 0.1.0; "track" now means task tracking only (enableTracking).
- *
- * @deprecated Use {@link instrument}; this alias goes in the next minor release.
- * @example
- * ```ts
- * const counter = instrument({ value: 0 }, "counter"); // was: track({ value: 0 }, "counter")
- * ```
- */
-export const track: typeof instrument = instrument;
-
-function defaultLabel(obj: object): string {
-  if (Array.isArray(obj)) return "array";
-  const ctor = (obj as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor?.name === "string" && ctor.name !== "" ? ctor.name : "object";
-}
-
-/**
  * Go's race.Release(addr): what the current task did so far happens before whatever a later
  * raceAcquire(obj) is followed by. For synchronisation the detector cannot see (a plain promise
  * resolved by one task and awaited by another). A no-op while the detector is off.
@@ -634,113 +555,4 @@ export function raceRelease(obj: object): void {
  */
 export function raceAcquire(obj: object): void {
   detector?.acquire(obj, "annotation");
-}
-
-// ---- atomics ----
-//
-// sync/atomic for instrumented objects. In JavaScript a property update is never torn, so these do what
-// `obj[key] += delta` does; what they add is the meaning Go gives atomics: the access is deliberate
-// and synchronising (a load acquires what earlier stores and read-modify-writes released), and two
-// atomic accesses never race with each other — while an atomic and a plain access still can. They
-// work on any object; only instrumented ones (through their wrapper) are checked.
-
-type KeysOf<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T];
-
-function atomicOp<R>(
-  obj: object,
-  key: PropertyKey,
-  kind: "load" | "store" | "rmw",
-  op: (target: Record<PropertyKey, unknown>) => R,
-): R {
-  const t = instrumentedOf.get(obj);
-  const d = detector;
-  if (t === undefined) return op(obj as Record<PropertyKey, unknown>);
-  if (d !== null) {
-    if (kind === "load") d.read(obj, t.target, key, t.label, true);
-    else d.write(obj, t.target, key, t.label, true, kind === "rmw");
-  }
-  return op(t.target as Record<PropertyKey, unknown>);
-}
-
-/**
- * Go's atomic.AddInt64: adds `delta` to `obj[key]` and returns the new value.
- *
- * @example
- * ```ts
- * const counter = instrument({ value: 0 }, "counter");
- * atomicAdd(counter, "value", 1);
- * ```
- */
-export function atomicAdd<T extends object>(obj: T, key: KeysOf<T, number>, delta: number): number {
-  return atomicOp(obj, key, "rmw", (o) => {
-    const v = (o[key] as number) + delta;
-    o[key] = v;
-    return v;
-  });
-}
-
-/**
- * Go's atomic.LoadInt64: reads `obj[key]`.
- *
- * @example
- * ```ts
- * if (atomicLoad(flags, "shutdown") === 1) return;
- * ```
- */
-export function atomicLoad<T extends object, K extends keyof T>(obj: T, key: K): T[K] {
-  return atomicOp(obj, key, "load", (o) => o[key] as T[K]);
-}
-
-/**
- * Go's atomic.StoreInt64: writes `obj[key]`.
- *
- * @example
- * ```ts
- * atomicStore(flags, "shutdown", 1);
- * ```
- */
-export function atomicStore<T extends object, K extends keyof T>(obj: T, key: K, value: T[K]): void {
-  atomicOp(obj, key, "store", (o) => {
-    o[key] = value;
-  });
-}
-
-/**
- * Go's atomic.SwapInt64: writes `obj[key]` and returns the old value.
- *
- * @example
- * ```ts
- * const previous = atomicSwap(state, "phase", "draining");
- * ```
- */
-export function atomicSwap<T extends object, K extends keyof T>(obj: T, key: K, value: T[K]): T[K] {
-  return atomicOp(obj, key, "rmw", (o) => {
-    const old = o[key] as T[K];
-    o[key] = value;
-    return old;
-  });
-}
-
-/**
- * Go's atomic.CompareAndSwapInt64: if `obj[key]` is `old` (Object.is), writes `value`; returns
- * whether it did. A failed compare is an atomic load.
- *
- * @example
- * ```ts
- * if (atomicCompareAndSwap(state, "phase", "idle", "running")) start();
- * ```
- */
-export function atomicCompareAndSwap<T extends object, K extends keyof T>(
-  obj: T,
-  key: K,
-  old: T[K],
-  value: T[K],
-): boolean {
-  const t = instrumentedOf.get(obj);
-  const target = (t === undefined ? obj : t.target) as Record<PropertyKey, unknown>;
-  const swap = Object.is(target[key], old);
-  return atomicOp(obj, key, swap ? "rmw" : "load", (o) => {
-    if (swap) o[key] = value;
-    return swap;
-  });
 }
