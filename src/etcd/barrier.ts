@@ -14,7 +14,8 @@ import { checkKey, concat } from "./bytes.js";
 import { checkBackend } from "./queue.js";
 import { putNewKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
-import { retrying, waitDelete } from "./wait-deletes.js";
+import { retrying } from "./retry.js";
+import { waitDelete } from "./wait-deletes.js";
 
 /**
  * A distributed barrier: `hold()` raises it, `release()` lowers it, `wait()` blocks while it is up.

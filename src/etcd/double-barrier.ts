@@ -13,8 +13,9 @@ import { bytesEqual, checkKey, concat, prefixEnd } from "./bytes.js";
 import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
+import { retrying } from "./retry.js";
 import type { Session } from "./session.js";
-import { retrying, waitDelete } from "./wait-deletes.js";
+import { waitDelete } from "./wait-deletes.js";
 
 /**
  * A double barrier: `enter()` blocks until `count` participants have entered; `leave()` blocks until

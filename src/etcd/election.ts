@@ -16,8 +16,9 @@ import type { KeyValue, ResponseHeader, TxnResponse, Value } from "./backend.js"
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
 import { EtcdError } from "./errors.js";
 import { checkPrefixSize } from "./requests.js";
+import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
-import { pause, retrying, transient, waitDeletes } from "./wait-deletes.js";
+import { waitDeletes } from "./wait-deletes.js";
 
 /**
  * A leader election among sessions on one prefix.
