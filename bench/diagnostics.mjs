@@ -8,7 +8,7 @@
 //   race       enableRaceDetector(): vector clocks on every synchronisation (+ tracking)
 //   lockorder  enableLockOrderCheck(): held-lock sets and the order graph (+ tracking), a stack per lock
 //
-// plus, under the race detector, one read-modify-write of a tracked object (`s.n = s.n + 1`: a read
+// plus, under the race detector, one read-modify-write of an instrumented object (`s.n = s.n + 1`: a read
 // and a write checked, with and without stack capture) against the same on a plain object.
 // Tracking cannot be turned off once on, so every mode runs in its own child process.
 //
@@ -100,14 +100,14 @@ async function runChild(mode) {
     rows.push(...coreRows(await import(pathToFileURL(`${baseline}/index.js`).href), " (baseline build)"));
   }
   if (mode === "off" || mode === "race") {
-    // The race detector's price per checked access (off: track() returns the object itself).
-    const tracked = () => (typeof d.track === "function" ? d.track({ n: 0 }) : { n: 0 });
+    // The race detector's price per checked access (off: instrument() returns the object itself).
+    const instrumented = () => (typeof d.instrument === "function" ? d.instrument({ n: 0 }) : { n: 0 });
     const rmw = (name) => ({
       lib: "gosync",
       name,
       expect: (n) => n,
       make: (n) => async () => {
-        const s = tracked();
+        const s = instrumented();
         for (let i = 0; i < n; i++) s.n = s.n + 1; // one epoch: FastTrack's fast path after the first
         return s.n;
       },
@@ -117,7 +117,7 @@ async function runChild(mode) {
       name,
       expect: (n) => n,
       make: (n) => async () => {
-        const s = tracked();
+        const s = instrumented();
         const mu = new g.Mutex();
         for (let i = 0; i < n; i++) {
           await mu.lock();
@@ -127,11 +127,11 @@ async function runChild(mode) {
         return s.n;
       },
     });
-    rows.push(rmw("tracked s.n = s.n + 1"), locked("lock; s.n = s.n + 1; unlock"));
+    rows.push(rmw("instrumented s.n = s.n + 1"), locked("lock; s.n = s.n + 1; unlock"));
     if (mode === "race") {
       const noStacks = () => d.enableRaceDetector({ onReport: quiet, stacks: false });
       rows.push(
-        { ...rmw("tracked s.n = s.n + 1 (no stacks)"), setup: noStacks },
+        { ...rmw("instrumented s.n = s.n + 1 (no stacks)"), setup: noStacks },
         { ...locked("lock; s.n = s.n + 1; unlock (no stacks)"), setup: noStacks },
       );
     }

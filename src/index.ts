@@ -15,13 +15,6 @@ export {
 } from "./chan/select.js";
 export { afterFunc } from "./context/after-func.js";
 export { background, createKey, todo } from "./context/background.js";
-export {
-  type CancelCauseFunc,
-  type CancelFunc,
-  cause,
-  withCancel,
-  withCancelCause,
-} from "./context/with-cancel.js";
 export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "./context/deadline.js";
 export {
   Canceled,
@@ -33,6 +26,13 @@ export {
 } from "./context/errors.js";
 export { fromSignal } from "./context/signal.js";
 export { withoutCancel, withValue } from "./context/value.js";
+export {
+  type CancelCauseFunc,
+  type CancelFunc,
+  cause,
+  withCancel,
+  withCancelCause,
+} from "./context/with-cancel.js";
 export * from "./ext/index.js";
 export { ChanClosedError, GoSyncError } from "./internal/errors.js";
 export * from "./patterns/index.js";

@@ -203,8 +203,8 @@ export class Chan<T> implements AsyncIterable<T> {
       const v = buf.shift();
       // A full buffer may have senders waiting: the oldest one's value moves into the freed slot.
       const s = this.sendq.shift();
-      if (registry.observer !== null)
-        registry.observer.chan?.(this, "recv", s === null ? null : waiterKey(s));
+      const o = registry.observer;
+      if (o !== null) o.chan?.(this, "recv", s === null ? null : waiterKey(s));
       if (s !== null) {
         buf.push(s.value as T);
         sent(s);
@@ -216,12 +216,14 @@ export class Chan<T> implements AsyncIterable<T> {
     if (s !== null) {
       takenOk = true;
       const v = s.value as T;
-      if (registry.observer !== null) registry.observer.chan?.(this, "recv", waiterKey(s));
+      const o = registry.observer;
+      if (o !== null) o.chan?.(this, "recv", waiterKey(s));
       sent(s);
       return v;
     }
     takenOk = false; // closed and drained
-    if (registry.observer !== null) registry.observer.chan?.(this, "closed", null);
+    const o = registry.observer;
+    if (o !== null) o.chan?.(this, "closed", null);
     return undefined;
   }
 

@@ -5,8 +5,8 @@
 import type { Context } from "../chan/context-type.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { checkDuration } from "../internal/errors.js";
-import { CancelCtx, type CancelFunc, checkParent } from "./with-cancel.js";
 import { Canceled, DeadlineExceeded } from "./errors.js";
+import { CancelCtx, type CancelFunc, checkParent } from "./with-cancel.js";
 
 class DeadlineCtx extends CancelCtx {
   readonly #deadline: number;

@@ -4,8 +4,8 @@
 
 import type { Context } from "../chan/context-type.js";
 import { background } from "./background.js";
-import { CancelCtx } from "./with-cancel.js";
 import { Canceled, DeadlineExceeded } from "./errors.js";
+import { CancelCtx } from "./with-cancel.js";
 
 function errFor(reason: unknown): Error {
   return typeof reason === "object" &&

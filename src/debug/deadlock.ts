@@ -12,8 +12,9 @@
 // Where it differs from Go: Go stays silent about goroutines left blocked once main has returned;
 // Node has no "main returned" moment (the process ends when the loop is empty), so any gosync
 // operation still blocked at that point is reported — a task that can never finish is a leak worth
-// failing for (Dave Cheney: "never start a goroutine without knowing how it will stop"). process.exit()
-// skips 'beforeExit', and so skips the report: an explicit exit is Go's return from main.
+// failing for (Dave Cheney: "never start a goroutine without knowing how it will stop").
+// process.exit() skips 'beforeExit', and so skips the report: an explicit exit is Go's return
+// from main.
 
 import { writeSync } from "node:fs";
 import { brand, GoSyncError } from "../internal/errors.js";

@@ -7,7 +7,7 @@
 //     GOSYNC_DEBUG=deadlock,stacks   both
 //     GOSYNC_DEBUG=lockorder         lock-order check: locks taken in opposite orders (lockdep)
 //     GOSYNC_DEBUG=lockhold=500      the same, and report a lock held longer than 500 ms
-//     GOSYNC_DEBUG=race              race detector for track()ed objects (Go's -race; exit 66)
+//     GOSYNC_DEBUG=race              race detector for instrument()ed objects (Go's -race; exit 66)
 //
 // It is read when gosync/debug is first imported; the core never reads the environment (it runs
 // where there is none). To apply it to a program without touching its code:

@@ -6,7 +6,7 @@
 // - deadlock report: Go's `fatal error: all goroutines are asleep - deadlock!` at exit;
 // - lock-order check: enableLockOrderCheck(), lockdep / go-deadlock's `POTENTIAL DEADLOCK` for Mutex
 //   and RWMutex taken in opposite orders, locked recursively, or held too long;
-// - race detector: enableRaceDetector() + track(obj), Go's `-race` (`WARNING: DATA RACE`) for state
+// - race detector: enableRaceDetector() + instrument(obj), Go's `-race` (`WARNING: DATA RACE`) for state
 //   shared between tasks, with atomicAdd & co. (sync/atomic) and raceAcquire/raceRelease;
 // - GOSYNC_DEBUG (Go's GODEBUG): `deadlock`, `stacks`, `track`, `lockorder`, `lockhold=MS`, `race`,
 //   read when this module is imported, e.g. `GOSYNC_DEBUG=deadlock,stacks node --import gosync/debug app.js`.
@@ -44,11 +44,6 @@ export {
   POTENTIAL_DEADLOCK,
 } from "./lockorder.js";
 export {
-  atomicAdd,
-  atomicCompareAndSwap,
-  atomicLoad,
-  atomicStore,
-  atomicSwap,
   disableRaceDetector,
   enableRaceDetector,
   isRaceDetectorOn,
@@ -57,8 +52,9 @@ export {
   type RaceReport,
   raceAcquire,
   raceRelease,
-  track,
 } from "./race.js";
+export { atomicAdd, atomicCompareAndSwap, atomicLoad, atomicStore, atomicSwap } from "./race-atomic.js";
+export { instrument, track } from "./race-instrument.js";
 export { enableStackCapture, enableTracking, isTracking } from "./track.js";
 
 // Once per process: the ESM and the CommonJS copy may both be loaded (`--import gosync/debug` with an

@@ -13,8 +13,9 @@
 //     ...
 //
 // It also reports a lock call on a lock the same task already holds (a certain deadlock for a Mutex,
-// and for an RWMutex read lock one that only needs a writer to arrive in between: Go's sync/rwmutex.go doc comment),
-// and, with maxHoldMs, a lock held longer than that (checked at unlock and by a periodic sweep).
+// and for an RWMutex read lock one that only needs a writer to arrive in between: see Go's
+// sync/rwmutex.go doc comment), and, with maxHoldMs, a lock held longer than that (checked at
+// unlock and by a periodic sweep).
 //
 // Where it differs from go-deadlock: cycles of any length are found (go-deadlock only sees two
 // locks taken in opposite orders); a lock is "held by" the task that locked it, or, when a waiting

@@ -1,5 +1,5 @@
 // The race detector: Go's `-race` for state shared between gosync tasks. Wrap a shared object with
-// track(obj) and every property read and write through the wrapper is recorded per task with a
+// instrument(obj) and every property read and write through the wrapper is recorded per task with a
 // vector clock (FastTrack's epochs: one (task, clock) pair per location for the last write, and for
 // reads too until two tasks read concurrently). gosync's synchronisation orders tasks, exactly as the
 // Go memory model says (through the registry's SyncObserver hooks):
@@ -21,8 +21,8 @@
 //
 // Where it differs from Go. JavaScript runs one task at a time, so what it finds is not torn memory
 // but the order-dependent bugs Go's detector catches too: a value read in one step and written back in
-// a later one (the lost update of Go in Action ch. 6, listing 6.9), state handed between tasks with no synchronisation that
-// guarantees the order. Like Go's it is strict: a read-modify-write with no await in between
+// a later one (the lost update of Go in Action ch. 6, listing 6.9), state handed between tasks with
+// no synchronisation that guarantees the order. Like Go's it is strict: a read-modify-write with no await in between
 // (`state.n++` in two tasks) is reported — it cannot lose an update in JavaScript, but nothing orders
 // the two tasks either, and one `await` slipped in between makes it that lost update. Mark such
 // updates as atomic (atomicAdd & co., the sync/atomic of this detector: Go's atomics are
@@ -33,9 +33,12 @@
 // awaited by another) is invisible to it; say so with raceRelease/raceAcquire (Go's
 // race.Release/Acquire), or expect reports. Callbacks run as the task that registered them (a timer
 // armed by a task fires as that task). Code outside any go() task is goroutine 1 (main), one
-// flow. Only tracked objects are checked, and only through the wrapper (not nested objects: track
-// them too). Proxies cannot reach private (#) fields, so track plain objects, arrays and classes
+// flow. Only instrumented objects are checked, and only through the wrapper (not nested objects: instrument
+// them too). Proxies cannot reach private (#) fields, so instrument plain objects, arrays and classes
 // without them.
+//
+// This file is the detector; race-instrument.ts wraps the objects it checks and race-atomic.ts holds
+// the atomics.
 
 import { writeSync } from "node:fs";
 import { Chan } from "../chan/chan.js";
@@ -59,7 +62,7 @@ export interface RaceDetectorOptions {
    */
   readonly onReport?: (report: RaceReport) => void;
   /**
-   * Capture a stack at tracked accesses and at go() (default true), for the reports. Without them a
+   * Capture a stack at instrumented accesses and at go() (default true), for the reports. Without them a
    * report still names the location and the tasks.
    */
   readonly stacks?: boolean;
@@ -96,9 +99,9 @@ export interface RaceAccess {
  * ```
  */
 export interface RaceReport {
-  /** The location, as `name.key` (`name[3]` for an index); `name` is track()'s, or the class name. */
+  /** The location, as `name.key` (`name[3]` for an index); `name` is instrument()'s, or the class name. */
   readonly location: string;
-  /** The tracked object (the wrapper track() returned). */
+  /** The instrumented object (the wrapper instrument() returned). */
   readonly object: object;
   /** The property accessed. */
   readonly key: PropertyKey;
@@ -143,8 +146,8 @@ interface ChanState {
   readonly slots: Map<number, VC>;
 }
 
-/** The pseudo-key for a tracked object's set of keys (enumeration reads it, adding a key writes it). */
-const KEYS: unique symbol = Symbol("keys");
+/** The pseudo-key for a instrumented object's set of keys (enumeration reads it, adding a key writes it). */
+export const KEYS: unique symbol = Symbol("keys");
 
 const MAIN_ID = 1;
 
@@ -161,7 +164,7 @@ function before(a: Access, t: TaskState): boolean {
   return a.clock <= (t.vc.get(a.task.id) ?? 0);
 }
 
-class RaceDetector implements SyncObserver {
+export class RaceDetector implements SyncObserver {
   readonly #onReport: ((r: RaceReport) => void) | undefined;
   readonly stacks: boolean;
   /** Reporting Go's way (stderr, then `Found N data race(s)` and status 66 at exit)? */
@@ -459,34 +462,29 @@ function locationOf(label: string, key: PropertyKey): string {
   return /^\d+$/.test(key as string) ? `${label}[${key as string}]` : `${label}.${key as string}`;
 }
 
-// ---- state: the active detector, the wrappers ----
+// ---- state: the active detector ----
 
 let detector: RaceDetector | null = null;
 let removeObserver: (() => void) | null = null;
 let exitHook = false;
 let unreported = 0;
 
-interface Tracked {
-  readonly target: object;
-  readonly label: string;
+/** The detector while it is on, else null (read by race-instrument.ts and race-atomic.ts). */
+export function activeDetector(): RaceDetector | null {
+  return detector;
 }
 
-/** Wrapper → what it wraps. */
-const trackedOf = new WeakMap<object, Tracked>();
-/** Object → its wrapper (tracking an object twice returns the same wrapper). */
-const wrapperOf = new WeakMap<object, object>();
-
 /**
- * Turns the race detector on (and task tracking, which it needs). Objects wrapped by track() from
+ * Turns the race detector on (and task tracking, which it needs). Objects wrapped by instrument() from
  * now on are checked. Calling it again restarts it (forgetting what it recorded). Returns
  * disableRaceDetector. `GOSYNC_DEBUG=race` does the same at startup, with Go's default reporting:
  * each race printed to stderr, then `Found N data race(s)` and exit status 66 when the process ends.
  *
  * @example
  * ```ts
- * import { enableRaceDetector, track } from "gosync/debug";
+ * import { enableRaceDetector, instrument } from "gosync/debug";
  * enableRaceDetector();
- * const counter = track({ value: 0 }, "counter");
+ * const counter = instrument({ value: 0 }, "counter");
  * ```
  */
 export function enableRaceDetector(options: RaceDetectorOptions = {}): () => void {
@@ -502,7 +500,7 @@ export function enableRaceDetector(options: RaceDetectorOptions = {}): () => voi
 }
 
 /**
- * Turns the race detector off: tracked wrappers pass accesses straight through again.
+ * Turns the race detector off: instrumented wrappers pass accesses straight through again.
  *
  * @example
  * ```ts
@@ -518,7 +516,7 @@ export function disableRaceDetector(): void {
   detector = null;
 }
 
-/** Whether the race detector is on. @example `if (isRaceDetectorOn()) counter = track(counter);` */
+/** Whether the race detector is on. @example `if (isRaceDetectorOn()) counter = instrument(counter);` */
 export function isRaceDetectorOn(): boolean {
   return detector !== null;
 }
@@ -528,72 +526,6 @@ function onExit(code: number): void {
   if (n === 0) return;
   writeSync(2, `Found ${n} data race(s)\n`);
   if (code === 0) process.exitCode = 66;
-}
-
-/**
- * Wraps `obj` so that the race detector checks every property read and write made through the
- * wrapper (use the wrapper everywhere the state is shared). `name` labels it in reports
- * (`counter.value`). While the detector is off it returns `obj` itself: zero cost, so calls can stay
- * in the code — but enable the detector before tracking.
- *
- * @example
- * ```ts
- * const counter = track({ value: 0 }, "counter");
- * wg.go(async () => { const v = counter.value; await yieldNow(); counter.value = v + 1; });
- * ```
- */
-export function track<T extends object>(obj: T, name?: string): T {
-  if (detector === null || trackedOf.has(obj)) return obj;
-  const existing = wrapperOf.get(obj);
-  if (existing !== undefined) return existing as T;
-  const label = name ?? defaultLabel(obj);
-  const proxy: T = new Proxy(obj, {
-    get(target, key, receiver) {
-      detector?.read(proxy, target, key, label);
-      return Reflect.get(target, key, receiver);
-    },
-    set(target, key, value) {
-      const d = detector;
-      if (d !== null) {
-        if (!Object.hasOwn(target, key)) d.write(proxy, target, KEYS, label);
-        d.write(proxy, target, key, label);
-      }
-      return Reflect.set(target, key, value);
-    },
-    has(target, key) {
-      detector?.read(proxy, target, key, label);
-      return Reflect.has(target, key);
-    },
-    deleteProperty(target, key) {
-      const d = detector;
-      if (d !== null) {
-        d.write(proxy, target, key, label);
-        d.write(proxy, target, KEYS, label);
-      }
-      return Reflect.deleteProperty(target, key);
-    },
-    defineProperty(target, key, attributes) {
-      const d = detector;
-      if (d !== null) {
-        if (!Object.hasOwn(target, key)) d.write(proxy, target, KEYS, label);
-        d.write(proxy, target, key, label);
-      }
-      return Reflect.defineProperty(target, key, attributes);
-    },
-    ownKeys(target) {
-      detector?.read(proxy, target, KEYS, label);
-      return Reflect.ownKeys(target);
-    },
-  });
-  trackedOf.set(proxy, { target: obj, label });
-  wrapperOf.set(obj, proxy);
-  return proxy;
-}
-
-function defaultLabel(obj: object): string {
-  if (Array.isArray(obj)) return "array";
-  const ctor = (obj as { constructor?: { name?: unknown } }).constructor;
-  return typeof ctor?.name === "string" && ctor.name !== "" ? ctor.name : "object";
 }
 
 /**
@@ -623,113 +555,4 @@ export function raceRelease(obj: object): void {
  */
 export function raceAcquire(obj: object): void {
   detector?.acquire(obj, "annotation");
-}
-
-// ---- atomics ----
-//
-// sync/atomic for tracked objects. In JavaScript a property update is never torn, so these do what
-// `obj[key] += delta` does; what they add is the meaning Go gives atomics: the access is deliberate
-// and synchronising (a load acquires what earlier stores and read-modify-writes released), and two
-// atomic accesses never race with each other — while an atomic and a plain access still can. They
-// work on any object; only tracked ones (through their wrapper) are checked.
-
-type KeysOf<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T];
-
-function atomicOp<R>(
-  obj: object,
-  key: PropertyKey,
-  kind: "load" | "store" | "rmw",
-  op: (target: Record<PropertyKey, unknown>) => R,
-): R {
-  const t = trackedOf.get(obj);
-  const d = detector;
-  if (t === undefined) return op(obj as Record<PropertyKey, unknown>);
-  if (d !== null) {
-    if (kind === "load") d.read(obj, t.target, key, t.label, true);
-    else d.write(obj, t.target, key, t.label, true, kind === "rmw");
-  }
-  return op(t.target as Record<PropertyKey, unknown>);
-}
-
-/**
- * Go's atomic.AddInt64: adds `delta` to `obj[key]` and returns the new value.
- *
- * @example
- * ```ts
- * const counter = track({ value: 0 }, "counter");
- * atomicAdd(counter, "value", 1);
- * ```
- */
-export function atomicAdd<T extends object>(obj: T, key: KeysOf<T, number>, delta: number): number {
-  return atomicOp(obj, key, "rmw", (o) => {
-    const v = (o[key] as number) + delta;
-    o[key] = v;
-    return v;
-  });
-}
-
-/**
- * Go's atomic.LoadInt64: reads `obj[key]`.
- *
- * @example
- * ```ts
- * if (atomicLoad(flags, "shutdown") === 1) return;
- * ```
- */
-export function atomicLoad<T extends object, K extends keyof T>(obj: T, key: K): T[K] {
-  return atomicOp(obj, key, "load", (o) => o[key] as T[K]);
-}
-
-/**
- * Go's atomic.StoreInt64: writes `obj[key]`.
- *
- * @example
- * ```ts
- * atomicStore(flags, "shutdown", 1);
- * ```
- */
-export function atomicStore<T extends object, K extends keyof T>(obj: T, key: K, value: T[K]): void {
-  atomicOp(obj, key, "store", (o) => {
-    o[key] = value;
-  });
-}
-
-/**
- * Go's atomic.SwapInt64: writes `obj[key]` and returns the old value.
- *
- * @example
- * ```ts
- * const previous = atomicSwap(state, "phase", "draining");
- * ```
- */
-export function atomicSwap<T extends object, K extends keyof T>(obj: T, key: K, value: T[K]): T[K] {
-  return atomicOp(obj, key, "rmw", (o) => {
-    const old = o[key] as T[K];
-    o[key] = value;
-    return old;
-  });
-}
-
-/**
- * Go's atomic.CompareAndSwapInt64: if `obj[key]` is `old` (Object.is), writes `value`; returns
- * whether it did. A failed compare is an atomic load.
- *
- * @example
- * ```ts
- * if (atomicCompareAndSwap(state, "phase", "idle", "running")) start();
- * ```
- */
-export function atomicCompareAndSwap<T extends object, K extends keyof T>(
-  obj: T,
-  key: K,
-  old: T[K],
-  value: T[K],
-): boolean {
-  const t = trackedOf.get(obj);
-  const target = (t === undefined ? obj : t.target) as Record<PropertyKey, unknown>;
-  const swap = Object.is(target[key], old);
-  return atomicOp(obj, key, swap ? "rmw" : "load", (o) => {
-    if (swap) o[key] = value;
-    return swap;
-  });
 }

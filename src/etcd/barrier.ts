@@ -8,13 +8,14 @@
 // written meanwhile — and takes a ctx.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { Backend } from "./backend.js";
 import { checkKey, concat } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./abort.js";
 import { checkBackend } from "./queue.js";
 import { putNewKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
-import { retrying, waitDelete } from "./wait-deletes.js";
+import { retrying } from "./retry.js";
+import { waitDelete } from "./wait-deletes.js";
 
 /**
  * A distributed barrier: `hold()` raises it, `release()` lowers it, `wait()` blocks while it is up.

@@ -7,14 +7,15 @@
 // enter/leave take a ctx; a participant refused with too-many-clients removes its own waiter key.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { KeyValue } from "./backend.js";
 import { bytesEqual, checkKey, concat, prefixEnd } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./abort.js";
 import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
+import { retrying } from "./retry.js";
 import type { Session } from "./session.js";
-import { retrying, waitDelete } from "./wait-deletes.js";
+import { waitDelete } from "./wait-deletes.js";
 
 /**
  * A double barrier: `enter()` blocks until `count` participants have entered; `leave()` blocks until

@@ -11,13 +11,14 @@
 // leadership ends (resigned or session lost), so a leader whose session is lost learns it.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { KeyValue, ResponseHeader, TxnResponse, Value } from "./backend.js";
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./abort.js";
 import { EtcdError } from "./errors.js";
 import { checkPrefixSize } from "./requests.js";
+import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
-import { pause, retrying, transient, waitDeletes } from "./wait-deletes.js";
+import { waitDeletes } from "./wait-deletes.js";
 
 /**
  * A leader election among sessions on one prefix.

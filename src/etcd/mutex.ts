@@ -12,13 +12,14 @@
 // lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
 
 import type { Canceller } from "../chan/context-type.js";
+import { type Linked, linkSignals, throwIfDone } from "./abort.js";
 import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
-import { type Linked, linkSignals, throwIfDone } from "./abort.js";
 import { EtcdError } from "./errors.js";
 import { checkPrefixSize } from "./requests.js";
+import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
-import { OLDER_LIMIT, pause, retrying, type Seed, transient, waitDeletes } from "./wait-deletes.js";
+import { OLDER_LIMIT, type Seed, waitDeletes } from "./wait-deletes.js";
 
 interface Attempt {
   readonly myRev: bigint;

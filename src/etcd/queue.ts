@@ -8,12 +8,13 @@
 // dequeue takes a ctx.
 
 import type { Canceller } from "../chan/context-type.js";
+import { linkSignals, throwIfDone } from "./abort.js";
 import type { Backend, Value } from "./backend.js";
 import { checkKey, checkValue, concat, prefixEnd } from "./bytes.js";
-import { linkSignals, throwIfDone } from "./abort.js";
 import { claimFirstKey, newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
-import { pause, transient, waitPut } from "./wait-deletes.js";
+import { pause, transient } from "./retry.js";
+import { waitPut } from "./wait-deletes.js";
 
 export function checkBackend(b: unknown): Backend {
   const x = b as Partial<Backend> | null;

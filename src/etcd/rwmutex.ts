@@ -10,13 +10,14 @@
 // first key (Go overwrites it).
 
 import type { Canceller } from "../chan/context-type.js";
-import { checkKey, concat } from "./bytes.js";
 import { linkSignals, throwIfDone } from "./abort.js";
+import { checkKey, concat } from "./bytes.js";
 import { EtcdError, neverApplied } from "./errors.js";
 import { newUniqueKV } from "./recipe-keys.js";
 import { checkPrefixSize } from "./requests.js";
+import { retrying } from "./retry.js";
 import type { Session } from "./session.js";
-import { retrying, waitDeletes } from "./wait-deletes.js";
+import { waitDeletes } from "./wait-deletes.js";
 
 /**
  * A distributed readers-writer lock held by a session.

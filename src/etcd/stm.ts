@@ -17,9 +17,9 @@
 
 import type { Canceller } from "../chan/context-type.js";
 import { sleep } from "../time/sleep.js";
+import { throwIfDone } from "./abort.js";
 import type { Backend, Compare, Op, RangeResponse, TxnResponse, Value } from "./backend.js";
 import { checkValue, text, toBytes } from "./bytes.js";
-import { throwIfDone } from "./abort.js";
 import { EtcdError, neverApplied, isTransient as transient } from "./errors.js";
 import { checkBackend } from "./queue.js";
 

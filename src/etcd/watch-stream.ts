@@ -3,7 +3,13 @@
 // event); a failure is reported after the responses buffered before it.
 
 import type { Canceller } from "../chan/context-type.js";
-import { type CancelListener, cancelSourceOf, REASON, SUBSCRIBE, UNSUBSCRIBE } from "../internal/cancel-protocol.js";
+import {
+  type CancelListener,
+  cancelSourceOf,
+  REASON,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
+} from "../internal/cancel-protocol.js";
 import type { ResponseHeader, Watch, WatchResponse } from "./backend.js";
 import { EtcdError } from "./errors.js";
 

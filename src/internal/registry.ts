@@ -131,27 +131,6 @@ const fresh = {
  */
 export const registry: typeof fresh = processWide("registry/1", () => fresh);
 
-/**
- * A primitive was acquired by the current task, or on behalf of the task parked on `waiter` (see
- * SyncObserver); one null test when off.
- */
-export function syncAcquire(obj: object, kind: string, waiter?: object): void {
-  const o = registry.observer;
-  if (o !== null) o.acquire(obj, kind, waiter);
-}
-
-/** A primitive was released by the current task (see SyncObserver); one null test when off. */
-export function syncRelease(obj: object, kind: string): void {
-  const o = registry.observer;
-  if (o !== null) o.release(obj, kind);
-}
-
-/** A lock call is about to acquire `obj` or wait for it (see SyncObserver.request). */
-export function syncRequest(obj: object, kind: string): void {
-  const o = registry.observer;
-  if (o !== null && o.request !== undefined) o.request(obj, kind);
-}
-
 function stackHere(): string | undefined {
   return registry.captureStacks ? new Error("blocked here").stack : undefined;
 }

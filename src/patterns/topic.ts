@@ -18,7 +18,13 @@ import { Chan } from "../chan/chan.js";
 import type { Canceller } from "../chan/context-type.js";
 import { recv, type SelectCase, select, send } from "../chan/select.js";
 import { Canceled } from "../context/errors.js";
-import { type CancelSource, cancelSourceOf, REASON, SUBSCRIBE, UNSUBSCRIBE } from "../internal/cancel-protocol.js";
+import {
+  type CancelSource,
+  cancelSourceOf,
+  REASON,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
+} from "../internal/cancel-protocol.js";
 import { ChanClosedError, checkCount } from "../internal/errors.js";
 import { Mutex } from "../sync/mutex.js";
 import { doneOf } from "./scope.js";

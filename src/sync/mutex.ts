@@ -74,7 +74,8 @@ export class Mutex implements Locker {
   tryLock(): boolean {
     if (this.#locked) return false;
     this.#locked = true;
-    if (registry.observer !== null) registry.observer.acquire(this, "lock");
+    const o = registry.observer;
+    if (o !== null) o.acquire(this, "lock");
     return true;
   }
 

@@ -4,7 +4,7 @@
 // promise, shared by every caller.
 
 import { checkFunction, GoSyncError } from "../internal/errors.js";
-import { syncAcquire, syncRelease } from "../internal/registry.js";
+import { registry } from "../internal/registry.js";
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
@@ -24,8 +24,12 @@ function memo<A extends unknown[], T>(f: (...args: A) => T): (...args: A) => T {
         outcome = { ok: false, error };
       }
       // Diagnostics: f's return happens before every later call returns (one null test when off).
-      syncRelease(outcome, "once");
-    } else syncAcquire(outcome, "once");
+      const o = registry.observer;
+      if (o !== null) o.release(outcome, "once");
+    } else {
+      const o = registry.observer;
+      if (o !== null) o.acquire(outcome, "once");
+    }
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   };

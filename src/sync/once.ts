@@ -9,7 +9,7 @@
 
 import { functionError, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
-import { registry, syncAcquire, syncRelease } from "../internal/registry.js";
+import { registry } from "../internal/registry.js";
 
 /**
  * Go's sync.Once: performs exactly one action.
@@ -41,7 +41,8 @@ export class Once {
     const state = this.#state;
     // Diagnostics: fn's completion happens before every do() returns (one null test when off).
     if (state === null) {
-      if (registry.observer !== null) registry.observer.acquire(this, "once");
+      const o = registry.observer;
+      if (o !== null) o.acquire(this, "once");
       return RESOLVED;
     }
     if (state !== undefined) return registry.observer === null ? state : state.then(() => this.#acquired());
@@ -53,14 +54,16 @@ export class Once {
       result = fn();
     } catch (e) {
       this.#state = null;
-      syncRelease(this, "once");
+      const o = registry.observer;
+      if (o !== null) o.release(this, "once");
       return Promise.reject(e);
     } finally {
       this.#inside = false;
     }
     if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") {
       this.#state = null;
-      syncRelease(this, "once");
+      const o = registry.observer;
+      if (o !== null) o.release(this, "once");
       return RESOLVED;
     }
     // Others wait for the settlement but never see fn's error; the first caller does.
@@ -75,10 +78,12 @@ export class Once {
 
   #finished(): void {
     this.#state = null;
-    syncRelease(this, "once");
+    const o = registry.observer;
+    if (o !== null) o.release(this, "once");
   }
 
   #acquired(): void {
-    syncAcquire(this, "once");
+    const o = registry.observer;
+    if (o !== null) o.acquire(this, "once");
   }
 }

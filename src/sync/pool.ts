@@ -67,8 +67,8 @@ export class Pool<T> {
     if (this.#items.length > 0) {
       const item = this.#items.pop() as T;
       // Diagnostics: a put happens before the get that returns the same item (as Go's race build).
-      if (registry.observer !== null && typeof item === "object")
-        registry.observer.acquire(item as object, "get");
+      const o = registry.observer;
+      if (o !== null && typeof item === "object") o.acquire(item as object, "get");
       return item;
     }
     return this.#new();
@@ -80,8 +80,8 @@ export class Pool<T> {
     if (this.#accept !== undefined && !this.#accept(item)) return;
     if (this.#items.length >= this.#max) return;
     this.#reset?.(item);
-    if (registry.observer !== null && typeof item === "object")
-      registry.observer.release(item as object, "put");
+    const o = registry.observer;
+    if (o !== null && typeof item === "object") o.release(item as object, "put");
     this.#items.push(item);
   }
 }

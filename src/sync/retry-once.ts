@@ -4,7 +4,7 @@
 
 import { functionError, GoSyncError } from "../internal/errors.js";
 import { RESOLVED } from "../internal/parked.js";
-import { syncAcquire, syncRelease } from "../internal/registry.js";
+import { registry } from "../internal/registry.js";
 import { Mutex } from "./mutex.js";
 
 /**
@@ -30,7 +30,9 @@ export class RetryOnce {
   /** Runs fn unless it has already succeeded; rethrows fn's error (and then does not count it). */
   do(fn: () => void | Promise<void>): Promise<void> {
     if (this.#done) {
-      syncAcquire(this, "once"); // diagnostics: the success happens before (one null test when off)
+      // Diagnostics: the success happens before (one null test when off).
+      const o = registry.observer;
+      if (o !== null) o.acquire(this, "once");
       return RESOLVED;
     }
     const bad = functionError("fn", fn);
@@ -54,7 +56,8 @@ export class RetryOnce {
         }
         await result;
         this.#done = true;
-        syncRelease(this, "once");
+        const o = registry.observer;
+        if (o !== null) o.release(this, "once");
       }
     } finally {
       this.#mu.unlock();

@@ -83,7 +83,8 @@ export class RWMutex implements Locker {
   tryRLock(): boolean {
     if (this.#writerTurn || this.#writerQ.size > 0) return false;
     this.#readers++;
-    if (registry.observer !== null) registry.observer.acquire(this, "rlock");
+    const o = registry.observer;
+    if (o !== null) o.acquire(this, "rlock");
     return true;
   }
 
@@ -126,14 +127,16 @@ export class RWMutex implements Locker {
   tryLock(): boolean {
     if (this.#writerTurn || this.#writerQ.size > 0 || this.#readers > 0) return false;
     this.#writing = true;
-    if (registry.observer !== null) registry.observer.acquire(this, "lock");
+    const o = registry.observer;
+    if (o !== null) o.acquire(this, "lock");
     return true;
   }
 
   /** Undoes lock; throws `sync: Unlock of unlocked RWMutex` if not write-locked. */
   unlock(): void {
     if (!this.#writing) throw new GoSyncError("sync: Unlock of unlocked RWMutex");
-    if (registry.observer !== null) registry.observer.release(this, "unlock");
+    const o = registry.observer;
+    if (o !== null) o.release(this, "unlock");
     this.#writing = false;
     // The readers that arrived during this writer go first ...
     this.#admitReaders();
@@ -198,7 +201,8 @@ export class RWMutex implements Locker {
       if (dropIfCancelled(r)) continue;
       this.#readerQ.shift();
       this.#readers++;
-      if (registry.observer !== null) registry.observer.acquire(this, "rlock", r);
+      const o = registry.observer;
+      if (o !== null) o.acquire(this, "rlock", r);
       wake(r);
     }
   }
@@ -210,7 +214,8 @@ export class RWMutex implements Locker {
     this.#writerQ.shift();
     if (this.#readers === 0) {
       this.#writing = true;
-      if (registry.observer !== null) registry.observer.acquire(this, "lock", w);
+      const o = registry.observer;
+      if (o !== null) o.acquire(this, "lock", w);
       wake(w);
     } else {
       this.#pendingQ.push(w);

@@ -66,7 +66,8 @@ export class WaitGroup {
     const src = enterCall(ctx, "sync.WaitGroup.Wait", this);
     if (src instanceof Promise) return src;
     if (this.#count === 0) {
-      if (registry.observer !== null) registry.observer.acquire(this, "wait");
+      const o = registry.observer;
+      if (o !== null) o.acquire(this, "wait");
       return RESOLVED;
     }
     return this.#waitReused(parkOn(this.#q, 0, src, "sync.WaitGroup.Wait", this));

@@ -196,7 +196,8 @@ export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A)
     const parent = registry.currentTask();
     if (parent !== undefined) parents.set(record, parent.id);
     // Diagnostics: the go statement happens before the task starts (one null test when off).
-    if (registry.observer !== null) registry.observer.release(record, "go");
+    const o = registry.observer;
+    if (o !== null) o.release(record, "go");
   }
   // A promise reaction rather than queueMicrotask: Node wraps every queueMicrotask callback in an
   // AsyncResource, which made go() about a third slower.

@@ -22,8 +22,8 @@
 
 import type { Context } from "../chan/context-type.js";
 import { background } from "../context/background.js";
-import { CANCEL_CTX_KEY, CancelCtx, causeOf } from "../context/with-cancel.js";
 import { Canceled, DeadlineExceeded } from "../context/errors.js";
+import { CANCEL_CTX_KEY, CancelCtx, causeOf } from "../context/with-cancel.js";
 import { cancelSourceOf, REASON } from "../internal/cancel-protocol.js";
 import { clock, type TimerHandle } from "../internal/clock.js";
 import { atomicsWaitAsync, holdAlive, type Interrupt, releaseAlive } from "../internal/futex.js";

@@ -1,7 +1,7 @@
 // No false positives: correct programs run under the race detector and the lock-order check must
-// report nothing. Ports of Go's test/chan programs whose messages are tracked objects (each task
+// report nothing. Ports of Go's test/chan programs whose messages are instrumented objects (each task
 // writes the message it owns, then hands it on: every access ordered only by the channel
-// operations), the tour's examples with their output log tracked (written by whichever task prints:
+// operations), the tour's examples with their output log instrumented (written by whichever task prints:
 // ordered only by the examples' own synchronisation), and the test/go suite itself run with
 // GOSYNC_DEBUG=race,lockorder.
 
@@ -16,9 +16,9 @@ import {
   disableRaceDetector,
   enableLockOrderCheck,
   enableRaceDetector,
+  instrument,
   type LockOrderReport,
   type RaceReport,
-  track,
 } from "../../src/debug/index.js";
 import {
   background,
@@ -63,16 +63,16 @@ interface Msg {
 }
 
 function message(value: number, owner: string): Msg {
-  const m = track<Msg>({ value: 0, hops: 0, owner: "" }, `msg${value}`);
+  const m = instrument<Msg>({ value: 0, hops: 0, owner: "" }, `msg${value}`);
   m.value = value;
   m.owner = owner;
   return m;
 }
 
-describe("Go's test/chan programs, with their messages tracked", () => {
-  test("fifo: SynchFifo, a daisy chain of receivers filling a shared (tracked) log", async () => {
+describe("Go's test/chan programs, with their messages instrumented", () => {
+  test("fifo: SynchFifo, a daisy chain of receivers filling a shared (instrumented) log", async () => {
     const N = 10;
-    const got = track<[number, number][]>([], "got");
+    const got = instrument<[number, number][]>([], "got");
     async function chain(ch: Chan<Msg>, val: number, inp: Chan<number>, out: Chan<number>): Promise<void> {
       await inp.recv();
       const m = (await ch.recv()) as Msg;
@@ -118,7 +118,7 @@ describe("Go's test/chan programs, with their messages tracked", () => {
     assertSilent();
   });
 
-  test("sieve1: the prime sieve over tracked numbers, stopped by cancelling a context", async () => {
+  test("sieve1: the prime sieve over instrumented numbers, stopped by cancelling a context", async () => {
     const [ctx, cancel] = withCancel(background());
     const wg = new WaitGroup();
     const stopped = (e: unknown): void => {
@@ -206,7 +206,7 @@ describe("Go's test/chan programs, with their messages tracked", () => {
 
   test("a worker pool: jobs on a buffered channel, results under a Mutex, a WaitGroup to finish", async () => {
     const jobs = new Chan<Msg>(8);
-    const totals = track({ sum: 0, count: 0 }, "totals");
+    const totals = instrument({ sum: 0, count: 0 }, "totals");
     const mu = new Mutex("totals");
     const wg = new WaitGroup();
     for (let w = 0; w < 4; w++) {
@@ -229,9 +229,9 @@ describe("Go's test/chan programs, with their messages tracked", () => {
   });
 });
 
-describe("the tour's examples, their output tracked", () => {
+describe("the tour's examples, their output instrumented", () => {
   async function run(ex: { run: (out: (line: string) => void, opts: never) => Promise<void> }, opts: object) {
-    const lines = track<string[]>([], "output");
+    const lines = instrument<string[]>([], "output");
     await ex.run((line) => lines.push(line), opts as never);
     await yieldNow();
     return [...lines];

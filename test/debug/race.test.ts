@@ -1,4 +1,4 @@
-// The race detector (enableRaceDetector + track): the lost-update counter of Go in Action ch. 6
+// The race detector (enableRaceDetector + instrument): the lost-update counter of Go in Action ch. 6
 // (listing 6-9) must be reported, Go-style, and its fixed versions (atomic: listing 6-13, Mutex: listing
 // 6-16; the atomic shutdown flag: listing 6-15) must not; then every happens-before edge gosync
 // promises, each tested from both sides: the synchronised program is silent, the same program with
@@ -14,11 +14,11 @@ import {
   atomicSwap,
   disableRaceDetector,
   enableRaceDetector,
+  instrument,
   isRaceDetectorOn,
   type RaceReport,
   raceAcquire,
   raceRelease,
-  track,
 } from "../../src/debug/index.js";
 import {
   background,
@@ -72,7 +72,7 @@ function assertRace(location: string): RaceReport {
 
 describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
   test("6-9: the lost-update counter is a data race, reported Go-style", async () => {
-    const counter = track({ value: 0 }, "counter");
+    const counter = instrument({ value: 0 }, "counter");
     const wg = new WaitGroup();
     async function incCounter(_id: number): Promise<void> {
       try {
@@ -118,7 +118,7 @@ describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
   });
 
   test("6-13: atomic.AddInt64 (atomicAdd) fixes it: no race, counter is 4", async () => {
-    const counter = track({ value: 0 }, "counter");
+    const counter = instrument({ value: 0 }, "counter");
     const wg = new WaitGroup();
     async function incCounter(): Promise<void> {
       try {
@@ -139,7 +139,7 @@ describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
   });
 
   test("6-15: an atomic shutdown flag (atomicStore / atomicLoad) is not a race", async () => {
-    const flags = track({ shutdown: 0 }, "flags");
+    const flags = instrument({ shutdown: 0 }, "flags");
     const wg = new WaitGroup();
     const work: string[] = [];
     async function doWork(name: string): Promise<void> {
@@ -161,7 +161,7 @@ describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
     await wg.wait();
     assertSilent();
     // The same with a plain flag is a race (Go's detector reports it too).
-    const plain = track({ shutdown: 0 }, "plain");
+    const plain = instrument({ shutdown: 0 }, "plain");
     const done = new Chan<void>();
     go(async function worker() {
       while (plain.shutdown === 0) await sleep(1);
@@ -174,7 +174,7 @@ describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
   });
 
   test("6-16: a Mutex around the read, yield and write fixes it: no race, counter is 4", async () => {
-    const counter = track({ value: 0 }, "counter");
+    const counter = instrument({ value: 0 }, "counter");
     const mu = new Mutex();
     const wg = new WaitGroup();
     async function incCounter(): Promise<void> {
@@ -204,7 +204,7 @@ describe("Go in Action ch. 6, listing 6-9 / 6-13 / 6-15 / 6-16", () => {
 
 describe("happens-before edges", () => {
   test("go(): what the parent did before go() is ordered before the child, not what it does after", async () => {
-    const s = track({ before: 0, after: 0 }, "s");
+    const s = instrument({ before: 0, after: 0 }, "s");
     const done = new Chan<void>();
     s.before = 1;
     go(async function child() {
@@ -219,7 +219,7 @@ describe("happens-before edges", () => {
   });
 
   test("unbuffered channel: send → receive, and receive → completion of the send", async () => {
-    const box = track({ msg: "", reply: "" }, "box");
+    const box = instrument({ msg: "", reply: "" }, "box");
     const ch = new Chan<void>();
     go(async function producer() {
       box.msg = "hello";
@@ -234,7 +234,7 @@ describe("happens-before edges", () => {
   });
 
   test("buffered channel: a send does not wait for the receive, so the receiver's past is not ordered before it", async () => {
-    const box = track({ reply: "" }, "box");
+    const box = instrument({ reply: "" }, "box");
     const ch = new Chan<void>(1);
     const finished = new Chan<void>();
     go(async function producer() {
@@ -249,7 +249,7 @@ describe("happens-before edges", () => {
   });
 
   test("buffered channel: the k-th receive happens before the (k+cap)-th send completes (a semaphore)", async () => {
-    const shared = track({ n: 0 }, "shared");
+    const shared = instrument({ n: 0 }, "shared");
     const sem = new Chan<void>(1); // at most one holder: a lock
     const wg = new WaitGroup();
     for (let i = 0; i < 4; i++) {
@@ -267,7 +267,7 @@ describe("happens-before edges", () => {
   });
 
   test("a semaphore of capacity 2 lets two holders in at once: their updates race", async () => {
-    const shared = track({ n: 0 }, "shared");
+    const shared = instrument({ n: 0 }, "shared");
     const sem = new Chan<void>(2);
     const wg = new WaitGroup();
     for (let i = 0; i < 2; i++) {
@@ -288,7 +288,7 @@ describe("happens-before edges", () => {
     const wg = new WaitGroup();
     wg.go(async () => {
       for (let i = 0; i < 10; i++) {
-        const m = track({ n: 0 }, `m${i}`);
+        const m = instrument({ n: 0 }, `m${i}`);
         m.n = i; // written before the send
         await ch.send(m); // blocks while the buffer is full: its value moves in when a slot frees
       }
@@ -306,7 +306,7 @@ describe("happens-before edges", () => {
   });
 
   test("close happens before a receive that returns because the channel is closed", async () => {
-    const s = track({ result: 0 }, "s");
+    const s = instrument({ result: 0 }, "s");
     const done = new Chan<void>();
     go(async function worker() {
       s.result = 42;
@@ -327,7 +327,7 @@ describe("happens-before edges", () => {
   });
 
   test("select commits like the channel operation it chose, both when it blocks and when a case is ready", async () => {
-    const s = track({ a: 0, b: 0, c: 0 }, "s");
+    const s = instrument({ a: 0, b: 0, c: 0 }, "s");
     const ch = new Chan<number>();
     const quit = new Chan<void>();
     go(async function sender() {
@@ -354,7 +354,7 @@ describe("happens-before edges", () => {
   });
 
   test("WaitGroup: done happens before wait returns", async () => {
-    const results = track([0, 0, 0], "results");
+    const results = instrument([0, 0, 0], "results");
     const wg = new WaitGroup();
     for (let i = 0; i < 3; i++) {
       wg.go(async () => {
@@ -366,7 +366,7 @@ describe("happens-before edges", () => {
     assert.deepEqual([...results], [1, 2, 3]);
     assertSilent();
     // Reading before the wait is a race.
-    const early = track({ v: 0 }, "early");
+    const early = instrument({ v: 0 }, "early");
     const wg2 = new WaitGroup();
     wg2.go(async () => {
       early.v = 1;
@@ -378,7 +378,7 @@ describe("happens-before edges", () => {
   });
 
   test("Once: the function's completion happens before every do() returns (sync and async functions)", async () => {
-    const cfg = track({ port: 0, host: "" }, "cfg");
+    const cfg = instrument({ port: 0, host: "" }, "cfg");
     const once = new Once();
     const asyncOnce = new Once();
     const wg = new WaitGroup();
@@ -413,7 +413,7 @@ describe("happens-before edges", () => {
   test("Cond: signal and broadcast happen before the woken wait returns", async () => {
     const mu = new Mutex();
     const cond = new Cond(mu);
-    const q = track({ items: 0 }, "q");
+    const q = instrument({ items: 0 }, "q");
     const wg = new WaitGroup();
     for (let i = 0; i < 2; i++) {
       wg.go(async () => {
@@ -435,7 +435,7 @@ describe("happens-before edges", () => {
 
   test("RWMutex: writes under lock and reads under rLock are ordered; two readers writing are not", async () => {
     const rw = new RWMutex();
-    const s = track({ v: 0, scratch: 0 }, "s");
+    const s = instrument({ v: 0, scratch: 0 }, "s");
     const wg = new WaitGroup();
     for (let i = 0; i < 3; i++) {
       wg.go(async () => {
@@ -468,7 +468,7 @@ describe("happens-before edges", () => {
   });
 
   test("Pool: a put happens before the get that returns the same item", async () => {
-    const pool = new Pool({ new: () => track({ data: 0 }, "buf") });
+    const pool = new Pool({ new: () => instrument({ data: 0 }, "buf") });
     const wg = new WaitGroup();
     const b = pool.get();
     b.data = 1;
@@ -483,7 +483,7 @@ describe("happens-before edges", () => {
   });
 
   test("a wait ended by another task (a ctx cancelled, an ext Semaphore released) is ordered after it", async () => {
-    const s = track({ reason: "", permits: 0 }, "s");
+    const s = instrument({ reason: "", permits: 0 }, "s");
     const [ctx, cancel] = withCancel(background());
     const wg = new WaitGroup();
     wg.go(async function sleeper() {
@@ -507,7 +507,7 @@ describe("happens-before edges", () => {
   });
 
   test("raceRelease / raceAcquire annotate synchronisation the detector cannot see (a plain promise)", async () => {
-    const s = track({ v: 0 }, "s");
+    const s = instrument({ v: 0 }, "s");
     const token = {};
     let resolve: () => void = () => {};
     const ready = new Promise<void>((r) => {
@@ -532,7 +532,7 @@ describe("happens-before edges", () => {
 
 describe("reports", () => {
   test("each pair of source locations is reported once; arrays name their indices; keys are a location", async () => {
-    const items = track<number[]>([], "items");
+    const items = instrument<number[]>([], "items");
     const wg = new WaitGroup();
     for (let i = 0; i < 3; i++) {
       wg.go(async () => {
@@ -559,7 +559,7 @@ describe("reports", () => {
   });
 
   test("main is `main goroutine`, and a write after a read of the same task is not a race", async () => {
-    const s = track({ v: 0 }, "s");
+    const s = instrument({ v: 0 }, "s");
     s.v = s.v + 1; // main, alone
     const done = new Chan<void>();
     go(async function writer() {
@@ -580,7 +580,7 @@ describe("reports", () => {
   test("without stacks, reports still name the location and the tasks", async () => {
     disableRaceDetector();
     enableRaceDetector({ onReport: (r) => races.push(r), stacks: false });
-    const s = track({ v: 0 }, "s");
+    const s = instrument({ v: 0 }, "s");
     const wg = new WaitGroup();
     wg.go(async () => {
       s.v = 1;
@@ -595,7 +595,7 @@ describe("reports", () => {
   });
 
   test("atomics: two atomic accesses never race, an atomic and a plain one do", async () => {
-    const s = track({ n: 0, phase: "idle" as string }, "s");
+    const s = instrument({ n: 0, phase: "idle" as string }, "s");
     const wg = new WaitGroup();
     for (let i = 0; i < 2; i++) {
       wg.go(async () => {
@@ -624,23 +624,23 @@ describe("reports", () => {
     assert.equal(atomicSwap(plain, "n", 5), 4);
   });
 
-  test("track() returns the object itself while the detector is off, and the same wrapper twice", async () => {
+  test("instrument() returns the object itself while the detector is off, and the same wrapper twice", async () => {
     const o = { v: 1 };
-    const t = track(o, "o");
+    const t = instrument(o, "o");
     assert.notEqual(t, o);
-    assert.equal(track(o), t);
-    assert.equal(track(t), t);
+    assert.equal(instrument(o), t);
+    assert.equal(instrument(t), t);
     disableRaceDetector();
     assert.equal(isRaceDetectorOn(), false);
     assert.equal(registry.observer, null);
     const p = { v: 1 };
-    assert.equal(track(p), p);
+    assert.equal(instrument(p), p);
     // A wrapper made while on passes accesses straight through once it is off.
     t.v = 2;
     assert.equal(o.v, 2);
   });
 
-  test("tracked class instances: methods run through the wrapper, so their accesses are checked", async () => {
+  test("instrumented class instances: methods run through the wrapper, so their accesses are checked", async () => {
     class Backend {
       loads = 0;
       async load(): Promise<string> {
@@ -650,7 +650,7 @@ describe("reports", () => {
         return "v";
       }
     }
-    const backend = track(new Backend());
+    const backend = instrument(new Backend());
     const wg = new WaitGroup();
     wg.go(() => backend.load());
     wg.go(() => backend.load());

@@ -21,7 +21,7 @@ import {
   withCancel,
 } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { gate, settle, track } from "./helpers.js";
+import { gate, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -403,7 +403,7 @@ describe("combinators: shared behaviour", () => {
   test("each function runs in its own task, started before any of them finishes", async () => {
     const g = gate();
     const started: number[] = [];
-    const p = track(
+    const p = probe(
       all<number>(
         background(),
         ...[0, 1, 2].map((i) => async () => {

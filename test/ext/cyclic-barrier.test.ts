@@ -13,7 +13,7 @@ import {
   withCancel,
 } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { gate, jitter, rng, settle, track, unhandledDuring } from "./helpers.js";
+import { gate, jitter, probe, rng, settle, unhandledDuring } from "./helpers.js";
 
 leakCheck();
 
@@ -25,7 +25,7 @@ describe("CyclicBarrier: parties and trips", () => {
     assert.equal(b.parties, 3);
     assert.equal(b.waiting, 0);
     assert.equal(b.broken, false);
-    const ws = [track(b.await()), track(b.await())];
+    const ws = [probe(b.await()), probe(b.await())];
     await settle();
     assert.equal(b.waiting, 2);
     assert.deepEqual(
@@ -39,11 +39,11 @@ describe("CyclicBarrier: parties and trips", () => {
 
   test("nobody passes until the last party arrives; then all pass together", async () => {
     const b = new CyclicBarrier(3);
-    const a1 = track(b.await());
-    const a2 = track(b.await());
+    const a1 = probe(b.await());
+    const a2 = probe(b.await());
     await settle();
     assert.equal(a1.pending && a2.pending, true);
-    const a3 = track(b.await());
+    const a3 = probe(b.await());
     await settle();
     assert.deepEqual([a1.fulfilled, a2.fulfilled, a3.fulfilled], [true, true, true]);
     assert.equal(b.waiting, 0);
@@ -93,8 +93,8 @@ describe("CyclicBarrier: parties and trips", () => {
       await g.promise;
       actionDone = true;
     });
-    const w1 = track(b.await());
-    const w2 = track(b.await());
+    const w1 = probe(b.await());
+    const w2 = probe(b.await());
     await settle();
     assert.equal(w1.pending, true);
     assert.equal(w2.pending, true, "the last party waits for the action too");
@@ -135,9 +135,9 @@ describe("CyclicBarrier: parties and trips", () => {
     const b = new CyclicBarrier(2, () => {
       actions++;
     });
-    const a = track(b.await());
-    const c = track(b.await()); // the last party: runs the action
-    const extra = track(b.await()); // arrives while the action runs
+    const a = probe(b.await());
+    const c = probe(b.await()); // the last party: runs the action
+    const extra = probe(b.await()); // arrives while the action runs
     await settle();
     assert.deepEqual([a.fulfilled, c.fulfilled], [true, true]);
     assert.equal(actions, 1, "the action runs once for the one trip");
@@ -159,8 +159,8 @@ describe("CyclicBarrier: breaking", () => {
   test("a party cancelled while waiting rejects with its ctx error; the others with BrokenBarrierError", async () => {
     const b = new CyclicBarrier(3);
     const [ctx, cancel] = withCancel(background());
-    const other = track(b.await());
-    const cancelled = track(b.await(ctx));
+    const other = probe(b.await());
+    const cancelled = probe(b.await(ctx));
     await settle();
     cancel();
     await settle();
@@ -174,7 +174,7 @@ describe("CyclicBarrier: breaking", () => {
     const b = new CyclicBarrier(2);
     const ac = new AbortController();
     const why = new Error("stop");
-    const w = track(b.await(ac.signal));
+    const w = probe(b.await(ac.signal));
     ac.abort(why);
     await settle();
     assert.equal(w.error, why);
@@ -184,9 +184,9 @@ describe("CyclicBarrier: breaking", () => {
   test("parties sharing one ctx: cancelling it rejects them all and leaves no unhandled rejection", async () => {
     const b = new CyclicBarrier(3);
     const [ctx, cancel] = withCancel(background());
-    let ws: ReturnType<typeof track<void>>[] = [];
+    let ws: ReturnType<typeof probe<void>>[] = [];
     const unhandled = await unhandledDuring(async () => {
-      ws = [track(b.await(ctx)), track(b.await(ctx))];
+      ws = [probe(b.await(ctx)), probe(b.await(ctx))];
       await settle();
       cancel();
       await settle();
@@ -199,7 +199,7 @@ describe("CyclicBarrier: breaking", () => {
   test("a broken barrier rejects every await() at once, until reset()", async () => {
     const b = new CyclicBarrier(2);
     const ac = new AbortController();
-    const w = track(b.await(ac.signal));
+    const w = probe(b.await(ac.signal));
     ac.abort();
     await settle();
     assert.equal(w.rejected, true);
@@ -208,8 +208,8 @@ describe("CyclicBarrier: breaking", () => {
     assert.equal(b.waiting, 0);
     b.reset();
     assert.equal(b.broken, false);
-    const x = track(b.await());
-    const y = track(b.await());
+    const x = probe(b.await());
+    const y = probe(b.await());
     await settle();
     assert.deepEqual([x.fulfilled, y.fulfilled], [true, true], "usable again after reset");
   });
@@ -224,7 +224,7 @@ describe("CyclicBarrier: breaking", () => {
 
   test("an already-cancelled ctx leaves the barrier whole: the other parties still trip it (cyclicbarrier)", async () => {
     const b = new CyclicBarrier(2);
-    const first = track(b.await());
+    const first = probe(b.await());
     await settle();
     const [ctx, cancel] = withCancel(background());
     cancel();
@@ -241,7 +241,7 @@ describe("CyclicBarrier: breaking", () => {
     const b = new CyclicBarrier(2);
     b.reset(); // nothing waited: not broken
     const [ctx, cancel] = withCancel(background());
-    const w = track(b.await(ctx));
+    const w = probe(b.await(ctx));
     cancel(); // breaks the barrier for everyone
     await settle();
     assert.equal(w.error, Canceled);
@@ -255,9 +255,9 @@ describe("CyclicBarrier: breaking", () => {
     const b = new CyclicBarrier(3, () => {
       throw boom;
     });
-    const w1 = track(b.await());
-    const w2 = track(b.await());
-    const last = track(b.await());
+    const w1 = probe(b.await());
+    const w2 = probe(b.await());
+    const last = probe(b.await());
     await settle();
     assert.equal(last.error, boom);
     assert.ok(isBroken(w1.error));
@@ -270,8 +270,8 @@ describe("CyclicBarrier: breaking", () => {
     const b = new CyclicBarrier(2, async () => {
       throw boom;
     });
-    const w = track(b.await());
-    const last = track(b.await());
+    const w = probe(b.await());
+    const last = probe(b.await());
     await settle();
     assert.equal(last.error, boom);
     assert.ok(isBroken(w.error));
@@ -279,8 +279,8 @@ describe("CyclicBarrier: breaking", () => {
 
   test("reset() rejects the current waiters with BrokenBarrierError and starts a fresh round", async () => {
     const b = new CyclicBarrier(3);
-    const w1 = track(b.await());
-    const w2 = track(b.await());
+    const w1 = probe(b.await());
+    const w2 = probe(b.await());
     await settle();
     b.reset();
     await settle();
@@ -288,7 +288,7 @@ describe("CyclicBarrier: breaking", () => {
     assert.ok(isBroken(w2.error));
     assert.equal(b.broken, false, "reset leaves the barrier usable");
     assert.equal(b.waiting, 0);
-    const ws = [track(b.await()), track(b.await()), track(b.await())];
+    const ws = [probe(b.await()), probe(b.await()), probe(b.await())];
     await settle();
     assert.ok(ws.every((w) => w.fulfilled));
   });

@@ -16,7 +16,7 @@ import {
   withCancel,
 } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { gate, liveTasks, settle, track } from "./helpers.js";
+import { gate, liveTasks, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -51,7 +51,7 @@ describe("ErrGroup: wait and errors", () => {
       await slow.promise;
       slowFinished = true;
     });
-    const w = track(g.wait());
+    const w = probe(g.wait());
     await settle();
     assert.equal(w.pending, true, "a task is still running");
     slow.open();
@@ -102,7 +102,7 @@ describe("ErrGroup: the derived context", () => {
   test("the first error cancels the derived context, with the error as its cause", async () => {
     const [g, ctx] = ErrGroup.withContext(background());
     const boom = new Error("boom");
-    const sawCancel = track(
+    const sawCancel = probe(
       (async () => {
         await ctx.done()?.recv();
         return [ctx.err(), cause(ctx)];
@@ -212,7 +212,7 @@ describe("ErrGroup: setLimit, go and tryGo", () => {
     g.setLimit(1);
     const release = gate();
     const started: string[] = [];
-    const first = track(
+    const first = probe(
       g.go(async () => {
         started.push("a");
         await release.promise;
@@ -222,7 +222,7 @@ describe("ErrGroup: setLimit, go and tryGo", () => {
       started.push("b");
     });
     assert.ok(p instanceof Promise, "Go blocks in Go: here go() returns a promise");
-    const t = track(p);
+    const t = probe(p);
     await settle();
     assert.equal(first.fulfilled, true, "room: fn started at once, nothing to wait for");
     assert.equal(t.pending, true);
@@ -418,7 +418,7 @@ describe("ErrGroup: the lesson's programs (Go 并发编程实战课 lesson 18)",
         });
       });
     }
-    const w = track(g.wait());
+    const w = probe(g.wait());
     await settle();
     assert.equal(count, 0, "the first task still holds the slot");
     firstHolds.open();

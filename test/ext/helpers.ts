@@ -27,7 +27,7 @@ export async function eventually(cond: () => boolean, steps = 2000): Promise<boo
   return cond();
 }
 
-export { type Outcome, type Tracked, track } from "../helpers/tracked.js";
+export { type Outcome, type Probe, probe } from "../helpers/probe.js";
 
 /** A promise with its resolve function: a gate a test opens when it chooses. */
 export function gate(): { readonly promise: Promise<void>; open(): void } {

@@ -18,7 +18,7 @@ import {
   withTimeout,
 } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { eventually, settle, track } from "./helpers.js";
+import { eventually, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -260,7 +260,7 @@ describe("ScheduledGroup: cancellation", () => {
     const [ctx, cancel] = withCancel(background());
     const sg = new ScheduledGroup(ctx);
     cancel();
-    const w = track(sg.wait());
+    const w = probe(sg.wait());
     await settle();
     assert.equal(w.error, Canceled);
   });

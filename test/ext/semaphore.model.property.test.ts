@@ -10,8 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { background, type CancelFunc, type Context, Semaphore, withCancel } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { drain } from "../helpers/settle.js";
-import { catchUnhandled, type Tracked, track } from "./helpers.js";
+import { catchUnhandled, type Probe, probe } from "./helpers.js";
 
 leakCheck();
 
@@ -56,7 +55,7 @@ interface Acq {
   readonly id: number;
   readonly n: number;
   readonly ctl: Ctl | null;
-  readonly t: Tracked<void>;
+  readonly t: Probe<void>;
   status: "waiting" | "granted" | "rejected";
 }
 
@@ -109,7 +108,7 @@ async function run(size: number, kinds: boolean[], steps: readonly Step[], share
           let ctl: Ctl | null = null;
           if (step.ctx !== null) ctl = shared ? (pool[step.ctx] as Ctl) : makeCtl(kinds[step.ctx] === true);
           const id = acqs.length;
-          const t = track(sem.acquire(n, ctl?.arg));
+          const t = probe(sem.acquire(n, ctl?.arg));
           t.promise.then(
             () => actualOrder.push(id),
             () => {},

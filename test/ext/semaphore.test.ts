@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, GoSyncError, go, Semaphore, WaitGroup, withCancel } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { settle, track, unhandledDuring } from "./helpers.js";
+import { probe, settle, unhandledDuring } from "./helpers.js";
 
 leakCheck();
 
@@ -34,7 +34,7 @@ describe("Semaphore: state", () => {
 
   test("the fast path settles without waiting for the event loop", async () => {
     const sem = new Semaphore(1);
-    const t = track(sem.acquire());
+    const t = probe(sem.acquire());
     await Promise.resolve();
     await Promise.resolve();
     assert.equal(t.fulfilled, true);
@@ -50,7 +50,7 @@ describe("Semaphore: state", () => {
   test("a waiter is granted when enough permits are released, not before", async () => {
     const sem = new Semaphore(3);
     await sem.acquire(3);
-    const w = track(sem.acquire(2));
+    const w = probe(sem.acquire(2));
     await settle();
     assert.equal(w.pending, true);
     assert.equal(sem.waiters, 1);
@@ -69,8 +69,8 @@ describe("Semaphore: strict FIFO", () => {
   test("a large request at the head blocks smaller ones behind it, even when they would fit", async () => {
     const sem = new Semaphore(10);
     await sem.acquire(5);
-    const big = track(sem.acquire(10));
-    const small = track(sem.acquire(1));
+    const big = probe(sem.acquire(10));
+    const small = probe(sem.acquire(1));
     await settle();
     assert.equal(big.pending, true);
     assert.equal(small.pending, true, "5 permits are free, but the head needs 10");
@@ -88,8 +88,8 @@ describe("Semaphore: strict FIFO", () => {
   test("a newcomer never jumps the queue, even when its request fits", async () => {
     const sem = new Semaphore(4);
     await sem.acquire(3);
-    const head = track(sem.acquire(2));
-    const newcomer = track(sem.acquire(1));
+    const head = probe(sem.acquire(2));
+    const newcomer = probe(sem.acquire(1));
     await settle();
     assert.equal(newcomer.pending, true, "1 permit is free, but someone waits ahead");
     assert.equal(head.pending, true);
@@ -105,7 +105,7 @@ describe("Semaphore: strict FIFO", () => {
   test("one release grants as many waiters as fit, in order, and stops at the first that does not", async () => {
     const sem = new Semaphore(6);
     await sem.acquire(6);
-    const ws = [1, 2, 3, 1].map((n) => ({ n, t: track(sem.acquire(n)) }));
+    const ws = [1, 2, 3, 1].map((n) => ({ n, t: probe(sem.acquire(n)) }));
     const order: number[] = [];
     for (const [i, w] of ws.entries()) w.t.promise.then(() => order.push(i));
     sem.release(4); // 1 + 2 fit (3), then 3 does not fit in the 1 left: the 1 behind it waits too
@@ -127,7 +127,7 @@ describe("Semaphore: strict FIFO", () => {
   test("tryAcquire fails while anyone waits, even when its request would fit", async () => {
     const sem = new Semaphore(10);
     await sem.acquire(5);
-    const head = track(sem.acquire(6));
+    const head = probe(sem.acquire(6));
     await settle();
     assert.equal(sem.tryAcquire(1), false, "5 free, but a waiter is queued");
     assert.equal(sem.held, 5, "a failed tryAcquire takes nothing");
@@ -153,7 +153,7 @@ describe("Semaphore: cancellation", () => {
     const sem = new Semaphore(1);
     await sem.acquire();
     const [ctx, cancel] = withCancel(background());
-    const w = track(sem.acquire(1, ctx));
+    const w = probe(sem.acquire(1, ctx));
     await settle();
     assert.equal(sem.waiters, 1);
     cancel();
@@ -168,7 +168,7 @@ describe("Semaphore: cancellation", () => {
     const sem = new Semaphore(1);
     await sem.acquire();
     const ac = new AbortController();
-    const w = track(sem.acquire(1, ac.signal));
+    const w = probe(sem.acquire(1, ac.signal));
     const why = new Error("user went away");
     ac.abort(why);
     await settle();
@@ -181,10 +181,10 @@ describe("Semaphore: cancellation", () => {
     const sem = new Semaphore(10);
     await sem.acquire(1);
     const ac = new AbortController();
-    const head = track(sem.acquire(10, ac.signal));
-    const b = track(sem.acquire(1));
-    const c = track(sem.acquire(5));
-    const d = track(sem.acquire(4)); // 1 + 1 + 5 + 4 = 11 > 10: d must keep waiting
+    const head = probe(sem.acquire(10, ac.signal));
+    const b = probe(sem.acquire(1));
+    const c = probe(sem.acquire(5));
+    const d = probe(sem.acquire(4)); // 1 + 1 + 5 + 4 = 11 > 10: d must keep waiting
     await settle();
     assert.deepEqual([b.pending, c.pending, d.pending], [true, true, true]);
     ac.abort();
@@ -201,10 +201,10 @@ describe("Semaphore: cancellation", () => {
   test("a cancelled waiter behind the head changes nothing for the head", async () => {
     const sem = new Semaphore(4);
     await sem.acquire(3);
-    const head = track(sem.acquire(2));
+    const head = probe(sem.acquire(2));
     const ac = new AbortController();
-    const behind = track(sem.acquire(1, ac.signal));
-    const last = track(sem.acquire(1));
+    const behind = probe(sem.acquire(1, ac.signal));
+    const last = probe(sem.acquire(1));
     ac.abort();
     await settle();
     assert.equal(behind.rejected, true);
@@ -235,7 +235,7 @@ describe("Semaphore: cancellation", () => {
     const sem = new Semaphore(1);
     await sem.acquire();
     const [ctx, cancel] = withCancel(background());
-    const w = track(sem.acquire(1, ctx));
+    const w = probe(sem.acquire(1, ctx));
     sem.release();
     await settle();
     assert.equal(w.fulfilled, true);
@@ -253,8 +253,8 @@ describe("Semaphore: cancellation", () => {
     await sem.acquire(1);
     const [ctx, cancel] = withCancel(background());
     await unhandledDuring(async () => {
-      const a = track(sem.acquire(2, ctx)); // the head: does not fit
-      const b = track(sem.acquire(1, ctx)); // fits once the head is gone
+      const a = probe(sem.acquire(2, ctx)); // the head: does not fit
+      const b = probe(sem.acquire(1, ctx)); // fits once the head is gone
       await settle();
       cancel();
       await settle();
@@ -291,7 +291,7 @@ describe("Semaphore: misuse and bad input", () => {
     const sem = new Semaphore(3);
     assert.throws(() => sem.release(1), RELEASED_MORE);
     await sem.acquire(2);
-    const w = track(sem.acquire(2));
+    const w = probe(sem.acquire(2));
     let err: unknown;
     try {
       sem.release(3);
@@ -319,8 +319,8 @@ describe("Semaphore: misuse and bad input", () => {
   test("acquire(n) above the size waits for its ctx and rejects with its error, blocking nobody (x/sync)", async () => {
     const sem = new Semaphore(2);
     const [ctx, cancel] = withCancel(background());
-    const doomed = track(sem.acquire(3, ctx));
-    const small = track(sem.acquire(1));
+    const doomed = probe(sem.acquire(3, ctx));
+    const small = probe(sem.acquire(1));
     await settle();
     assert.equal(doomed.pending, true, "it waits: it can never be granted, but the ctx may end it");
     assert.equal(small.fulfilled, true, "a request that can never fit does not hold up the queue");

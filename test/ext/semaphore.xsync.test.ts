@@ -17,7 +17,7 @@ import {
   yieldNow,
 } from "../../src/index.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
-import { jitter, rng, settle, track } from "./helpers.js";
+import { jitter, probe, rng, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -81,7 +81,7 @@ describe("x/sync semaphore_test.go", () => {
     const errors: unknown[] = [];
     const tryAcquire = async (n: number): Promise<boolean> => {
       const [c, cancel] = withCancel(ctx);
-      const t = track(sem.acquire(n, c));
+      const t = probe(sem.acquire(n, c));
       await settle();
       cancel();
       await settle(1);
@@ -195,7 +195,7 @@ describe("x/sync semaphore_test.go", () => {
     const sem = new Semaphore(10);
     await sem.acquire(1, background());
     const [ctx, cancel] = withCancel(background());
-    const big = track(sem.acquire(10, ctx));
+    const big = probe(sem.acquire(10, ctx));
     while (sem.tryAcquire(1)) {
       sem.release(1);
       await yieldNow();

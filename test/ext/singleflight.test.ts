@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Chan, go, SingleFlight, type SingleFlightResult, WaitGroup } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { gate, settle, track } from "./helpers.js";
+import { gate, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -79,7 +79,7 @@ describe("SingleFlight: one call per key", () => {
       await g.promise;
       throw boom;
     };
-    const ps = Array.from({ length: 5 }, () => track(sf.do("k", fn)));
+    const ps = Array.from({ length: 5 }, () => probe(sf.do("k", fn)));
     g.open();
     await settle();
     assert.equal(calls, 1);
@@ -145,16 +145,16 @@ describe("SingleFlight: forget and doChan", () => {
     const sf = new SingleFlight<string, number>();
     const g1 = gate();
     const g2 = gate();
-    const first = track(
+    const first = probe(
       sf.do("k", async () => {
         await g1.promise;
         return 1;
       }),
     );
-    const joined = track(sf.do("k", () => -1));
+    const joined = probe(sf.do("k", () => -1));
     sf.forget("k");
     assert.equal(sf.inFlight, 0);
-    const second = track(
+    const second = probe(
       sf.do("k", async () => {
         await g2.promise;
         return 2;
@@ -359,7 +359,7 @@ describe("x/sync singleflight_test.go", () => {
     const sf = new SingleFlight<string, number>();
     const blocked = new Chan<void>();
     const unblock = new Chan<void>();
-    const first = track(
+    const first = probe(
       sf.do("", async () => {
         blocked.close();
         await unblock.recv();

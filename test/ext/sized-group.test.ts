@@ -13,7 +13,7 @@ import {
   withCancel,
 } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { gate, settle, track } from "./helpers.js";
+import { gate, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -90,7 +90,7 @@ describe("SizedGroup", () => {
       started.push(2);
     });
     assert.ok(p instanceof Promise);
-    const t = track(p);
+    const t = probe(p);
     await settle();
     assert.equal(t.pending, true, "no free slot: the caller waits");
     assert.deepEqual(started, [0, 1]);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GoSyncError, PoolStoppedError, setPanicHandler, WorkerPool } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { eventually, gate, liveTasks, settle, track } from "./helpers.js";
+import { eventually, gate, liveTasks, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -120,7 +120,7 @@ describe("WorkerPool: stop and stopWait", () => {
     const pool = new WorkerPool({ workers: 1 });
     const g = gate();
     const log: string[] = [];
-    const running = track(
+    const running = probe(
       pool.submitWait(async () => {
         log.push("running");
         await g.promise;
@@ -129,9 +129,9 @@ describe("WorkerPool: stop and stopWait", () => {
       }),
     );
     pool.submit(() => log.push("queued submit"));
-    const queued = track(pool.submitWait(() => log.push("queued submitWait")));
+    const queued = probe(pool.submitWait(() => log.push("queued submitWait")));
     await settle();
-    const stopped = track(pool.stop());
+    const stopped = probe(pool.stop());
     await settle();
     assert.ok(queued.error instanceof PoolStoppedError);
     assert.equal((queued.error as Error).message, "workerpool: stopped");
@@ -212,7 +212,7 @@ describe("WorkerPool: idle workers", () => {
   test("a busy worker does not retire, however long its task takes", async () => {
     const pool = new WorkerPool({ workers: 1, idleTimeout: 1 });
     const g = gate();
-    const t = track(pool.submitWait(() => g.promise.then(() => "done")));
+    const t = probe(pool.submitWait(() => g.promise.then(() => "done")));
     await new Promise((r) => setTimeout(r, 5));
     assert.equal(pool.workers, 1);
     g.open();
@@ -258,7 +258,7 @@ describe("WorkerPool: errors and bad input", () => {
       await settle();
       assert.deepEqual(panics, [boom], "the escaping error went to the panic handler");
       assert.equal(after, true, "the queued task still runs");
-      const stopped = track(pool.stopWait());
+      const stopped = probe(pool.stopWait());
       await settle();
       assert.equal(stopped.fulfilled, true, "stopWait resolves: the panicked worker was accounted for");
       assert.equal(pool.workers, 0);

@@ -17,7 +17,7 @@ import {
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { rng, settle, track } from "./helpers.js";
+import { probe, rng, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -44,7 +44,7 @@ describe("Cond: wait", () => {
     const mu = new Mutex();
     const c = new Cond(mu);
     await mu.lock();
-    const w = track(c.wait());
+    const w = probe(c.wait());
     assert.equal(mu.locked, false, "released as soon as wait() was called");
     assert.equal(c.waiters, 1);
     await settle();
@@ -61,7 +61,7 @@ describe("Cond: wait", () => {
     const mu = new Mutex();
     const c = new Cond(mu);
     await mu.lock();
-    const w = track(c.wait());
+    const w = probe(c.wait());
     await mu.lock(); // another task takes the lock meanwhile
     c.signal();
     await settle();
@@ -77,7 +77,7 @@ describe("Cond: wait", () => {
     const mu = new Mutex();
     const c = new Cond(mu);
     await mu.lock();
-    const w = track(c.wait());
+    const w = probe(c.wait());
     c.signal(); // synchronously after wait() released the lock: the waiter is already queued
     await settle();
     assert.ok(w.fulfilled);
@@ -111,7 +111,7 @@ describe("Cond: wait", () => {
       const mu = new Mutex();
       const c = new Cond(mu);
       await mu.lock();
-      const w = track(c.wait());
+      const w = probe(c.wait());
       const mine = () => [...registry.blocked.values()].filter((op) => op.target === c);
       assert.deepEqual(
         mine().map((op) => op.reason),
@@ -161,7 +161,7 @@ describe("Cond: signal and broadcast", () => {
     c.signal();
     c.broadcast();
     await mu.lock();
-    const w = track(c.wait());
+    const w = probe(c.wait());
     await settle();
     assert.ok(w.pending, "an earlier signal does not satisfy a later wait");
     c.signal();
@@ -199,11 +199,11 @@ describe("Cond: signal and broadcast", () => {
     const mu = new Mutex();
     const c = new Cond(mu);
     await mu.lock();
-    const first = track(c.wait());
+    const first = probe(c.wait());
     c.broadcast();
     await settle();
     assert.ok(first.fulfilled);
-    const second = track(c.wait());
+    const second = probe(c.wait());
     await settle();
     assert.ok(second.pending);
     c.broadcast();
@@ -220,7 +220,7 @@ describe("Cond: cancellation", () => {
     await mu.lock();
     const [ctx, cancel] = withCancel(background());
     let heldWhenRejected: boolean | null = null;
-    const w = track(
+    const w = probe(
       c.wait(ctx).catch((e: unknown) => {
         heldWhenRejected = mu.locked && mu.tryLock() === false;
         throw e;
@@ -245,7 +245,7 @@ describe("Cond: cancellation", () => {
     const c = new Cond(mu);
     await mu.lock();
     const ac = new AbortController();
-    const w = track(c.wait(ac.signal));
+    const w = probe(c.wait(ac.signal));
     ac.abort("enough");
     await settle();
     assert.equal(w.error, "enough");
@@ -257,7 +257,7 @@ describe("Cond: cancellation", () => {
     const mu = new Mutex();
     const c = new Cond(mu);
     await mu.lock();
-    const other = track(mu.lock());
+    const other = probe(mu.lock());
     await assert.rejects(c.wait(AbortSignal.abort("no")), (e) => e === "no");
     await settle();
     assert.ok(other.pending, "the lock was never released to the other task");
@@ -272,7 +272,7 @@ describe("Cond: cancellation", () => {
     const mu = new Mutex();
     const c = new Cond(mu);
     const [ctx, cancel] = withCancel(background());
-    const a = track(
+    const a = probe(
       (async () => {
         await mu.lock();
         try {
@@ -283,7 +283,7 @@ describe("Cond: cancellation", () => {
       })(),
     );
     await settle();
-    const b = track(
+    const b = probe(
       (async () => {
         await mu.lock();
         try {
@@ -308,7 +308,7 @@ describe("Cond: cancellation", () => {
     const c = new Cond(mu);
     await mu.lock();
     const [ctx, cancel] = withCancel(background());
-    const w = track(c.wait(ctx));
+    const w = probe(c.wait(ctx));
     c.signal();
     cancel();
     await settle();
@@ -424,7 +424,7 @@ describe("Cond: the lesson's programs (Go 并发编程实战课 lesson 07)", () 
     assert.deepEqual([await q.pop(), await q.pop(), await q.pop()], ["high", "mid", "low"]);
 
     // Three schedulers block on an empty queue; each Add releases one pod to one of them.
-    const pops = [track(q.pop()), track(q.pop()), track(q.pop())];
+    const pops = [probe(q.pop()), probe(q.pop()), probe(q.pop())];
     await settle();
     assert.ok(
       pops.every((p) => p.pending),

@@ -7,7 +7,7 @@
 
 export { settle, TURNS } from "../helpers/settle.js";
 
-export { type Outcome, type Tracked, track } from "../helpers/tracked.js";
+export { type Outcome, type Probe, probe } from "../helpers/probe.js";
 
 /** Resolves after `n` microtask hops (a short critical section that still lets others run). */
 export async function hops(n: number): Promise<void> {

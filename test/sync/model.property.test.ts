@@ -36,7 +36,7 @@ interface Op {
 /** Violations seen in promise callbacks, checked (and thrown) by the step that follows. */
 const violations: string[] = [];
 
-function track(op: Op, p: Promise<void>): void {
+function recordOutcome(op: Op, p: Promise<void>): void {
   p.then(
     () => {
       if (op.status !== "pending") violations.push(`acquired after being ${op.status}`);
@@ -90,7 +90,7 @@ async function runMutex(steps: MStep[]): Promise<void> {
         const [ctx, cancel] = withCtx(step.ctx);
         const op: Op = { kind: "w", status: "pending", cancel };
         ops.push(op);
-        track(op, mu.lock(ctx));
+        recordOutcome(op, mu.lock(ctx));
         if (holder === null) holder = ops.length - 1;
         else queue.push(ops.length - 1);
         break;
@@ -191,7 +191,7 @@ async function runRW(steps: RStep[]): Promise<void> {
         const [ctx, cancel] = withCtx(step.ctx);
         const op: Op = { kind: step.t === "rLock" ? "r" : "w", status: "pending", cancel };
         ops.push(op);
-        track(op, step.t === "rLock" ? rw.rLock(ctx) : rw.lock(ctx));
+        recordOutcome(op, step.t === "rLock" ? rw.rLock(ctx) : rw.lock(ctx));
         break;
       }
       case "tryRLock": {
@@ -315,7 +315,7 @@ async function runWaitGroup(steps: WStep[]): Promise<void> {
       if (count > 0) sinceZero.push(op);
       // A waiter released at zero checks on resuming that the group was not reused meanwhile; here
       // the event loop drains before the next add, so it never is.
-      track(op, wg.wait(ctx));
+      recordOutcome(op, wg.wait(ctx));
     } else {
       const c = waits.filter((o) => o.cancel !== null);
       c[step.pick % Math.max(1, c.length)]?.cancel?.();

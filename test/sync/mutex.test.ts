@@ -17,7 +17,7 @@ import {
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
 import { leakCheck, synctest } from "../../src/testing/index.js";
-import { deferred, settle, track } from "./helpers.js";
+import { deferred, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -36,7 +36,7 @@ describe("Mutex: state and metrics", () => {
     const mu = new Mutex();
     await mu.lock();
     assert.equal(mu.locked, true);
-    const ws = [track(mu.lock()), track(mu.lock()), track(mu.lock())];
+    const ws = [probe(mu.lock()), probe(mu.lock()), probe(mu.lock())];
     assert.equal(mu.waiters, 3, "queued synchronously");
     mu.unlock();
     // The hand-off is synchronous: the first waiter owns the lock before it has even resumed.
@@ -107,14 +107,14 @@ describe("Mutex: misuse and ownership", () => {
 
   test("no owner, as in Go: any task may unlock a Mutex another task locked", async () => {
     const mu = new Mutex();
-    const locked = track(
+    const locked = probe(
       (async () => {
         await mu.lock();
       })(),
     );
     await settle();
     assert.ok(locked.fulfilled);
-    const waiter = track(mu.lock());
+    const waiter = probe(mu.lock());
     go(() => mu.unlock()); // a different task unlocks
     await settle();
     assert.ok(waiter.fulfilled, "the unlock by another task handed the lock over");
@@ -137,7 +137,7 @@ describe("Mutex: misuse and ownership", () => {
       await bar();
       mu.unlock();
     };
-    const p = track(foo());
+    const p = probe(foo());
     await settle();
     assert.ok(p.pending, "foo never returns");
     assert.deepEqual(log, ["in foo"], "bar never gets in");
@@ -153,7 +153,7 @@ describe("Mutex: misuse and ownership", () => {
     const psCertificate = new Mutex();
     const propertyCertificate = new Mutex();
     const [ctx, cancel] = withCancel(background());
-    const police = track(
+    const police = probe(
       (async () => {
         await psCertificate.lock();
         try {
@@ -165,7 +165,7 @@ describe("Mutex: misuse and ownership", () => {
         }
       })(),
     );
-    const property = track(
+    const property = probe(
       (async () => {
         await propertyCertificate.lock();
         try {
@@ -193,8 +193,8 @@ describe("Mutex: tryLock", () => {
     const mu = new Mutex();
     assert.equal(mu.tryLock(), true);
     assert.equal(mu.tryLock(), false);
-    const w1 = track(mu.lock());
-    const w2 = track(mu.lock());
+    const w1 = probe(mu.lock());
+    const w2 = probe(mu.lock());
     for (let i = 0; i < 2; i++) {
       mu.unlock();
       assert.equal(mu.tryLock(), false, `hand-off ${i}: tryLock cannot take the waiter's turn`);
@@ -231,8 +231,8 @@ describe("Mutex: cancellation", () => {
     await mu.lock();
     const [ctx, cancel] = withCancel(background());
     const ac = new AbortController();
-    const a = track(mu.lock(ctx));
-    const b = track(mu.lock(ac.signal));
+    const a = probe(mu.lock(ctx));
+    const b = probe(mu.lock(ac.signal));
     assert.equal(mu.waiters, 2);
     cancel();
     assert.equal(mu.waiters, 1, "the Context waiter is gone at once");
@@ -278,7 +278,7 @@ describe("Mutex: cancellation", () => {
     const mu = new Mutex();
     await mu.lock();
     const [ctx, cancel] = withCancel(background());
-    const w = track(mu.lock(ctx));
+    const w = probe(mu.lock(ctx));
     mu.unlock(); // handed to w ...
     cancel(); // ... before w resumed
     await settle();
@@ -294,8 +294,8 @@ describe("Mutex: cancellation", () => {
       const mu = new Mutex("m");
       await mu.lock();
       const [ctx, cancel] = withCancel(background());
-      const a = track(mu.lock(ctx));
-      const b = track(mu.lock());
+      const a = probe(mu.lock(ctx));
+      const b = probe(mu.lock());
       const mine = () => [...registry.blocked.values()].filter((op) => op.target === mu);
       assert.equal(mine().length, 2);
       assert.deepEqual(
@@ -328,7 +328,7 @@ describe("Mutex: cancellation", () => {
         return inner.signal;
       },
     };
-    const w = track(mu.lock(custom));
+    const w = probe(mu.lock(custom));
     await settle();
     assert.equal(mu.waiters, 1);
     cancel();
@@ -446,7 +446,7 @@ describe("Mutex: withLock", () => {
     await mu.lock();
     const [ctx, cancel] = withCancel(background());
     let ran = false;
-    const p = track(
+    const p = probe(
       mu.withLock(() => {
         ran = true;
       }, ctx),
@@ -532,7 +532,7 @@ describe("Mutex: acquire() handles", () => {
     const mu = new Mutex();
     await mu.lock();
     const ac = new AbortController();
-    const p = track(mu.acquire(ac.signal));
+    const p = probe(mu.acquire(ac.signal));
     await settle();
     ac.abort("gave up");
     await settle();

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GoSyncError, Mutex, Once, RetryOnce, yieldNow } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { settle, track } from "./helpers.js";
+import { probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -65,7 +65,7 @@ describe("Once: concurrent callers and async functions", () => {
       events.push("fn settled");
     };
     const callers = Array.from({ length: 5 }, (_, i) =>
-      track(once.do(init).then(() => events.push(`caller ${i}`))),
+      probe(once.do(init).then(() => events.push(`caller ${i}`))),
     );
     await settle();
     assert.equal(calls, 1);
@@ -117,18 +117,18 @@ describe("Once: a failing fn still counts as done", () => {
   test("an async rejection: only the first caller sees it, concurrent and later callers resolve", async () => {
     const once = new Once();
     const failed = new Error("no connection");
-    const first = track(
+    const first = probe(
       once.do(async () => {
         await yieldNow();
         throw failed;
       }),
     );
-    const concurrent = track(once.do(() => {}));
+    const concurrent = probe(once.do(() => {}));
     await settle();
     assert.equal(first.error, failed);
     assert.ok(concurrent.fulfilled, "the others never see fn's error");
     assert.equal(once.done, true);
-    const later = track(
+    const later = probe(
       once.do(() => {
         throw new Error("must not run");
       }),
@@ -203,7 +203,7 @@ describe("Once: do() from inside fn", () => {
 
   test("a nested do() after an await inside fn waits, as Go's would (it cannot be told from another task's)", async () => {
     const once = new Once();
-    const outer = track(
+    const outer = probe(
       once.do(async () => {
         await yieldNow();
         await once.do(() => {});
@@ -290,7 +290,7 @@ describe("RetryOnce (the lesson's Once whose fn can fail and be retried)", () =>
     const gate = new Mutex();
     await gate.lock();
     const calls: string[] = [];
-    const a = track(
+    const a = probe(
       once.do(async () => {
         calls.push("a");
         await gate.lock();
@@ -298,13 +298,13 @@ describe("RetryOnce (the lesson's Once whose fn can fail and be retried)", () =>
         throw new Error("a failed");
       }),
     );
-    const b = track(
+    const b = probe(
       once.do(async () => {
         calls.push("b");
         await yieldNow();
       }),
     );
-    const c = track(
+    const c = probe(
       once.do(() => {
         calls.push("c");
       }),

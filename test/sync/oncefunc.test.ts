@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { onceFunc, onceValue, onceValues } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { settle, track } from "./helpers.js";
+import { probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -113,8 +113,8 @@ describe("onceFunc / onceValue / onceValues", () => {
       calls++;
       throw err;
     });
-    const p1 = track(connect());
-    const p2 = track(connect());
+    const p1 = probe(connect());
+    const p2 = probe(connect());
     await settle(1);
     assert.equal(p1.promise, p2.promise);
     assert.equal(p1.error, err);

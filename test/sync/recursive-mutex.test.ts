@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, GoSyncError, RecursiveMutex, withCancel, yieldNow } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { settle, track } from "./helpers.js";
+import { probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -15,12 +15,12 @@ describe("RecursiveMutex: re-entry", () => {
     assert.equal(mu.owner, undefined);
     assert.equal(mu.holdCount, 0);
     await mu.lock(1);
-    const again = track(mu.lock(1));
+    const again = probe(mu.lock(1));
     await Promise.resolve();
     assert.ok(again.fulfilled, "re-entry does not wait");
     assert.equal(mu.owner, 1);
     assert.equal(mu.holdCount, 2);
-    const other = track(mu.lock(2));
+    const other = probe(mu.lock(2));
     mu.unlock(1);
     await settle();
     assert.ok(other.pending, "one unlock of two: still held by 1");
@@ -78,7 +78,7 @@ describe("RecursiveMutex: token 0 is a real owner (the lesson's bug, fixed)", ()
     assert.equal(mu.owner, 0);
     assert.equal(mu.holdCount, 1);
     assert.equal(mu.tryLock(1), false, "owner 1 cannot take a lock owner 0 holds");
-    const one = track(mu.lock(1));
+    const one = probe(mu.lock(1));
     await settle();
     assert.ok(one.pending);
     mu.unlock(0);
@@ -92,7 +92,7 @@ describe("RecursiveMutex: token 0 is a real owner (the lesson's bug, fixed)", ()
     const mu = new RecursiveMutex<number>();
     await mu.lock(1);
     assert.equal(mu.tryLock(0), false);
-    const zero = track(mu.lock(0));
+    const zero = probe(mu.lock(0));
     await settle();
     assert.ok(zero.pending, "the lesson would have let token 0 straight in");
     assert.equal(mu.holdCount, 1, "and counted it as owner 1's recursion");
@@ -110,7 +110,7 @@ describe("RecursiveMutex: token 0 is a real owner (the lesson's bug, fixed)", ()
     mu.unlock(5);
     await mu.lock(0);
     assert.equal(mu.owner, 0);
-    const other = track(mu.lock(7));
+    const other = probe(mu.lock(7));
     await settle();
     assert.ok(other.pending, "the lock is held by 0");
     mu.unlock(0);
@@ -161,7 +161,7 @@ describe("RecursiveMutex: tryLock and cancellation", () => {
     assert.equal(mu.tryLock("a"), true, "re-entry");
     assert.equal(mu.holdCount, 2);
     assert.equal(mu.tryLock("b"), false);
-    const b = track(mu.lock("b"));
+    const b = probe(mu.lock("b"));
     mu.unlock("a");
     mu.unlock("a"); // handed to b
     assert.equal(mu.tryLock("c"), false, "c cannot overtake b");
@@ -178,8 +178,8 @@ describe("RecursiveMutex: tryLock and cancellation", () => {
     await mu.lock("a");
     const [ctx, cancel] = withCancel(background());
     const ac = new AbortController();
-    const b = track(mu.lock("b", ctx));
-    const c = track(mu.lock("c", ac.signal));
+    const b = probe(mu.lock("b", ctx));
+    const c = probe(mu.lock("c", ac.signal));
     await settle();
     cancel();
     ac.abort("c gave up");
@@ -200,7 +200,7 @@ describe("RecursiveMutex: tryLock and cancellation", () => {
     await mu.lock("a");
     // Re-entry could proceed, but the ctx is already done: like Mutex.lock on a free mutex, it rejects
     // and the hold count is unchanged.
-    const reentry = track(mu.lock("a", AbortSignal.abort("re-entry")));
+    const reentry = probe(mu.lock("a", AbortSignal.abort("re-entry")));
     await settle();
     assert.equal(reentry.state.s, "rejected", "re-entry with an already-cancelled ctx must reject");
     assert.equal(mu.holdCount, 1);
@@ -229,7 +229,7 @@ describe("RecursiveMutex: withLock", () => {
     let release!: () => void;
     const held = mu.withLock("a", () => new Promise<void>((r) => (release = r)));
     await settle();
-    const b = track(mu.withLock("b", () => "b ran"));
+    const b = probe(mu.withLock("b", () => "b ran"));
     await settle();
     assert.equal(b.pending, true);
     release();

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { background, Canceled, Cond, GoSyncError, RWMutex, withCancel, yieldNow } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { deferred, settle, track } from "./helpers.js";
+import { deferred, probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -96,9 +96,9 @@ describe("RWMutex: metrics", () => {
     await rw.rLock();
     await rw.rLock();
     assert.deepEqual([rw.readers, rw.writing, rw.waiters], [2, false, 0]);
-    const w1 = track(rw.lock()); // pending writer: waits for the two readers
-    const w2 = track(rw.lock()); // queued behind it
-    const r = track(rw.rLock()); // held back by the pending writer
+    const w1 = probe(rw.lock()); // pending writer: waits for the two readers
+    const w2 = probe(rw.lock()); // queued behind it
+    const r = probe(rw.rLock()); // held back by the pending writer
     assert.deepEqual([rw.readers, rw.writing, rw.waiters], [2, false, 3]);
     rw.rUnlock();
     rw.rUnlock();
@@ -119,8 +119,8 @@ describe("RWMutex: metrics", () => {
     await rw.rLock();
     const [cw, cancelW] = withCancel(background());
     const [cr, cancelR] = withCancel(background());
-    const w = track(rw.lock(cw));
-    const r = track(rw.rLock(cr));
+    const w = probe(rw.lock(cw));
+    const r = probe(rw.rLock(cr));
     assert.equal(rw.waiters, 2);
     cancelR();
     assert.equal(rw.waiters, 1, "the reader left");
@@ -139,10 +139,10 @@ describe("RWMutex: metrics", () => {
   test("a cancelled queued (not yet pending) writer does not disturb the pending one", async () => {
     const rw = new RWMutex();
     await rw.rLock();
-    const w1 = track(rw.lock());
+    const w1 = probe(rw.lock());
     const ac = new AbortController();
-    const w2 = track(rw.lock(ac.signal));
-    const w3 = track(rw.lock());
+    const w2 = probe(rw.lock(ac.signal));
+    const w3 = probe(rw.lock());
     ac.abort();
     rw.rUnlock();
     await settle();
@@ -209,7 +209,7 @@ describe("RWMutex: the lesson's programs and deadlocks (Go 并发编程实战课
       log.push("in bar");
       rw.unlock();
     };
-    const foo = track(
+    const foo = probe(
       (async () => {
         log.push("in foo");
         await rw.lock();
@@ -239,7 +239,7 @@ describe("RWMutex: the lesson's programs and deadlocks (Go 并发编程实战课
         rw.rUnlock();
       }
     };
-    const p = track(getCPUSetOrDefault());
+    const p = probe(getCPUSetOrDefault());
     await settle();
     assert.ok(p.pending, "the writer waits for the reader, which waits for the writer");
     assert.equal(rw.readers, 1);
@@ -266,7 +266,7 @@ describe("RWMutex: the lesson's programs and deadlocks (Go 并发编程实战课
     };
     // Only so that the test can end the deadlock: the writer's lock call takes a ctx.
     const [ctx, cancel] = withCancel(background());
-    const writer = track(
+    const writer = probe(
       (async () => {
         await yieldNow(); // time.Sleep(200 * time.Millisecond): factorial is 2 levels deep by now
         await yieldNow();
@@ -277,7 +277,7 @@ describe("RWMutex: the lesson's programs and deadlocks (Go 并发编程实战课
         log.push("Unlock");
       })(),
     );
-    const reader = track(factorial(10));
+    const reader = probe(factorial(10));
     await settle(30);
     assert.ok(writer.pending && reader.pending, "both are stuck for good");
     assert.ok(!log.includes("Lock") && !log.includes("RUnlock"), `nobody got through: ${log.join(",")}`);
@@ -317,7 +317,7 @@ describe("RWMutex: rLocker() with a Cond", () => {
     const rw = new RWMutex();
     const c = new Cond(rw.rLocker());
     let ready = false;
-    const waiter = track(
+    const waiter = probe(
       (async () => {
         await rw.rLock();
         while (!ready) await c.wait();
@@ -363,7 +363,7 @@ describe("RWMutex: withLock and withRLock", () => {
   test("withLock runs fn holding the write lock, excluding readers, and unlocks when it settles", async () => {
     const rw = new RWMutex();
     const g = deferred();
-    const w = track(
+    const w = probe(
       rw.withLock(async () => {
         assert.equal(rw.writing, true);
         await g.promise;
@@ -371,7 +371,7 @@ describe("RWMutex: withLock and withRLock", () => {
       }),
     );
     await settle();
-    const r = track(rw.rLock());
+    const r = probe(rw.rLock());
     await settle();
     assert.equal(r.pending, true, "a reader waits while withLock's fn runs");
     g.resolve();
@@ -386,7 +386,7 @@ describe("RWMutex: withLock and withRLock", () => {
     const rw = new RWMutex();
     const g = deferred();
     const readers = [1, 2].map((i) =>
-      track(
+      probe(
         rw.withRLock(async () => {
           await g.promise;
           return i;
@@ -395,7 +395,7 @@ describe("RWMutex: withLock and withRLock", () => {
     );
     await settle();
     assert.equal(rw.readers, 2, "both readers inside at once");
-    const w = track(rw.lock());
+    const w = probe(rw.lock());
     await settle();
     assert.equal(w.pending, true);
     g.resolve();

@@ -15,7 +15,7 @@ import {
 } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { settle, track } from "./helpers.js";
+import { probe, settle } from "./helpers.js";
 
 leakCheck();
 
@@ -32,7 +32,7 @@ describe("WaitGroup: counting", () => {
     assert.equal(wg.count, 0);
     wg.add(3);
     assert.equal(wg.count, 3);
-    const w = track(wg.wait());
+    const w = probe(wg.wait());
     wg.done();
     wg.done();
     await settle();
@@ -46,7 +46,7 @@ describe("WaitGroup: counting", () => {
 
   test("wait on a zero counter resolves at once", async () => {
     const wg = new WaitGroup();
-    const w = track(wg.wait());
+    const w = probe(wg.wait());
     await Promise.resolve();
     await Promise.resolve();
     assert.ok(w.fulfilled);
@@ -55,7 +55,7 @@ describe("WaitGroup: counting", () => {
   test("every waiter is released when the counter reaches zero", async () => {
     const wg = new WaitGroup();
     wg.add(1);
-    const ws = Array.from({ length: 5 }, () => track(wg.wait()));
+    const ws = Array.from({ length: 5 }, () => probe(wg.wait()));
     await settle();
     assert.ok(ws.every((w) => w.pending));
     wg.done();
@@ -66,7 +66,7 @@ describe("WaitGroup: counting", () => {
   test("add with a negative delta that stays >= 0 is fine; add(0) changes nothing", async () => {
     const wg = new WaitGroup();
     wg.add(5);
-    const w = track(wg.wait());
+    const w = probe(wg.wait());
     wg.add(-3);
     wg.add(0);
     await settle();
@@ -113,7 +113,7 @@ describe("WaitGroup: misuse", () => {
   test("a throwing add leaves the counter unchanged and releases nobody", async () => {
     const wg = new WaitGroup();
     wg.add(3);
-    const w = track(wg.wait());
+    const w = probe(wg.wait());
     assert.throws(() => wg.add(-5), NEGATIVE);
     assert.equal(wg.count, 3, "still 3, not -2 and not 0");
     await settle();
@@ -138,8 +138,8 @@ describe("WaitGroup: misuse", () => {
   test("reuse detection rejects every waiter released in that round", async () => {
     const wg = new WaitGroup();
     wg.add(1);
-    const a = track(wg.wait());
-    const b = track(wg.wait());
+    const a = probe(wg.wait());
+    const b = probe(wg.wait());
     wg.done();
     wg.add(2);
     await settle();
@@ -172,8 +172,8 @@ describe("WaitGroup: cancellable wait", () => {
       const wg = new WaitGroup();
       wg.add(1);
       const [ctx, cancel] = withCancel(background());
-      const cancelled = track(wg.wait(ctx));
-      const other = track(wg.wait());
+      const cancelled = probe(wg.wait(ctx));
+      const other = probe(wg.wait());
       const mine = () => [...registry.blocked.values()].filter((op) => op.target === wg);
       assert.deepEqual(
         mine().map((op) => op.reason),
@@ -199,7 +199,7 @@ describe("WaitGroup: cancellable wait", () => {
     const wg = new WaitGroup();
     wg.add(1);
     const ac = new AbortController();
-    const w = track(wg.wait(ac.signal));
+    const w = probe(wg.wait(ac.signal));
     ac.abort("stop waiting");
     await settle();
     assert.equal(w.error, "stop waiting");
@@ -211,7 +211,7 @@ describe("WaitGroup: cancellable wait", () => {
     const wg = new WaitGroup();
     wg.add(1);
     const [ctx, cancel] = withCancel(background());
-    const w = track(wg.wait(ctx));
+    const w = probe(wg.wait(ctx));
     wg.done();
     cancel();
     await settle();
@@ -236,7 +236,7 @@ describe("WaitGroup: wg.go (Go 1.25)", () => {
       finished++; // a synchronous fn counts too
     });
     assert.equal(wg.count, 6, "counted when go() returns, before fn starts");
-    const w = track(wg.wait());
+    const w = probe(wg.wait());
     await settle();
     assert.equal(finished, 1);
     assert.ok(w.pending);

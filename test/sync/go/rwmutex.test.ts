@@ -14,7 +14,7 @@ import {
   yieldNow,
 } from "../../../src/index.js";
 import { leakCheck } from "../../../src/testing/index.js";
-import { rng, settle, track } from "../helpers.js";
+import { probe, rng, settle } from "../helpers.js";
 
 leakCheck();
 
@@ -135,7 +135,7 @@ describe("Go's rwmutex_test.go", () => {
     const wlocked = new Chan<boolean>(1);
     const rlocked = new Chan<boolean>(1);
     const n = 10;
-    const task = track(
+    const task = probe(
       (async () => {
         for (let i = 0; i < n; i++) {
           await rl.lock();
@@ -163,7 +163,7 @@ describe("Go's rwmutex_test.go", () => {
   test("TestRecursiveReadLock: a reader that read-locks again behind a waiting writer blocks for good", async () => {
     const rw = new RWMutex();
     const step = new Chan<string>();
-    const readerTask = track(
+    const readerTask = probe(
       (async () => {
         await rw.rLock();
         await step.send("read-locked");
@@ -176,7 +176,7 @@ describe("Go's rwmutex_test.go", () => {
     assert.equal(await step.recv(), "read-locked");
     // Only so that the test can end the deadlock (Go's test does not): the writer takes a ctx.
     const [ctx, cancel] = withCancel(background());
-    const writerTask = track(rw.lock(ctx));
+    const writerTask = probe(rw.lock(ctx));
     await settle();
     assert.ok(writerTask.pending, "the writer waits for the reader");
     await step.send("go on");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { describe, test } from "node:test";
 import { background, Canceled, type Locker, withCancel, yieldNow } from "../../../src/index.js";
-import { settle as defaultSettle, hops, rng, type Tracked, track } from "../helpers.js";
+import { settle as defaultSettle, hops, type Probe, probe, rng } from "../helpers.js";
 
 /** A Locker, optionally with Go's TryLock and a waiter count. */
 export type SuiteLocker = Locker & { tryLock?(): boolean; readonly waiters?: number };
@@ -31,9 +31,9 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
   const unlockError = opts.unlockError ?? /unlock of unlocked/i;
 
   /** Queues `n` lock() calls in order; each records its index in `order` when it acquires. */
-  function queueUp(l: SuiteLocker, n: number, order: number[]): Tracked<void>[] {
+  function queueUp(l: SuiteLocker, n: number, order: number[]): Probe<void>[] {
     return Array.from({ length: n }, (_, i) =>
-      track(
+      probe(
         (async () => {
           await l.lock();
           order.push(i);
@@ -50,7 +50,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
     test("lock on a free lock succeeds; a second lock waits until unlock", async () => {
       const l = make();
       await l.lock();
-      const second = track(l.lock());
+      const second = probe(l.lock());
       await settle();
       assert.ok(second.pending, "a second lock() blocks while the lock is held");
       expectWaiters(l, 1, "one lock() queued");
@@ -112,10 +112,10 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
     test("no barging: a lock() issued right after unlock() queues behind the waiter", async () => {
       const l = make();
       await l.lock();
-      const waiter = track(l.lock());
+      const waiter = probe(l.lock());
       await settle();
       l.unlock();
-      const barger = track(l.lock()); // same tick as the unlock: the waiter has not resumed yet
+      const barger = probe(l.lock()); // same tick as the unlock: the waiter has not resumed yet
       await settle();
       assert.ok(waiter.fulfilled, "the waiter got the lock");
       assert.ok(barger.pending, "the newcomer did not overtake it");
@@ -135,7 +135,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       }
       assert.equal(l.tryLock(), true, "tryLock on a free lock succeeds");
       assert.equal(l.tryLock(), false, "tryLock on a held lock fails");
-      const waiter = track(l.lock());
+      const waiter = probe(l.lock());
       await settle();
       assert.equal(l.tryLock(), false, "tryLock fails while held with a waiter queued");
       l.unlock(); // handed to the waiter
@@ -176,7 +176,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       const l = make();
       await l.lock();
       const [ctx, cancel] = withCancel(background());
-      const w = track(l.lock(ctx));
+      const w = probe(l.lock(ctx));
       await settle();
       expectWaiters(l, 1, "queued");
       cancel();
@@ -187,7 +187,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       l.unlock();
       await settle();
       // The cancelled waiter must not have been handed the lock: it is free for anyone.
-      const next = track(l.lock());
+      const next = probe(l.lock());
       await settle();
       assert.ok(next.fulfilled, "the lock is free after unlock: the cancelled waiter never took it");
       l.unlock();
@@ -198,7 +198,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       await l.lock();
       const ac = new AbortController();
       const reason = new Error("caller gave up");
-      const w = track(l.lock(ac.signal));
+      const w = probe(l.lock(ac.signal));
       await settle();
       ac.abort(reason);
       await settle();
@@ -206,7 +206,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       assert.equal(getEventListeners(ac.signal, "abort").length, 0, "no abort listener left");
       expectWaiters(l, 0, "after abort");
       l.unlock();
-      const next = track(l.lock());
+      const next = probe(l.lock());
       await settle();
       assert.ok(next.fulfilled, "the aborted waiter never took the lock");
       l.unlock();
@@ -216,7 +216,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       const l = make();
       await l.lock();
       const ac = new AbortController();
-      const w = track(l.lock(ac.signal));
+      const w = probe(l.lock(ac.signal));
       await settle();
       assert.equal(getEventListeners(ac.signal, "abort").length, 1, "listening while queued");
       l.unlock();
@@ -224,7 +224,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       assert.ok(w.fulfilled);
       assert.equal(getEventListeners(ac.signal, "abort").length, 0, "the listener is gone once acquired");
       ac.abort();
-      const other = track(l.lock());
+      const other = probe(l.lock());
       await settle();
       assert.ok(other.pending, "still held by the waiter: aborting afterwards does not unlock");
       l.unlock();
@@ -238,9 +238,9 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       await l.lock();
       const order: string[] = [];
       const [ctx, cancel] = withCancel(background());
-      const a = track(started(l.lock()).then(() => order.push("a")));
-      const b = track(started(l.lock(ctx)).then(() => order.push("b")));
-      const c = track(started(l.lock()).then(() => order.push("c")));
+      const a = probe(started(l.lock()).then(() => order.push("a")));
+      const b = probe(started(l.lock(ctx)).then(() => order.push("b")));
+      const c = probe(started(l.lock()).then(() => order.push("c")));
       await settle();
       cancel();
       await settle();
@@ -259,13 +259,13 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       const l = make();
       const [ctx, cancel] = withCancel(background());
       cancel();
-      const viaCtx = track(l.lock(ctx));
+      const viaCtx = probe(l.lock(ctx));
       const reason = new Error("already aborted");
-      const viaSignal = track(l.lock(AbortSignal.abort(reason)));
+      const viaSignal = probe(l.lock(AbortSignal.abort(reason)));
       await settle();
       assert.equal(viaCtx.error, Canceled);
       assert.equal(viaSignal.error, reason);
-      const next = track(l.lock());
+      const next = probe(l.lock());
       await settle();
       assert.ok(next.fulfilled, "the lock stayed free");
       l.unlock();
@@ -278,7 +278,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       l.unlock();
       assert.throws(() => l.unlock(), unlockError, "second unlock");
       await l.lock(); // still usable, and free
-      const w = track(l.lock());
+      const w = probe(l.lock());
       await settle();
       assert.ok(w.pending, "held again after the misuse");
       l.unlock();
@@ -305,7 +305,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
         served.push(order.length);
       }
       assert.deepEqual(served, [5, 5, 5, 5, 5]);
-      const free = track(l.lock());
+      const free = probe(l.lock());
       await settle();
       assert.ok(free.fulfilled, "free after the last round");
       l.unlock();

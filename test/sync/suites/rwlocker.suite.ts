@@ -19,7 +19,7 @@ import {
   withCancel,
   yieldNow,
 } from "../../../src/index.js";
-import { settle as defaultSettle, deferred, hops, rng, track } from "../helpers.js";
+import { settle as defaultSettle, deferred, hops, probe, rng } from "../helpers.js";
 
 /** A reader/writer lock: Go's RWMutex surface (try* and rLocker are optional). */
 export interface RWLocker extends Locker {
@@ -122,7 +122,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       if (typeof rw.tryLock !== "function" || typeof rw.tryRLock !== "function") {
         t.diagnostic("no tryLock/tryRLock: checked lock/rLock exclusion instead");
         await rw.lock();
-        const r = track(rw.rLock());
+        const r = probe(rw.rLock());
         await settle();
         assert.ok(r.pending);
         rw.unlock();
@@ -149,7 +149,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       const rw = make();
       await rw.rLock();
       await rw.rLock();
-      const w = track(rw.lock());
+      const w = probe(rw.lock());
       await settle();
       assert.ok(w.pending, "two readers inside: the writer waits");
       rw.rUnlock();
@@ -164,9 +164,9 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
     test("writer preference: a waiting writer blocks new readers (and tryRLock)", async () => {
       const rw = make();
       await rw.rLock();
-      const w = track(rw.lock());
+      const w = probe(rw.lock());
       await settle();
-      const late = track(rw.rLock());
+      const late = probe(rw.rLock());
       await settle();
       assert.ok(late.pending, "a reader arriving behind a waiting writer waits");
       if (typeof rw.tryRLock === "function") assert.equal(rw.tryRLock(), false, "tryRLock fails too");
@@ -198,11 +198,11 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
           log.push(`RUnlock ${n}`);
         }
       };
-      const reader = track(factorial(10));
+      const reader = probe(factorial(10));
       await settle();
       // Only so that the test can end the deadlock (Go's program hangs): the writer takes a ctx.
       const [ctx, cancel] = withCancel(background());
-      const writer = track(rw.lock(ctx));
+      const writer = probe(rw.lock(ctx));
       await settle();
       writerTurn.resolve();
       await settle();
@@ -233,16 +233,16 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
         const rw = make();
         await rw.lock();
         const order: string[] = [];
-        const r1 = track(started(rw.rLock()).then(() => order.push("r1")));
-        const w2 = track(started(rw.lock()).then(() => order.push("w2")));
-        const r2 = track(started(rw.rLock()).then(() => order.push("r2")));
+        const r1 = probe(started(rw.rLock()).then(() => order.push("r1")));
+        const w2 = probe(started(rw.lock()).then(() => order.push("w2")));
+        const r2 = probe(started(rw.rLock()).then(() => order.push("r2")));
         await settle();
         assert.deepEqual(order, []);
         rw.unlock();
         await settle();
         assert.deepEqual(order.sort(), ["r1", "r2"], "both waiting readers go in");
         assert.ok(w2.pending, "the next writer waits for them");
-        const r3 = track(rw.rLock());
+        const r3 = probe(rw.rLock());
         await settle();
         assert.ok(r3.pending, "a reader arriving now waits behind the pending writer");
         rw.rUnlock();
@@ -261,11 +261,11 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
         await rw.lock();
         const order: string[] = [];
         const ops = [
-          track(started(rw.lock()).then(() => order.push("w1"))),
-          track(started(rw.rLock()).then(() => order.push("r1"))),
-          track(started(rw.lock()).then(() => order.push("w2"))),
-          track(started(rw.rLock()).then(() => order.push("r2"))),
-          track(started(rw.lock()).then(() => order.push("w3"))),
+          probe(started(rw.lock()).then(() => order.push("w1"))),
+          probe(started(rw.rLock()).then(() => order.push("r1"))),
+          probe(started(rw.lock()).then(() => order.push("w2"))),
+          probe(started(rw.rLock()).then(() => order.push("r2"))),
+          probe(started(rw.lock()).then(() => order.push("w3"))),
         ];
         await settle();
         rw.unlock(); // r1 and r2 arrived during the first writer: they go in; w1 takes the next turn
@@ -289,9 +289,9 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
         const rw = make();
         await rw.lock();
         const order: string[] = [];
-        const r1 = track(started(rw.rLock()).then(() => order.push("r1")));
-        const w2 = track(started(rw.lock()).then(() => order.push("w2")));
-        const r2 = track(started(rw.rLock()).then(() => order.push("r2")));
+        const r1 = probe(started(rw.rLock()).then(() => order.push("r1")));
+        const w2 = probe(started(rw.lock()).then(() => order.push("w2")));
+        const r2 = probe(started(rw.rLock()).then(() => order.push("r2")));
         await settle();
         assert.deepEqual(order, []);
         rw.unlock();
@@ -314,11 +314,11 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
         await rw.lock();
         const order: string[] = [];
         const ops = [
-          track(started(rw.lock()).then(() => order.push("w1"))),
-          track(started(rw.rLock()).then(() => order.push("r1"))),
-          track(started(rw.lock()).then(() => order.push("w2"))),
-          track(started(rw.rLock()).then(() => order.push("r2"))),
-          track(started(rw.lock()).then(() => order.push("w3"))),
+          probe(started(rw.lock()).then(() => order.push("w1"))),
+          probe(started(rw.rLock()).then(() => order.push("r1"))),
+          probe(started(rw.lock()).then(() => order.push("w2"))),
+          probe(started(rw.rLock()).then(() => order.push("r2"))),
+          probe(started(rw.lock()).then(() => order.push("w3"))),
         ];
         await settle();
         rw.unlock();
@@ -386,9 +386,9 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       const rw = make();
       await rw.rLock();
       const [ctx, cancel] = withCancel(background());
-      const w = track(rw.lock(ctx));
+      const w = probe(rw.lock(ctx));
       await settle();
-      const r = track(rw.rLock());
+      const r = probe(rw.rLock());
       await settle();
       assert.ok(r.pending, "held back by the pending writer");
       cancel();
@@ -399,7 +399,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       rw.rUnlock();
       await settle();
       // The cancelled writer never acquired: a writer gets in at once.
-      const w2 = track(rw.lock());
+      const w2 = probe(rw.lock());
       await settle();
       assert.ok(w2.fulfilled);
       rw.unlock();
@@ -409,9 +409,9 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       const rw = make();
       await rw.rLock();
       const ac = new AbortController();
-      const w1 = track(rw.lock(ac.signal));
-      const w2 = track(rw.lock());
-      const r = track(rw.rLock());
+      const w1 = probe(rw.lock(ac.signal));
+      const w2 = probe(rw.lock());
+      const r = probe(rw.rLock());
       await settle();
       ac.abort("w1 gave up");
       await settle();
@@ -433,9 +433,9 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       await rw.lock();
       const [ctxW, cancelW] = withCancel(background());
       const ac = new AbortController();
-      const w = track(rw.lock(ctxW));
-      const r = track(rw.rLock(ac.signal));
-      const r2 = track(rw.rLock());
+      const w = probe(rw.lock(ctxW));
+      const r = probe(rw.rLock(ac.signal));
+      const r2 = probe(rw.rLock());
       await settle();
       cancelW();
       ac.abort();
@@ -447,7 +447,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       assert.ok(r2.fulfilled, "the remaining reader goes in");
       rw.rUnlock();
       // Nobody else holds anything: a writer gets in at once.
-      const w2 = track(rw.lock());
+      const w2 = probe(rw.lock());
       await settle();
       assert.ok(w2.fulfilled);
       rw.unlock();
@@ -457,8 +457,8 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       const rw = make();
       const [ctx, cancel] = withCancel(background());
       cancel();
-      const a = track(rw.rLock(ctx));
-      const b = track(rw.lock(AbortSignal.abort("no")));
+      const a = probe(rw.rLock(ctx));
+      const b = probe(rw.lock(AbortSignal.abort("no")));
       await settle();
       assert.equal(a.error, Canceled);
       assert.equal(b.error, "no");
@@ -476,7 +476,7 @@ export function rwLockerSuite(name: string, make: () => RWLocker, opts: RWLocker
       assert.throws(() => rw.rUnlock(), rUnlockError, "RUnlock twice");
       await rw.lock();
       assert.throws(() => rw.rUnlock(), rUnlockError, "RUnlock while write-locked");
-      const r = track(rw.rLock());
+      const r = probe(rw.rLock());
       await settle();
       assert.ok(r.pending, "the writer still holds after the failed RUnlock");
       rw.unlock();

@@ -6,7 +6,7 @@ export type Outcome<T> =
   | { readonly s: "rejected"; readonly e: unknown };
 
 /** A promise whose state can be read synchronously at any time. */
-export interface Tracked<T> {
+export interface Probe<T> {
   readonly promise: Promise<T>;
   readonly state: Outcome<T>;
   readonly pending: boolean;
@@ -18,8 +18,8 @@ export interface Tracked<T> {
   readonly error: unknown;
 }
 
-/** Tracks `p`; a rejection is observed here, so it never counts as unhandled. */
-export function track<T>(p: Promise<T> | T): Tracked<T> {
+/** Probes `p`; a rejection is observed here, so it never counts as unhandled. */
+export function probe<T>(p: Promise<T> | T): Probe<T> {
   const promise = Promise.resolve(p);
   let state: Outcome<T> = { s: "pending" };
   promise.then(
