@@ -8,6 +8,7 @@
 import type { Context } from "../chan/context-type.js";
 import { background } from "../context/background.js";
 import { type CancelCauseFunc, withCancelCause } from "../context/with-cancel.js";
+import { ChunkQueue } from "../internal/chunk-queue.js";
 import { checkFunction } from "../internal/errors.js";
 import { blockBegin, blockEnd } from "../internal/registry.js";
 import { go } from "../task/go.js";

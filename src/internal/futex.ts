@@ -21,7 +21,7 @@
 // - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
 //   turns that into a TypeError naming the method, before anything has been changed.
 
-import { type CancelListener, type CancelSource, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
+import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
 
 /** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
 export type WaitAsyncResult =

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { background, type CancelFunc, type Context, Semaphore, withCancel } from "../../src/index.js";
 import { leakCheck } from "../../src/testing/index.js";
+import { drain } from "../helpers/settle.js";
 import { catchUnhandled, type Probe, probe } from "./helpers.js";
 
 leakCheck();

@@ -5,9 +5,8 @@
 // Every hand-off in gosync's sync package runs on microtasks, and yieldNow() is one macrotask turn,
 // so anything that can proceed has settled long before TURNS macrotask turns have passed.
 
-export { settle, TURNS } from "../helpers/settle.js";
-
 export { type Outcome, type Probe, probe } from "../helpers/probe.js";
+export { settle, TURNS } from "../helpers/settle.js";
 
 /** Resolves after `n` microtask hops (a short critical section that still lets others run). */
 export async function hops(n: number): Promise<void> {
