@@ -13,6 +13,7 @@ export {
   select,
   send,
 } from "./chan/select.js";
+export type { Selectable, SelectableChan } from "./chan/selectable.js";
 export { afterFunc } from "./context/after-func.js";
 export { background, createKey, todo } from "./context/background.js";
 export { withDeadline, withDeadlineCause, withTimeout, withTimeoutCause } from "./context/deadline.js";
@@ -35,6 +36,7 @@ export {
 } from "./context/with-cancel.js";
 export * from "./ext/index.js";
 export { ChanClosedError, GoSyncError } from "./internal/errors.js";
+export type { TaskRecord } from "./internal/registry.js";
 export * from "./patterns/index.js";
 export { Cond } from "./sync/cond.js";
 export { LockHandle } from "./sync/lock-handle.js";
@@ -47,7 +49,7 @@ export { RecursiveMutex } from "./sync/recursive-mutex.js";
 export { RetryOnce } from "./sync/retry-once.js";
 export { RWMutex } from "./sync/rwmutex.js";
 export { WaitGroup } from "./sync/waitgroup.js";
-export { go, type PanicHandler, setPanicHandler, yieldNow } from "./task/go.js";
+export { go, type PanicHandler, type PanicTask, setPanicHandler, yieldNow } from "./task/go.js";
 export { Hour, Microsecond, Millisecond, Minute, Nanosecond, Second } from "./time/duration.js";
 export { sleep } from "./time/sleep.js";
 export { Ticker, tick } from "./time/ticker.js";

@@ -47,6 +47,7 @@ export interface Selectable<T> {
 
 /** A channel that `select` accepts besides Chan: it has a `[Symbol.for("gosync.selectable")]()` method. */
 export interface SelectableChan<T> {
+  /** The channel's select protocol. */
   [SELECTABLE](): Selectable<T>;
 }
 

@@ -12,6 +12,7 @@ import { processWide } from "./process-wide.js";
 
 /** A task started by go(), as diagnostics see it. */
 export interface TaskRecord {
+  /** The task's number, as in Go's `goroutine 7 [running]`. */
   readonly id: number;
   /** The function's name, or "anonymous". */
   readonly name: string;

@@ -4,7 +4,14 @@
 // Where they differ: Go's Int64 is AtomicBigInt64 (a bigint: JavaScript numbers hold 53 bits), and
 // a value outside the type's range is a RangeError instead of a compile error.
 
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 
 let adopting: HandleData | null = null;
 
@@ -45,18 +52,20 @@ const U32_MAX = 2 ** 32 - 1;
  */
 export class AtomicInt32 implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #a: Int32Array;
 
   constructor(initial = 0) {
     const fresh = adopting === null;
     this.handle = blockOf("AtomicInt32", 1);
-    this.#a = new Int32Array(this.handle.sab, this.handle.offset, 1);
+    this.#a = new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 1);
     if (fresh) this.#a[0] = checkInt("initial", initial, I32_MIN, I32_MAX, "int32");
   }
+  /** Go's Load: the current value (one atomic read). */
   load(): number {
     return Atomics.load(this.#a, 0);
   }
+  /** Go's Store: sets the value (one atomic write). */
   store(v: number): void {
     Atomics.store(this.#a, 0, checkInt("v", v, I32_MIN, I32_MAX, "int32"));
   }
@@ -87,18 +96,20 @@ export class AtomicInt32 implements Shareable {
  */
 export class AtomicUint32 implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #a: Uint32Array;
 
   constructor(initial = 0) {
     const fresh = adopting === null;
     this.handle = blockOf("AtomicUint32", 1);
-    this.#a = new Uint32Array(this.handle.sab, this.handle.offset, 1);
+    this.#a = new Uint32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 1);
     if (fresh) this.#a[0] = checkInt("initial", initial, 0, U32_MAX, "uint32");
   }
+  /** Go's Load: the current value (one atomic read). */
   load(): number {
     return Atomics.load(this.#a, 0);
   }
+  /** Go's Store: sets the value (one atomic write). */
   store(v: number): void {
     Atomics.store(this.#a, 0, checkInt("v", v, 0, U32_MAX, "uint32"));
   }
@@ -107,9 +118,11 @@ export class AtomicUint32 implements Shareable {
     checkInt("delta", delta, I32_MIN, U32_MAX, "int32 or uint32");
     return (Atomics.add(this.#a, 0, delta >>> 0) + delta) >>> 0;
   }
+  /** Go's Swap: sets the value and returns the old one. */
   swap(v: number): number {
     return Atomics.exchange(this.#a, 0, checkInt("v", v, 0, U32_MAX, "uint32"));
   }
+  /** Go's CompareAndSwap: sets `v` only if the value is `old`; true if it did. */
   compareAndSwap(old: number, v: number): boolean {
     checkInt("old", old, 0, U32_MAX, "uint32");
     return Atomics.compareExchange(this.#a, 0, old, checkInt("v", v, 0, U32_MAX, "uint32")) === old;
@@ -137,18 +150,20 @@ function checkBig(name: string, v: unknown): bigint {
  */
 export class AtomicBigInt64 implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #a: BigInt64Array;
 
   constructor(initial = 0n) {
     const fresh = adopting === null;
     this.handle = blockOf("AtomicBigInt64", 2);
-    this.#a = new BigInt64Array(this.handle.sab, this.handle.offset, 1);
+    this.#a = new BigInt64Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 1);
     if (fresh) this.#a[0] = checkBig("initial", initial);
   }
+  /** Go's Load: the current value (one atomic read). */
   load(): bigint {
     return Atomics.load(this.#a, 0);
   }
+  /** Go's Store: sets the value (one atomic write). */
   store(v: bigint): void {
     Atomics.store(this.#a, 0, checkBig("v", v));
   }
@@ -156,9 +171,11 @@ export class AtomicBigInt64 implements Shareable {
   add(delta: bigint): bigint {
     return BigInt.asIntN(64, Atomics.add(this.#a, 0, checkBig("delta", delta)) + delta);
   }
+  /** Go's Swap: sets the value and returns the old one. */
   swap(v: bigint): bigint {
     return Atomics.exchange(this.#a, 0, checkBig("v", v));
   }
+  /** Go's CompareAndSwap: sets `v` only if the value is `old`; true if it did. */
   compareAndSwap(old: bigint, v: bigint): boolean {
     checkBig("old", old);
     return Atomics.compareExchange(this.#a, 0, old, checkBig("v", v)) === old;
@@ -182,24 +199,28 @@ function checkBool(name: string, v: unknown): boolean {
  */
 export class AtomicBool implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #a: Int32Array;
 
   constructor(initial = false) {
     const fresh = adopting === null;
     this.handle = blockOf("AtomicBool", 1);
-    this.#a = new Int32Array(this.handle.sab, this.handle.offset, 1);
+    this.#a = new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 1);
     if (fresh) this.#a[0] = checkBool("initial", initial) ? 1 : 0;
   }
+  /** Go's Load: the current value (one atomic read). */
   load(): boolean {
     return Atomics.load(this.#a, 0) !== 0;
   }
+  /** Go's Store: sets the value (one atomic write). */
   store(v: boolean): void {
     Atomics.store(this.#a, 0, checkBool("v", v) ? 1 : 0);
   }
+  /** Go's Swap: sets the value and returns the old one. */
   swap(v: boolean): boolean {
     return Atomics.exchange(this.#a, 0, checkBool("v", v) ? 1 : 0) !== 0;
   }
+  /** Go's CompareAndSwap: sets `v` only if the value is `old`; true if it did. */
   compareAndSwap(old: boolean, v: boolean): boolean {
     const o = checkBool("old", old) ? 1 : 0;
     return Atomics.compareExchange(this.#a, 0, o, checkBool("v", v) ? 1 : 0) === o;

@@ -20,6 +20,7 @@ import {
   registerKind,
   reviveHandle,
   type Shareable,
+  type SharedHandle,
 } from "./handle.js";
 import { Mutex } from "./mutex.js";
 import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
@@ -44,7 +45,7 @@ let adopting: { readonly h: HandleData; readonly mutex: Mutex } | null = null;
  */
 export class Cond implements Shareable {
   /** What crosses threads (`attach` it on the other side; the mutex comes along). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   /** Go's L: held while observing or changing the condition. */
   readonly mutex: Mutex;
   readonly #q: SharedQueue;
@@ -58,7 +59,10 @@ export class Cond implements Shareable {
       this.mutex = mutex;
       this.handle = newHandle(KIND, queueWords(), { mutex: mutex.handle });
     }
-    this.#q = new SharedQueue(new Int32Array(this.handle.sab, this.handle.offset, queueWords()), 0);
+    this.#q = new SharedQueue(
+      new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, queueWords()),
+      0,
+    );
   }
 
   /** Waiters on all threads now. */

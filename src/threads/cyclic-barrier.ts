@@ -16,7 +16,14 @@ import { checkCount } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
 
 export { BrokenBarrierError };
@@ -49,7 +56,7 @@ function capFor(parties: number): number {
  */
 export class CyclicBarrier implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   /** How many parties each round waits for. */
   readonly parties: number;
   readonly #i32: Int32Array;
@@ -65,7 +72,11 @@ export class CyclicBarrier implements Shareable {
       this.handle = newHandle(KIND, Q + queueWords(capFor(2 * this.parties)), { parties: this.parties });
     }
     const cap = capFor(2 * this.parties);
-    this.#i32 = new Int32Array(this.handle.sab, this.handle.offset, Q + queueWords(cap));
+    this.#i32 = new Int32Array(
+      (this.handle as HandleData).sab,
+      (this.handle as HandleData).offset,
+      Q + queueWords(cap),
+    );
     this.#q = new SharedQueue(this.#i32, Q, cap);
   }
 

@@ -18,6 +18,7 @@
  * ```
  */
 export interface SharedHandle {
+  /** Which primitive the handle stands for ("Mutex", "SharedChan", a shared context, …). */
   readonly kind: string;
 }
 
@@ -30,6 +31,7 @@ export interface SharedHandle {
  * ```
  */
 export interface Shareable {
+  /** What crosses to another thread: pass it (or the object, through share()) to postMessage. */
   readonly handle: SharedHandle;
 }
 

@@ -24,7 +24,14 @@ import { checkFunction, GoSyncError } from "../internal/errors.js";
 import { type Interrupt, SPINS } from "../internal/futex.js";
 import { DESCRIBE, threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue, WAITING, WOKEN } from "../internal/shared-queue.js";
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
 
 const KIND = "Mutex";
@@ -49,7 +56,7 @@ let adopting: HandleData | null = null;
  */
 export class Mutex implements Shareable {
   /** What crosses threads: `attach(mutex.handle)` on another thread gives the same mutex. */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #i32: Int32Array;
   readonly #q: SharedQueue;
 

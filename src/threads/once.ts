@@ -11,7 +11,14 @@
 import { GoSyncError } from "../internal/errors.js";
 import { checkBlocking, waitAsync, waitSync } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 import { RESOLVED } from "./waiting.js";
 
 const KIND = "Once";
@@ -33,14 +40,14 @@ let adopting: HandleData | null = null;
  */
 export class Once implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #i32: Int32Array;
   /** fn's synchronous part is running on this thread, through this object. */
   #inside = false;
 
   constructor() {
     this.handle = adopting ?? newHandle(KIND, 1);
-    this.#i32 = new Int32Array(this.handle.sab, this.handle.offset, 1);
+    this.#i32 = new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 1);
   }
 
   /** Whether fn has run to completion (on any thread). */

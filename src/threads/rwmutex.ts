@@ -19,7 +19,14 @@ import { GoSyncError } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
 
 const KIND = "RWMutex";
@@ -47,13 +54,17 @@ let adopting: HandleData | null = null;
  */
 export class RWMutex implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #i32: Int32Array;
   readonly #q: SharedQueue;
 
   constructor() {
     this.handle = adopting ?? newHandle(KIND, Q + queueWords());
-    this.#i32 = new Int32Array(this.handle.sab, this.handle.offset, Q + queueWords());
+    this.#i32 = new Int32Array(
+      (this.handle as HandleData).sab,
+      (this.handle as HandleData).offset,
+      Q + queueWords(),
+    );
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -164,7 +175,12 @@ export class RWMutex implements Shareable {
    * Go's RLocker: a Locker whose lock/unlock are rLock/rUnlock (for Cond-style code written against
    * a Locker). Not shareable itself: share the RWMutex and call rLocker() on the other side.
    */
-  rLocker(): { lock(ctx?: Canceller): Promise<void>; unlock(): void } {
+  rLocker(): {
+    /** rLock(ctx). */
+    lock(ctx?: Canceller): Promise<void>;
+    /** rUnlock(). */
+    unlock(): void;
+  } {
     return { lock: (ctx?: Canceller) => this.rLock(ctx), unlock: () => this.rUnlock() };
   }
 

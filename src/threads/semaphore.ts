@@ -17,7 +17,14 @@ import { checkCount, GoSyncError } from "../internal/errors.js";
 import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
 
 const KIND = "Semaphore";
@@ -39,7 +46,7 @@ let adopting: HandleData | null = null;
  */
 export class Semaphore implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   /** The number of permits. */
   readonly size: number;
   readonly #i32: Int32Array;
@@ -55,7 +62,11 @@ export class Semaphore implements Shareable {
       if (this.size > 0x7fffffff) throw new RangeError(`size must be at most 2^31-1, got ${size}`);
       this.handle = newHandle(KIND, Q + queueWords(), { size: this.size });
     }
-    this.#i32 = new Int32Array(this.handle.sab, this.handle.offset, Q + queueWords());
+    this.#i32 = new Int32Array(
+      (this.handle as HandleData).sab,
+      (this.handle as HandleData).offset,
+      Q + queueWords(),
+    );
     this.#q = new SharedQueue(this.#i32, Q);
   }
 

@@ -15,7 +15,14 @@ import type { CancelSource } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
 import { type Interrupt, waitAsync, waitSync } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
-import { checkHandle, type HandleData, newHandle, registerKind, type Shareable } from "./handle.js";
+import {
+  checkHandle,
+  type HandleData,
+  newHandle,
+  registerKind,
+  type Shareable,
+  type SharedHandle,
+} from "./handle.js";
 import { asyncEntry, RESOLVED, syncEntry } from "./waiting.js";
 
 const KIND = "WaitGroup";
@@ -38,12 +45,12 @@ let adopting: HandleData | null = null;
  */
 export class WaitGroup implements Shareable {
   /** What crosses threads (`attach` it on the other side). */
-  readonly handle: HandleData;
+  readonly handle: SharedHandle;
   readonly #i32: Int32Array;
 
   constructor() {
     this.handle = adopting ?? newHandle(KIND, 4);
-    this.#i32 = new Int32Array(this.handle.sab, this.handle.offset, 4);
+    this.#i32 = new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 4);
   }
 
   /** The counter now. */
