@@ -112,9 +112,15 @@ export class SharedQueue {
     }
   }
 
-  /** (Under the lock.) The first live slot, or -1. */
+  /** (Under the lock.) The first live slot, or -1. (A plain loop: this is on every contended unlock.) */
   head(): number {
-    for (const s of this.slots()) return s;
+    const i32 = this.i32;
+    const tail = i32[this.base + TAIL]!;
+    for (let p = i32[this.base + HEAD]!; p !== tail; p = (p + 1) | 0) {
+      const s = this.#slot(p);
+      const st = Atomics.load(i32, s);
+      if (st === WAITING || st === WOKEN) return s;
+    }
     return -1;
   }
 

@@ -160,6 +160,14 @@ export class RWMutex implements Shareable {
     q.unlock();
   }
 
+  /**
+   * Go's RLocker: a Locker whose lock/unlock are rLock/rUnlock (for Cond-style code written against
+   * a Locker). Not shareable itself: share the RWMutex and call rLocker() on the other side.
+   */
+  rLocker(): { lock(ctx?: Canceller): Promise<void>; unlock(): void } {
+    return { lock: (ctx?: Canceller) => this.rLock(ctx), unlock: () => this.rUnlock() };
+  }
+
   /** (Queue lock held.) Grants what may go in now; keeps QUEUED in step with the queue. */
   #dispatch(readersFirst: boolean): void {
     const i32 = this.#i32;

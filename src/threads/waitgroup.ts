@@ -7,6 +7,8 @@
 // A waiter registers, then re-reads the counter before sleeping on the generation word; with
 // sequentially consistent atomics either it sees zero or the last done() sees it (Dekker), so no
 // wake-up is lost. Wait returns once the counter reached zero after it started, as in Go.
+// Where it differs: Go's `WaitGroup is reused before previous Wait has returned` check (a race
+// detector of sorts on its state word) is not made across threads.
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel.js";

@@ -92,6 +92,21 @@ describe("threads Once", () => {
     },
   );
 
+  test("doSync: callers on other threads block until the running fn has finished", T, async () => {
+    const once = new Once();
+    const runs = new AtomicInt32();
+    const go = new AtomicInt32();
+    const first = pool[0]!.start<number>("onceSyncSlow", [once, runs, go]);
+    await first.started;
+    while (runs.load() === 0) await drain(pool.slice(1));
+    const second = pool[1]!.start<number>("onceSyncSlow", [once, runs, go]);
+    await second.started;
+    assert.equal(once.done, false, "fn still running");
+    go.store(1);
+    assert.deepEqual(await Promise.all([first.result, second.result]), [1, 1]);
+    assert.equal(once.done, true);
+  });
+
   test(
     "calling do from inside fn throws instead of deadlocking; bad fn is a rejected TypeError",
     T,

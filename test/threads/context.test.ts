@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import {
   background,
   Canceled,
+  type Context,
   cause,
   createKey,
   DeadlineExceeded,
@@ -15,7 +16,7 @@ import {
   withTimeout,
   withValue,
 } from "../../src/index.js";
-import { attach, share } from "../../src/threads/index.js";
+import { AtomicBool, attach, share } from "../../src/threads/index.js";
 import { Agent } from "./helpers.js";
 
 const fixture = new URL("./fixtures/basic.ts", import.meta.url);
@@ -67,11 +68,12 @@ describe("shared contexts", () => {
     await a.terminate();
   });
 
-  test("a deadline passing on the origin cancels the worker's copy with DeadlineExceeded", T, async () => {
+  test("a deadline cancels the worker's copy with DeadlineExceeded, as it does the origin", T, async () => {
     const a = await Agent.start(fixture);
     const [ctx, cancel] = withTimeout(background(), 100);
     const r = await a.call<{ err: string; cause: string }>("awaitDone", [ctx]);
     assert.equal(r.err, "context deadline exceeded");
+    await ctx.done()!.recv(); // whichever thread's timer fired first, the origin's fires too
     assert.equal(ctx.err(), DeadlineExceeded);
     cancel();
     await a.terminate();
@@ -102,6 +104,24 @@ describe("shared contexts", () => {
     assert.equal(child.err(), Canceled, "and it reaches local descendants");
     stop();
     await a.terminate();
+  });
+
+  test("a ctx derived on a busy worker and passed on still sees the origin's cancellation", T, async () => {
+    const [a, b] = await Promise.all([Agent.start(fixture), Agent.start(fixture)]);
+    const [ctx, cancel] = withCancel(background());
+    const stop = new AtomicBool();
+    let child!: Context;
+    const busy = a.call("deriveThenBusy", [ctx, stop], (c) => {
+      child = c as Context;
+    });
+    while (child === undefined) await new Promise((r) => setTimeout(r, 1));
+    const blocked = b.start<string>("blockSync", [child]);
+    await blocked.started;
+    cancel(); // a is busy: only the link to the origin's block can reach b
+    assert.equal(await blocked.result, "threw ctx.err(): context canceled");
+    stop.store(true);
+    assert.equal(await busy, "stopped");
+    await Promise.all([a.terminate(), b.terminate()]);
   });
 
   test("background and value contexts cross as never-cancelled; values do not cross", T, () => {

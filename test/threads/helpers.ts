@@ -49,6 +49,22 @@ const tsxApi = import.meta.resolve("tsx/esm/api");
 const agentUrl = new URL("./agent.ts", import.meta.url).href;
 const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(agentUrl)}); })`;
 
+const spawned = new Set<Worker>();
+after(() => Promise.all([...spawned].map((w) => w.terminate())).then(() => {}));
+
+/**
+ * Runs the TypeScript module `module` on a plain new worker thread (tsx registered there), with
+ * `workerData` passed through share(); for tests about the worker itself (e.g. when it exits).
+ * Terminated when the file's tests end if still running.
+ */
+export function spawnModule(module: URL, workerData: unknown): Worker {
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(module.href)}); })`;
+  const w = new Worker(boot, { eval: true, workerData: share(workerData) });
+  spawned.add(w);
+  w.once("exit", () => spawned.delete(w));
+  return w;
+}
+
 /** A worker thread serving the exported functions of one module. */
 export class Agent {
   readonly #worker: Worker;

@@ -113,6 +113,7 @@ rwLockerSuite(
       rUnlock: () => rw.rUnlock(),
       tryLock: () => rw.tryLock(),
       tryRLock: () => rw.tryRLock(),
+      rLocker: () => rw.rLocker(), // this view locks on the main thread
     };
   },
   { settle },

@@ -2,9 +2,10 @@
 // and async waits), shared-context cancellation of a thread blocked in lockSync, deadlines, panics.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { background, GoSyncError, withCancel, withTimeout } from "../../src/index.js";
-import { attach, Mutex, share } from "../../src/threads/index.js";
-import { agents, drain } from "./helpers.js";
+import { AtomicInt32, attach, Mutex, share } from "../../src/threads/index.js";
+import { agents, drain, spawnModule } from "./helpers.js";
 
 const fixture = new URL("./fixtures/locks.ts", import.meta.url);
 const pool = await agents(4, fixture);
@@ -122,5 +123,24 @@ describe("threads Mutex", () => {
     assert.equal(twin.tryLock(), true);
     assert.equal(mu.tryLock(), false);
     mu.unlock();
+  });
+});
+
+describe("threads Mutex keep-alive", () => {
+  test("a worker awaiting lock() stays alive until it gets the lock, then exits by itself", T, async () => {
+    const mu = new Mutex();
+    const queued = new AtomicInt32();
+    mu.lockSync();
+    const w = spawnModule(new URL("./fixtures/lone-waiter.ts", import.meta.url), { mu, queued });
+    const events: string[] = [];
+    w.on("message", (m: string) => events.push(m));
+    const exited = new Promise<number>((r) => w.once("exit", r));
+    while (queued.load() === 0) await delay(1);
+    await delay(50); // its event loop has long run dry: only the pending wait is left
+    assert.deepEqual(events, [], "still waiting, not exited");
+    mu.unlock();
+    assert.equal(await exited, 0);
+    assert.deepEqual(events, ["locked"]);
+    assert.equal(mu.locked, false);
   });
 });

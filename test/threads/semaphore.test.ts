@@ -77,6 +77,8 @@ describe("threads Semaphore", () => {
             if (live.length === 0) continue;
             const victim = live[s.which % live.length]!;
             cancels.get(victim.id)!();
+            // The worker learns of it asynchronously: its call settles once it has left the queue.
+            assert.equal(await outcomes.get(victim.id), "cancelled");
             model.splice(model.indexOf(victim), 1);
             grant(); // the head leaving lets those behind in, as far as they fit
           }
@@ -90,7 +92,7 @@ describe("threads Semaphore", () => {
           if (want !== undefined) assert.equal(await outcomes.get(i), want, `request ${i}`);
         }
         for (const c of cancels.values()) c();
-        await drain(pool);
+        await Promise.all(outcomes.values()); // every request has settled on its worker
         assert.equal(sem.waiters, 0);
       }),
       { numRuns: 12 },
