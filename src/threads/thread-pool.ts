@@ -105,7 +105,7 @@ export interface RunOptions {
   /** How long a cancelled running task may take to stop before its thread is replaced (default 1000). */
   readonly graceMs?: number;
   /** ArrayBuffers (and other transferables) among the arguments to move rather than copy. */
-  readonly transfer?: readonly Transferable[];
+  readonly transfer?: Transferable[];
 }
 
 /**
