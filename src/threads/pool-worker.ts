@@ -6,7 +6,7 @@
 // An idle thread spins briefly on the queue, then sleeps on it with Atomics.wait in short slices,
 // letting its event loop turn between them (see idle()).
 
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, type TransferListItem, workerData } from "node:worker_threads";
 import { attach, share } from "./share.js";
 // Every shared primitive's module registers its kind on load: attach() here must know them all.
 import "./index.js";
@@ -59,7 +59,7 @@ const m: PoolMemory = viewPool(data.sab, data.threads);
 const ctl = m.ctl;
 const me = data.index;
 
-const post = (msg: FromThread, transfer?: Transferable[]): void => {
+const post = (msg: FromThread, transfer?: TransferListItem[]): void => {
   port.postMessage(msg, transfer as never);
 };
 

@@ -117,6 +117,7 @@ export interface RunOptions {
  * ```
  */
 export class QueueFullError extends Error {
+  /** The class's name, also on instances rebuilt from another thread. */
   override get name(): string {
     return "QueueFullError";
   }
@@ -132,6 +133,7 @@ export class QueueFullError extends Error {
  * ```
  */
 export class PoolClosedError extends Error {
+  /** The class's name, also on instances rebuilt from another thread. */
   override get name(): string {
     return "PoolClosedError";
   }
@@ -139,6 +141,7 @@ export class PoolClosedError extends Error {
 
 /** A thread of the pool died with a task on it (process.exit in the task, an uncaught error...). */
 export class ThreadExitError extends Error {
+  /** The class's name, also on instances rebuilt from another thread. */
   override get name(): string {
     return "ThreadExitError";
   }

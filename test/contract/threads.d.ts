@@ -13,6 +13,7 @@
 // Both forms take the same optional ctx; a blocked sync wait can be interrupted only by what can
 // reach a blocked thread: a deadline, or the cancellation of a context shared from another thread.
 
+import type { TransferListItem } from "node:worker_threads";
 import type { Canceller, Context } from "./gosync.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ export class ThreadPool implements AsyncDisposable {
   run<R>(
     name: string,
     args?: unknown[],
-    options?: { ctx?: Canceller; graceMs?: number; transfer?: Transferable[] },
+    options?: { ctx?: Canceller; graceMs?: number; transfer?: readonly TransferListItem[] },
   ): Promise<R>;
   readonly size: number;
   readonly queued: number;

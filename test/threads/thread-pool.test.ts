@@ -14,6 +14,7 @@ import {
   ThreadExitError,
   ThreadPool,
 } from "../../src/threads/thread-pool.js";
+import type * as Contract from "../contract/threads.js";
 import { run } from "../helpers/child.js";
 
 const TASKS = new URL("./fixtures/pool-tasks.ts", import.meta.url);
@@ -52,6 +53,14 @@ function pool(size: number, opts: { maxQueue?: number } = {}, module: URL = TASK
 }
 after(async () => {
   await Promise.all(pools.map((p) => p.close()));
+});
+
+test("ThreadPool satisfies the API contract (checked by the type checker) and is exported", T, async () => {
+  const p: Contract.ThreadPool = pool(1);
+  assert.equal(p.size, 1);
+  assert.equal(p.queued, 0);
+  assert.equal(await p.run<number>("add", [1, 2], { graceMs: 10, transfer: [] }), 3);
+  await p.close();
 });
 
 describe("results", () => {
