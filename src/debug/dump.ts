@@ -263,7 +263,7 @@ function frameLocation(line: string): string | undefined {
 }
 
 /** One frame of a V8 stack: the function (with `async ` when V8 says so) and its location. */
-export interface StackFrame {
+interface StackFrame {
   readonly fn: string;
   readonly loc: string;
 }

@@ -37,7 +37,7 @@ const { storage, creatorOf, groupOf, startListeners, observers } = shared;
  * const onStart: TaskStartListener = (task, creator) => log(`${creator?.id ?? 1} -> ${task.id}`);
  * ```
  */
-export type TaskStartListener = (task: TaskRecord, creator: TaskRecord | undefined) => void;
+type TaskStartListener = (task: TaskRecord, creator: TaskRecord | undefined) => void;
 
 /**
  * Turns task tracking on: from now on every go() task is named in dumps and every blocking operation

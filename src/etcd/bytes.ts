@@ -40,13 +40,6 @@ export function checkKey(name: string, v: unknown): Value {
   return v as Value;
 }
 
-/** Throws a TypeError naming the argument unless `v` is a bigint ≥ min. */
-export function checkBigint(name: string, v: unknown, min = 0n): bigint {
-  if (typeof v !== "bigint") throw new TypeError(`${name} must be a bigint, got ${typeof v}`);
-  if (v < min) throw new RangeError(`${name} must be >= ${min}, got ${v}`);
-  return v;
-}
-
 /**
  * etcd's prefix end: the smallest key greater than every key starting with `k` (drop trailing 0xff
  * bytes, increment the last byte); "\0" (the end of the keyspace) when nothing remains.

@@ -18,7 +18,7 @@ import { checkValue, compareBytes, toBytes } from "./bytes.js";
 import { etcdError } from "./errors.js";
 
 /** A RangeRequest with defaults filled in and keys as bytes. */
-export interface NormRange {
+interface NormRange {
   readonly key: Uint8Array;
   readonly end: Uint8Array | undefined;
   readonly limit: number;
