@@ -53,9 +53,10 @@ export function checkKey(name: string, v: unknown): Value {
 export function prefixEnd(k: Value): Uint8Array {
   const b = toBytes(k);
   for (let i = b.length - 1; i >= 0; i--) {
-    if (b[i]! < 0xff) {
+    const byte = b[i] as number; // 0 <= i < b.length
+    if (byte < 0xff) {
       const end = b.slice(0, i + 1);
-      end[i]! += 1;
+      end[i] = byte + 1;
       return end;
     }
   }

@@ -136,7 +136,7 @@ export function kv(p: PKeyValue): KeyValue {
 }
 
 /** etcd3's proto spells enum values in CamelCase ("Descend", "Create", "NotEqual", "Delete"). */
-export const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
+export const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const str = (v: bigint | undefined): string => (v ?? 0n).toString();
 
 /** Only the fields that differ from the proto defaults: less for protobufjs to convert and encode. */

@@ -51,7 +51,7 @@ const LINGER_MS = 2000;
 /** A binary string of the key bytes: a Map key that is exact for any bytes. */
 function keyId(k: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < k.length; i++) s += String.fromCharCode(k[i]!);
+  for (const c of k) s += String.fromCharCode(c);
   return s;
 }
 
