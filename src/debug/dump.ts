@@ -108,7 +108,7 @@ export interface TaskDump {
  * @example
  * ```ts
  * import { dumpTasks } from "gosync/debug";
- * const stuck = dumpTasks().tasks.filter((t) => t.status === "blocked" && t.blocked[0]!.waitedMs > 60_000);
+ * const stuck = dumpTasks().tasks.filter((t) => t.blocked.some((b) => b.waitedMs > 60_000));
  * ```
  */
 export function dumpTasks(): TaskDump {

@@ -156,7 +156,8 @@ const fanOut: SyncObserver = {
 };
 
 function installFanOut(): void {
-  registry.observer = observers.length === 0 ? null : observers.length === 1 ? observers[0]! : fanOut;
+  registry.observer =
+    observers.length === 0 ? null : observers.length === 1 ? (observers[0] as SyncObserver) : fanOut;
 }
 
 function removeItem<T>(list: T[], item: T): void {

@@ -120,8 +120,8 @@ class PrefixWatcher {
   #trim(keep: number): void {
     const drop = this.history.length - keep;
     if (drop <= 0) return;
-    const last = this.history[drop - 1]!;
-    if (last.rev > this.from) this.from = last.rev;
+    const last = this.history[drop - 1];
+    if (last !== undefined && last.rev > this.from) this.from = last.rev;
     this.history.splice(0, drop);
   }
 
