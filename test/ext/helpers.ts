@@ -5,14 +5,9 @@
 // Timers appear only with tiny durations, to let them fire; no test asserts how long anything took.
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { registry } from "../../src/internal/registry.js";
+import { settle } from "../helpers/settle.js";
 
-/** Macrotask turns that count as "the event loop has drained". */
-export const TURNS = 5;
-
-/** Lets `n` macrotask turns pass (every pending microtask runs in between). */
-export async function settle(n: number = TURNS): Promise<void> {
-  for (let i = 0; i < n; i++) await nextMacrotask();
-}
+export { settle, TURNS } from "../helpers/settle.js";
 
 /** Waits (macrotask turn by turn, at most `turns` of them) until `cond` holds; returns whether it did. */
 export async function until(cond: () => boolean, turns = 2000): Promise<boolean> {
@@ -43,17 +38,7 @@ export function gate(): { readonly promise: Promise<void>; open(): void } {
   return { promise, open };
 }
 
-/** A small seeded PRNG (mulberry32), so "random" schedules are reproducible. */
-export function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
-  };
-}
+export { rng } from "../helpers/rng.js";
 
 /** Lets a random number (0..max-1) of macrotask turns pass: a jitter that needs no timer. */
 export async function jitter(random: (n: number) => number, max = 4): Promise<void> {

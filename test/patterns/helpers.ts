@@ -2,14 +2,11 @@
 // collecting a channel, checking that a pattern left no task running, catching panics of tasks.
 import assert from "node:assert/strict";
 import { afterEach } from "node:test";
-import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { type Chan, type PanicHandler, setPanicHandler } from "../../src/index.js";
 import { registry } from "../../src/internal/registry.js";
+import { settle } from "../helpers/settle.js";
 
-/** Lets `n` macrotask turns pass; every runnable task runs in between. */
-export async function settle(n = 5): Promise<void> {
-  for (let i = 0; i < n; i++) await nextMacrotask();
-}
+export { settle };
 
 /** Every value of `ch` until it is closed. */
 export async function collect<T>(ch: AsyncIterable<T>): Promise<T[]> {
