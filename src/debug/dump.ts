@@ -108,7 +108,7 @@ export interface TaskDump {
  * @example
  * ```ts
  * import { dumpTasks } from "gosync/debug";
- * const stuck = dumpTasks().tasks.filter((t) => t.status === "blocked" && t.blocked[0]!.waitedMs > 60_000);
+ * const stuck = dumpTasks().tasks.filter((t) => t.blocked.some((b) => b.waitedMs > 60_000));
  * ```
  */
 export function dumpTasks(): TaskDump {
@@ -263,7 +263,7 @@ function frameLocation(line: string): string | undefined {
 }
 
 /** One frame of a V8 stack: the function (with `async ` when V8 says so) and its location. */
-export interface StackFrame {
+interface StackFrame {
   readonly fn: string;
   readonly loc: string;
 }

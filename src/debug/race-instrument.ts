@@ -4,7 +4,7 @@
 
 import { activeDetector, KEYS } from "./race.js";
 
-export interface Instrumented {
+interface Instrumented {
   readonly target: object;
   readonly label: string;
 }

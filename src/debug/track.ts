@@ -37,7 +37,7 @@ const { storage, creatorOf, groupOf, startListeners, observers } = shared;
  * const onStart: TaskStartListener = (task, creator) => log(`${creator?.id ?? 1} -> ${task.id}`);
  * ```
  */
-export type TaskStartListener = (task: TaskRecord, creator: TaskRecord | undefined) => void;
+type TaskStartListener = (task: TaskRecord, creator: TaskRecord | undefined) => void;
 
 /**
  * Turns task tracking on: from now on every go() task is named in dumps and every blocking operation
@@ -156,7 +156,8 @@ const fanOut: SyncObserver = {
 };
 
 function installFanOut(): void {
-  registry.observer = observers.length === 0 ? null : observers.length === 1 ? observers[0]! : fanOut;
+  registry.observer =
+    observers.length === 0 ? null : observers.length === 1 ? (observers[0] as SyncObserver) : fanOut;
 }
 
 function removeItem<T>(list: T[], item: T): void {

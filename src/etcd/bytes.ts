@@ -40,13 +40,6 @@ export function checkKey(name: string, v: unknown): Value {
   return v as Value;
 }
 
-/** Throws a TypeError naming the argument unless `v` is a bigint ≥ min. */
-export function checkBigint(name: string, v: unknown, min = 0n): bigint {
-  if (typeof v !== "bigint") throw new TypeError(`${name} must be a bigint, got ${typeof v}`);
-  if (v < min) throw new RangeError(`${name} must be >= ${min}, got ${v}`);
-  return v;
-}
-
 /**
  * etcd's prefix end: the smallest key greater than every key starting with `k` (drop trailing 0xff
  * bytes, increment the last byte); "\0" (the end of the keyspace) when nothing remains.
@@ -60,9 +53,10 @@ export function checkBigint(name: string, v: unknown, min = 0n): bigint {
 export function prefixEnd(k: Value): Uint8Array {
   const b = toBytes(k);
   for (let i = b.length - 1; i >= 0; i--) {
-    if (b[i]! < 0xff) {
+    const byte = b[i] as number; // 0 <= i < b.length
+    if (byte < 0xff) {
       const end = b.slice(0, i + 1);
-      end[i]! += 1;
+      end[i] = byte + 1;
       return end;
     }
   }

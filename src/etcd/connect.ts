@@ -307,7 +307,7 @@ class EtcdBackend implements Backend {
     return {
       header: header(r.header),
       succeeded: r.succeeded,
-      responses: r.responses.map((x, i) => opRes(ops[i]!, x)),
+      responses: r.responses.map((x, i) => opRes(ops[i] as (typeof ops)[number], x)), // one response per op, in order
     };
   }
 

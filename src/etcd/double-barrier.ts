@@ -131,16 +131,17 @@ export class DoubleBarrier {
     const b = this.session.backend;
     for (;;) {
       const r = await b.range({ key: this.#waiters, end: prefixEnd(this.#waiters) });
-      if (r.kvs.length === 0) return;
-      let lowest: KeyValue = r.kvs[0]!;
-      let highest: KeyValue = r.kvs[0]!;
+      const first = r.kvs[0];
+      if (first === undefined) return;
+      let lowest: KeyValue = first;
+      let highest: KeyValue = first;
       for (const kv of r.kvs) {
         if (kv.modRevision < lowest.modRevision) lowest = kv;
         if (kv.modRevision > highest.modRevision) highest = kv;
       }
       const mine = this.#mine;
       const isMine = (kv: KeyValue): boolean => mine !== null && bytesEqual(kv.key, mine);
-      if (r.kvs.length === 1 && isMine(r.kvs[0]!)) {
+      if (r.kvs.length === 1 && isMine(first)) {
         await b.delete({ key: this.#ready });
         await b.delete({ key: mine! });
         this.#mine = null;

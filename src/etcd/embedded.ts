@@ -183,7 +183,7 @@ class EmbeddedBackend implements Backend {
     const h = this.#hist.get(k);
     if (h === undefined) return undefined;
     for (let i = h.length - 1; i >= 0; i--) {
-      const v = h[i]!;
+      const v = h[i] as Version; // 0 <= i < h.length
       if (v.mod <= rev) return v.tomb ? undefined : v;
     }
     return undefined;
@@ -200,7 +200,7 @@ class EmbeddedBackend implements Backend {
     // #live is the key set as of the latest write, which is `rev` for every read but a past one.
     const keys = rev >= this.#rev ? this.#live : this.#keys;
     for (let i = lowerBound(keys, s.from); i < keys.length; i++) {
-      const k = keys[i]!;
+      const k = keys[i] as K; // i < keys.length
       if (s.to !== null && k >= s.to) break;
       const v = this.#at(k, rev);
       if (v !== undefined) out.push({ k, v });
@@ -362,8 +362,9 @@ class EmbeddedBackend implements Backend {
     for (const [k, h] of this.#hist) {
       let keep = 0;
       for (let i = h.length - 1; i >= 0; i--) {
-        if (h[i]!.mod <= rev) {
-          keep = h[i]!.tomb ? i + 1 : i;
+        const v = h[i] as Version; // 0 <= i < h.length
+        if (v.mod <= rev) {
+          keep = v.tomb ? i + 1 : i;
           break;
         }
       }
@@ -378,7 +379,10 @@ class EmbeddedBackend implements Backend {
       this.#keys.push(...kept);
     }
     let i = 0;
-    while (i < this.#log.length && this.#log[i]!.rev <= rev) i++;
+    for (const e of this.#log) {
+      if (e.rev > rev) break;
+      i++;
+    }
     this.#log = this.#log.slice(i);
   }
 
@@ -583,7 +587,8 @@ class EmbeddedBackend implements Backend {
     const words = new Uint32Array(2);
     for (;;) {
       globalThis.crypto.getRandomValues(words);
-      const id = ((BigInt(words[0]! & 0x7fffffff) << 32n) | BigInt(words[1]!)) as bigint;
+      const [hi = 0, lo = 0] = words;
+      const id = (BigInt(hi & 0x7fffffff) << 32n) | BigInt(lo);
       if (id !== 0n && !this.#leases.has(id)) return id;
     }
   }
@@ -660,7 +665,8 @@ function lowerBound(keys: readonly K[], k: K): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < k) lo = mid + 1;
+    if ((keys[mid] as K) < k)
+      lo = mid + 1; // lo <= mid < hi <= keys.length
     else hi = mid;
   }
   return lo;

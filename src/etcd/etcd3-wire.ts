@@ -23,10 +23,10 @@ import { checkRangeRequest, end } from "./requests.js";
 // ---- the slice of etcd3's raw RPC layer used here (proto-loader objects: int64 as string) ----------
 
 export type Bytes = Uint8Array;
-export interface PHeader {
+interface PHeader {
   revision: string;
 }
-export interface PKeyValue {
+interface PKeyValue {
   key: Bytes;
   create_revision: string;
   mod_revision: string;
@@ -34,33 +34,33 @@ export interface PKeyValue {
   value: Bytes;
   lease: string;
 }
-export interface PRangeResponse {
+interface PRangeResponse {
   header: PHeader;
   kvs: PKeyValue[];
   more: boolean;
   count: string;
 }
-export interface PPutResponse {
+interface PPutResponse {
   header: PHeader;
   prev_kv: PKeyValue | null;
 }
-export interface PDeleteResponse {
+interface PDeleteResponse {
   header: PHeader;
   deleted: string;
   prev_kvs: PKeyValue[];
 }
-export interface PResponseOp {
+interface PResponseOp {
   response?: string;
   response_range?: PRangeResponse | null;
   response_put?: PPutResponse | null;
   response_delete_range?: PDeleteResponse | null;
 }
-export interface PTxnResponse {
+interface PTxnResponse {
   header: PHeader;
   succeeded: boolean;
   responses: PResponseOp[];
 }
-export interface PEvent {
+interface PEvent {
   type: string;
   kv: PKeyValue;
   prev_kv: PKeyValue | null;
@@ -136,7 +136,7 @@ export function kv(p: PKeyValue): KeyValue {
 }
 
 /** etcd3's proto spells enum values in CamelCase ("Descend", "Create", "NotEqual", "Delete"). */
-export const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
+export const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const str = (v: bigint | undefined): string => (v ?? 0n).toString();
 
 /** Only the fields that differ from the proto defaults: less for protobufjs to convert and encode. */
@@ -232,7 +232,7 @@ export function opRes(op: Op, p: PResponseOp): OpResponse {
  * description than etcd's own. Matched before the gRPC status code, which is too coarse: "too many
  * requests" and "database space exceeded" are both RESOURCE_EXHAUSTED, one transient, one not.
  */
-export const MESSAGES: readonly (readonly [string, EtcdErrorCode, string?])[] = [
+const MESSAGES: readonly (readonly [string, EtcdErrorCode, string?])[] = [
   ["requested lease not found", "lease-not-found"],
   ["lease already exists", "lease-exists"],
   ["too large lease TTL", "lease-ttl-too-large"],

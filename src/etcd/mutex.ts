@@ -19,13 +19,13 @@ import { EtcdError } from "./errors.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
-import { OLDER_LIMIT, type Seed, waitDeletes } from "./wait-deletes.js";
+import { type FirstRead, OLDER_LIMIT, waitDeletes } from "./wait-deletes.js";
 
 interface Attempt {
   readonly myRev: bigint;
   readonly held: boolean;
   readonly header: ResponseHeader;
-  readonly seed: Seed | undefined;
+  readonly firstRead: FirstRead | undefined;
 }
 
 /** The reason a holder's signal aborts with on unlock (one shared instance: unlock is a hot path). */
@@ -169,8 +169,9 @@ export class Mutex {
       myRev = kv.createRevision;
     }
     const o = owner?.type === "range" ? owner.kvs[0] : undefined;
-    const seed = all?.type === "range" ? { rev: r.header.revision, kvs: all.kvs, more: all.more } : undefined;
-    return { myRev, held: o === undefined || o.createRevision === myRev, header: r.header, seed };
+    const firstRead =
+      all?.type === "range" ? { rev: r.header.revision, kvs: all.kvs, more: all.more } : undefined;
+    return { myRev, held: o === undefined || o.createRevision === myRev, header: r.header, firstRead };
   }
 
   #acquired(rev: bigint, header: ResponseHeader): void {
@@ -226,7 +227,7 @@ export class Mutex {
         { key: this.#key, rev: att.myRev },
         link.signal,
         "create",
-        att.seed,
+        att.firstRead,
       );
       this.#acquired(att.myRev, h);
     } catch (e) {

@@ -79,7 +79,7 @@ export async function newSequentialKV(b: Backend, prefix: Uint8Array, value: Val
 }
 
 /** Txn{if MOD(k)==rev then Del(k)}: whether this caller removed that exact version. */
-export async function deleteRevKey(b: Backend, key: Uint8Array, rev: bigint): Promise<boolean> {
+async function deleteRevKey(b: Backend, key: Uint8Array, rev: bigint): Promise<boolean> {
   const r = await b.txn({
     compare: [{ key, target: "mod", result: "=", value: rev }],
     success: [{ type: "delete", key }],

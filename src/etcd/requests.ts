@@ -18,7 +18,7 @@ import { checkValue, compareBytes, toBytes } from "./bytes.js";
 import { etcdError } from "./errors.js";
 
 /** A RangeRequest with defaults filled in and keys as bytes. */
-export interface NormRange {
+interface NormRange {
   readonly key: Uint8Array;
   readonly end: Uint8Array | undefined;
   readonly limit: number;
@@ -119,7 +119,9 @@ function checkOps(ops: readonly Op[]): void {
   // etcd refuses a txn branch that writes one key twice (two puts, or a put inside a delete range).
   const sorted = [...puts].sort(compareBytes);
   for (let i = 1; i < sorted.length; i++) {
-    if (compareBytes(sorted[i - 1]!, sorted[i]!) === 0) throw etcdError("duplicate-key");
+    // 1 <= i < sorted.length: both indexes are in range.
+    if (compareBytes(sorted[i - 1] as Uint8Array, sorted[i] as Uint8Array) === 0)
+      throw etcdError("duplicate-key");
   }
   for (const p of puts) {
     for (const d of dels) {

@@ -34,7 +34,7 @@ export interface Own {
 }
 
 /** The keys under the prefix as read at `rev` (e.g. inside the acquire txn): lets the wait skip its first read. */
-export interface Seed {
+export interface FirstRead {
   readonly rev: bigint;
   readonly kvs: readonly KeyValue[];
   /** The read was cut short by its limit: more (older) keys may exist. */
@@ -51,7 +51,7 @@ const LINGER_MS = 2000;
 /** A binary string of the key bytes: a Map key that is exact for any bytes. */
 function keyId(k: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < k.length; i++) s += String.fromCharCode(k[i]!);
+  for (const c of k) s += String.fromCharCode(c);
   return s;
 }
 
@@ -120,8 +120,8 @@ class PrefixWatcher {
   #trim(keep: number): void {
     const drop = this.history.length - keep;
     if (drop <= 0) return;
-    const last = this.history[drop - 1]!;
-    if (last.rev > this.from) this.from = last.rev;
+    const last = this.history[drop - 1];
+    if (last !== undefined && last.rev > this.from) this.from = last.rev;
     this.history.splice(0, drop);
   }
 
@@ -193,8 +193,8 @@ function watcherFor(b: Backend, pfx: Uint8Array): PrefixWatcher {
 /**
  * Waits until no key under `pfx` with a create revision ≤ maxRev is left (by = "create", Mutex and
  * Election), or with a mod revision ≤ maxRev (by = "mod", the recipes' RWMutex). Fails with
- * session-expired as soon as the waiter's own key is gone. `seed`: the keys under `pfx` as read at
- * some revision after `own` was written (saves the first read). Resolves to the header of the read
+ * session-expired as soon as the waiter's own key is gone. `firstRead`: the keys under `pfx` as read
+ * at some revision after `own` was written (saves the first read). Resolves to the header of the read
  * that found nothing older, or with the revision of the delete that removed the last older key.
  */
 export async function waitDeletes(
@@ -204,7 +204,7 @@ export async function waitDeletes(
   own: Own,
   signal: AbortSignal,
   by: "create" | "mod" = "create",
-  seed?: Seed,
+  firstRead?: FirstRead,
 ): Promise<ResponseHeader> {
   const end = prefixEnd(pfx);
   const ownId = keyId(own.key);
@@ -219,8 +219,8 @@ export async function waitDeletes(
       let at: bigint;
       let kvs: readonly KeyValue[];
       let more: boolean;
-      if (seed !== undefined && watcher.covers(seed.rev)) {
-        ({ rev: at, kvs, more } = seed);
+      if (firstRead !== undefined && watcher.covers(firstRead.rev)) {
+        ({ rev: at, kvs, more } = firstRead);
       } else {
         const r = await orAbort(
           b.txn({
@@ -253,7 +253,7 @@ export async function waitDeletes(
         kvs = older.kvs;
         more = older.more;
       }
-      seed = undefined;
+      firstRead = undefined;
       const pending = new Set<string>();
       for (const kv of kvs) if (revOf(kv) <= maxRev) pending.add(keyId(kv.key));
       if (pending.size === 0 && !more) return { revision: at };

@@ -14,7 +14,7 @@
 
 import type { Duplex, PObj, PWatchResponse } from "./etcd3-wire.js";
 
-export interface MuxWatch {
+interface MuxWatch {
   /** The create response: the watch is registered. */
   created(res: PWatchResponse): void;
   /** A response with events for this watch. */
@@ -24,7 +24,7 @@ export interface MuxWatch {
 }
 
 /** A handle on one watch of the mux: `cancel()` sends the cancel_request (or drops a pending create). */
-export interface MuxHandle {
+interface MuxHandle {
   cancel(): void;
 }
 

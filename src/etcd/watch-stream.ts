@@ -59,7 +59,7 @@ export class WatchStream implements Watch {
   next(ctx?: Canceller): Promise<WatchResponse> {
     const src = ctx === undefined ? null : cancelSourceOf(ctx);
     if (this.#head < this.#buf.length) {
-      const r = this.#buf[this.#head]!;
+      const r = this.#buf[this.#head] as WatchResponse; // head < length, checked above
       this.#buf[this.#head++] = undefined as unknown as WatchResponse;
       if (this.#head === this.#buf.length) {
         this.#buf = [];

@@ -26,7 +26,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
  */
 export type GroupTask = (ctx: Context) => unknown;
 
-export interface TaskGroupOptions {
+interface TaskGroupOptions {
   /** Derive the group's context from this one (and cancel it on the first error if asked). */
   readonly ctx?: Context | undefined;
   readonly cancelOnError?: boolean;

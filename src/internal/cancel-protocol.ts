@@ -33,7 +33,7 @@ export interface HasCancelSource {
 }
 
 /** What every blocking call accepts as `ctx`: structurally, Context | AbortSignal. */
-export type CancelArg = object | undefined | null;
+type CancelArg = object | undefined | null;
 
 /** Adapts an AbortSignal; one adapter per blocking call, because it holds that call's listener. */
 class SignalSource implements CancelSource {

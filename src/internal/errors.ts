@@ -30,7 +30,8 @@ export class GoSyncError extends Error {
 function isInstance(cls: abstract new (...args: never[]) => unknown, x: unknown): boolean {
   if (Function.prototype[Symbol.hasInstance].call(cls, x)) return true;
   if (typeof x !== "object" || x === null || !Object.hasOwn(cls, BRAND)) return false;
-  const key = (cls as unknown as Record<symbol, symbol>)[BRAND]!;
+  const key = (cls as unknown as Record<symbol, symbol | undefined>)[BRAND];
+  if (key === undefined) return false;
   return (x as Record<symbol, unknown>)[key] === true;
 }
 

@@ -24,7 +24,7 @@
 import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
 
 /** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
-export type WaitAsyncResult =
+type WaitAsyncResult =
   | { readonly async: false; readonly value: "not-equal" | "timed-out" }
   | { readonly async: true; readonly value: Promise<"ok" | "timed-out"> };
 
@@ -38,7 +38,7 @@ export const atomicsWaitAsync = (
 let blockable: boolean | undefined;
 
 /** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
-export function canBlock(): boolean {
+function canBlock(): boolean {
   if (blockable === undefined) {
     try {
       // The agent check comes before the value check, so a mismatching value still throws here.

@@ -46,7 +46,7 @@ export const CANCELLED = 3;
 export const WOKEN = 4;
 
 /** The default number of slots (exact FIFO for up to this many concurrent waiters). */
-export const QUEUE_CAP = 64;
+const QUEUE_CAP = 64;
 
 /** Words a queue of `cap` slots needs. */
 export function queueWords(cap: number = QUEUE_CAP): number {
@@ -54,7 +54,7 @@ export function queueWords(cap: number = QUEUE_CAP): number {
 }
 
 /** Milliseconds now, modulo 2^31 (differences are exact for ages under 24 days). */
-export function nowMs(): number {
+function nowMs(): number {
   return (Date.now() % 0x80000000) | 0;
 }
 

@@ -6,7 +6,8 @@ import { describe, test } from "node:test";
 import { background, Canceled, Chan, ChanClosedError, GoSyncError, go, withCancel } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
 import { leakCheck } from "../../src/testing/index.js";
-import { drain, stateAfterDrain, watch } from "../helpers/settled.js";
+import { probe } from "../helpers/probe.js";
+import { drain, stateAfterDrain } from "../helpers/settled.js";
 
 leakCheck();
 
@@ -89,7 +90,7 @@ describe("operation × state table", () => {
 describe("unbuffered rendezvous", () => {
   test("a send completes only once a receiver took the value", async () => {
     const ch = new Chan<string>();
-    const s = watch(ch.send("hi"));
+    const s = probe(ch.send("hi"));
     await drain();
     assert.equal(s.state.s, "pending");
     assert.equal(await ch.recv(), "hi");
@@ -170,7 +171,7 @@ describe("batch receive", () => {
 
   test("recvBatch waits for the first value, and returns [] once closed and drained", async () => {
     const ch = new Chan<string>(4);
-    const p = watch(ch.recvBatch(8));
+    const p = probe(ch.recvBatch(8));
     await drain();
     assert.equal(p.state.s, "pending");
     ch.trySend("a");

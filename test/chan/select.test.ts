@@ -18,7 +18,8 @@ import {
 } from "../../src/index.js";
 import { waitingReceivers, waitingSenders } from "../../src/internal/introspect.js";
 import { leakCheck, type TaskInfo } from "../../src/testing/index.js";
-import { drain, stateAfterDrain, watch } from "../helpers/settled.js";
+import { probe } from "../helpers/probe.js";
+import { drain, stateAfterDrain } from "../helpers/settled.js";
 
 // Two tests below leave a select with no live case blocked on purpose: Go's `select {}` blocks
 // forever and nothing can ever wake it, so it cannot be cleaned up. Only those are ignored.
@@ -241,7 +242,7 @@ describe("blocking select commits exactly one case", () => {
 
   test("the same channel in two cases of one select", async () => {
     const ch = new Chan<number>();
-    const p = watch(
+    const p = probe(
       select(
         recv(ch, (v) => `recv ${v}`),
         send(ch, 1, () => "send"),

@@ -119,7 +119,11 @@ async function primitivesWork(b: Backend, pfx: string): Promise<void> {
 describe("TLS with client-certificate auth", { skip: tlsServer === null, timeout: 120_000 }, () => {
   const certs = tlsCerts!;
   const endpoint = tlsServer?.endpoint ?? "";
-  const good = (): ConnectOptions["tls"] => ({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
+  const good = (): NonNullable<ConnectOptions["tls"]> => ({
+    ca: certs.ca,
+    cert: certs.clientCert,
+    key: certs.clientKey,
+  });
 
   test("the harness started etcd serving TLS only, requiring a client certificate", () => {
     assert.match(endpoint, /^https:\/\/127\.0\.0\.1:\d+$/);

@@ -103,9 +103,9 @@ async function get(inp: Dch): Promise<Rat> {
 async function getn(inp: Dch[]): Promise<Rat[]> {
   let n = inp.length;
   if (n !== 2) throw new Error("bad n in getn");
-  const req: Array<Chan<number> | null> = [inp[0]!.req, inp[1]!.req];
-  const dat: Array<Chan<Rat> | null> = [null, null];
-  const out: Rat[] = [zero, zero];
+  const req: [Chan<number> | null, Chan<number> | null] = [inp[0]!.req, inp[1]!.req];
+  const dat: [Chan<Rat> | null, Chan<Rat> | null] = [null, null];
+  const out: [Rat, Rat] = [zero, zero];
   for (n = 2 * n; n > 0; n--) {
     seqno++;
     await select(

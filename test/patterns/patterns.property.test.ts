@@ -104,7 +104,12 @@ test("broadcast (sync and buffered) and tee: every output gets the input in orde
         if (shape.kind === "tee") outs = tee(ctx, input);
         else {
           outs = Array.from({ length: shape.outputs }, () => new Chan<number>(shape.capacity));
-          broadcast(ctx, input, outs, { mode: shape.kind, buffer: shape.buffer });
+          broadcast(
+            ctx,
+            input,
+            outs,
+            shape.buffer === undefined ? { mode: shape.kind } : { mode: shape.kind, buffer: shape.buffer },
+          );
         }
         let received = 0;
         const counted = (): void => {
