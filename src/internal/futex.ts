@@ -119,16 +119,26 @@ export function releaseAlive(): void {
  * Waits without blocking while `i32[index] === value`. Resolves undefined once woken (or at once if
  * the word already differs; spurious wake-ups happen), or with the cancellation reason if `src`
  * fires first. Never rejects: the caller cleans up, then rejects its own promise.
+ *
+ * `withdraw`, if given, runs synchronously inside the cancellation itself (or here at once if `src`
+ * has already fired), before the promise resolves. A waiter that has something on offer to other
+ * threads (a channel cell) takes it back there: by the time `cancel()` returns, no thread can
+ * commit to it any more. Cleaning up only when the promise's continuation runs would leave it
+ * on offer for as long as this thread is busy or descheduled. It must not call user code.
  */
 export function waitAsync(
   i32: Int32Array,
   index: number,
   value: number,
   src: CancelSource | null,
+  withdraw?: () => void,
 ): Promise<unknown> {
   // A source already cancelled never fires again: it ends the wait before it starts.
   const early = src?.[REASON]();
-  if (early !== undefined) return Promise.resolve(early);
+  if (early !== undefined) {
+    withdraw?.();
+    return Promise.resolve(early);
+  }
   const r = atomicsWaitAsync(i32, index, value);
   if (!r.async) return Promise.resolve(undefined);
   holdAlive();
@@ -144,6 +154,7 @@ export function waitAsync(
       onCancel(reason: unknown): void {
         if (settled) return;
         settled = true;
+        withdraw?.();
         releaseAlive();
         resolve(reason);
       },

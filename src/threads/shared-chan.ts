@@ -336,6 +336,11 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   async #awaitTakeAsync(at: number, src: CancelSource | null): Promise<void> {
     const i32 = this.#i32;
+    // The offer is settled inside the cancellation (see #awaitHandAsync): the state it had then.
+    let st = FAILED;
+    const withdraw = (): void => {
+      st = this.#m.settleOffer(at, true);
+    };
     for (;;) {
       const s = Atomics.load(i32, at);
       if (s === OFFERED) {
@@ -343,9 +348,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         continue;
       }
       if (s !== OFFERED_SLEEPING) break;
-      const r = await waitAsync(i32, at, OFFERED_SLEEPING, src);
+      const r = await waitAsync(i32, at, OFFERED_SLEEPING, src, withdraw);
       if (r !== undefined) {
-        const st = this.#m.settleOffer(at, true);
         if (st === OFFERED || st === OFFERED_SLEEPING) throw r;
         if (st === FAILED) throw sendOnClosed();
         return;
@@ -414,7 +418,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       lock(i32, LOCK);
       const r = this.#m.take();
       unlock(i32, LOCK);
-      if (r !== NONE) return Promise.resolve(this.#gotten(r, max, out));
+      if (r !== NONE) return Promise.resolve(this.#gotten(r, this.#m.got, max, out));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -426,9 +430,9 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     return `SharedChan (${this.cap === 0 ? "unbuffered" : `cap ${this.cap}, len ${this.length}`})`;
   }
 
-  #gotten(r: number, max: number, out: T[] | undefined): Stored | typeof END {
+  /** A take's outcome `r` (with `v`, the value it got) as #recvAsync resolves. */
+  #gotten(r: number, v: Stored, max: number, out: T[] | undefined): Stored | typeof END {
     if (r !== GOT) return END;
-    const v = this.#m.got;
     if (out !== undefined) {
       out.push(this.#decode(v));
       if (max > 1) this.#takeMore(max, out);
@@ -443,7 +447,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       const r = this.#m.take();
       if (r !== NONE) {
         unlock(i32, LOCK);
-        return this.#gotten(r, max, out);
+        return this.#gotten(r, this.#m.got, max, out);
       }
       if (this.cap === 0) {
         const at = this.#m.wait();
@@ -462,9 +466,17 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   }
 
   /**
-   * Waits in cell `at` until a sender hands it a value. The value is captured (and a batch
-   * completed) in the same synchronous step as the cell is settled: #m.got is overwritten by this
-   * thread's next take, which may run before an awaiting caller resumes.
+   * Waits in cell `at` until a sender hands it a value. The value is captured in the same
+   * synchronous step as the cell is settled: #m.got is overwritten by this thread's next take,
+   * which may run before an awaiting caller resumes.
+   *
+   * Invariant: once the ctx is cancelled, no sender can hand this cell a value. The cell is
+   * withdrawn under the lock inside the cancellation itself (waitAsync's `withdraw`), not when this
+   * function resumes: until then this thread may be busy or descheduled, and a sender on another
+   * thread would find the cell still WAITING, hand its value to a receiver whose caller had already
+   * given up, and leave a live receiver without one. Go behaves the same way: a select woken by its
+   * ctx is marked done before any sender can dequeue it (runtime/chan.go, dequeue and selectDone).
+   * Only a value handed before the cancellation is received (the sender committed first).
    */
   async #awaitHandAsync(
     at: number,
@@ -473,6 +485,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     out: T[] | undefined,
   ): Promise<Stored | typeof END> {
     const i32 = this.#i32;
+    let r = NONE;
+    let v: Stored = 0;
+    const withdraw = (): void => {
+      r = this.#m.settleWait(at);
+      v = this.#m.got;
+    };
     for (;;) {
       const s = Atomics.load(i32, at);
       if (s === WAITING) {
@@ -480,14 +498,14 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         continue;
       }
       if (s !== WAITING_SLEEPING) break;
-      const why = await waitAsync(i32, at, WAITING_SLEEPING, src);
+      const why = await waitAsync(i32, at, WAITING_SLEEPING, src, withdraw);
       if (why !== undefined) {
-        const r = this.#m.settleWait(at);
         if (r === NONE) throw why;
-        return this.#gotten(r, max, out);
+        return this.#gotten(r, v, max, out);
       }
     }
-    return this.#gotten(this.#m.settleWait(at), max, out);
+    const done = this.#m.settleWait(at);
+    return this.#gotten(done, this.#m.got, max, out);
   }
 
   /** Go's `for v := range ch`; leaving the loop early does not close the channel. */

@@ -111,6 +111,27 @@ describe("SharedChan on one thread", () => {
     await assert.rejects(ch.recv(ac.signal), { message: "stop" });
   });
 
+  test("a cancelled wait is withdrawn by cancel() itself: the next waiter gets the value", T, async () => {
+    // No await between cancel() and the other side: this thread has not resumed the cancelled
+    // call yet, as when it is busy or descheduled while another thread sends or receives.
+    const ch = new SharedChan<number>(0, { codec: "int32" });
+    const [ctx, cancel] = withCancel(background());
+    const r1 = ch.recv(ctx);
+    const r2 = ch.recv();
+    cancel();
+    assert.equal(ch.trySend(7), true);
+    await assert.rejects(r1, { message: "context canceled" });
+    assert.equal(await r2, 7, "the value went to the receiver still waiting");
+    const [ctx2, cancel2] = withCancel(background());
+    const s1 = ch.send(1, ctx2);
+    const s2 = ch.send(2);
+    cancel2();
+    assert.deepEqual(ch.tryRecv(), [2, true], "the cancelled offer was withdrawn");
+    await assert.rejects(s1, { message: "context canceled" });
+    await s2;
+    assert.equal(ch.tryRecv(), undefined);
+  });
+
   test("leaving a for await loop early does not close the channel", T, async () => {
     const ch = new SharedChan<number>(4, { codec: "int32" });
     for (let i = 0; i < 4; i++) ch.trySend(i);
