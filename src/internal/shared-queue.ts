@@ -239,7 +239,17 @@ export class SharedQueue {
     }
   }
 
-  /** Sleeps (async) while slot `s` is WAITING; resolves with its state, or the cancellation reason. */
+  /**
+   * Sleeps (async) while slot `s` is WAITING; resolves with its state, or the cancellation reason.
+   *
+   * Unlike a SharedChan cell (its waitAsync `withdraw`), the slot stays in the queue after the
+   * cancellation until the caller resumes and calls leave(): a grant may still reach it in between.
+   * That is safe because leave() reports GRANTED and every caller then either keeps the grant and
+   * succeeds (Mutex, RWMutex, Cond, CyclicBarrier) or gives it back under the queue lock and passes
+   * it on before rejecting (Semaphore, as x/sync/semaphore does): a grant is never lost, only
+   * delayed until this thread runs again, as in Go, where a cancelled waiter also stays queued until
+   * its goroutine runs (test/threads/cancel-grant.test.ts).
+   */
   async sleepAsync(s: number, src: CancelSource | null): Promise<number | { readonly why: unknown }> {
     for (;;) {
       const st = Atomics.load(this.i32, s);
