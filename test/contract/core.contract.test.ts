@@ -1,5 +1,5 @@
-// The core's exports satisfy the API contract (test/contract/gosync.d.ts, a copy of
-// shared/contract/gosync.d.ts): the assignments below are checked by `npm run typecheck`, and the
+// The core's exports satisfy the API contract (test/contract/gosync.d.ts, the public API written
+// out as declarations, kept apart from the sources on purpose): the assignments below are checked by `npm run typecheck`, and the
 // test checks at run time that every contracted name is exported and of the right kind.
 
 import assert from "node:assert/strict";

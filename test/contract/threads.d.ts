@@ -1,7 +1,5 @@
-// A copy of ../shared/contract/threads.d.ts (the team's API contract for gosync/threads), so the type
-// check in threads.contract.test.ts runs on any checkout. Keep it in sync when the contract changes.
-// The public API of `gosync/threads`, as ../DESIGN.md "gosync/threads" describes it, written out as
-// TypeScript declarations. Names and shapes are the contract that tests and users code against; a
+// The public API of `gosync/threads` (see docs/threads.md), written out as TypeScript declarations,
+// kept apart from the sources so that threads.contract.test.ts can hold the library to it. Names and shapes are the contract that tests and users code against; a
 // better shape is welcome if it is applied everywhere and explained. Internals are yours.
 //
 // Every primitive here lives in a SharedArrayBuffer, is created on any thread, and works from every
