@@ -10,31 +10,14 @@ import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { ChatClient, type ChatServer, chat, connectNonReader, startChat } from "../examples/chat.js";
 import { terminalProgress } from "../examples/progress.js";
-import type { BaseOptions, Example } from "../examples/registry.js";
 import { BoundedTracker, Tracker, tracker } from "../examples/tracker.js";
 import { background, Canceled, Chan, type Context, withCancel } from "../src/index.js";
-import { registry } from "../src/internal/registry.js";
 import { leakCheck } from "../src/testing/index.js";
+import { runExample as run } from "./helpers/run-example.js";
 
 leakCheck();
 
 const T = { timeout: 30_000 };
-
-function timers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-}
-
-/** Runs an example, returns its output lines, and checks that it left nothing running behind. */
-async function run<O extends BaseOptions>(ex: Example<O>, opts: O): Promise<string[]> {
-  const tasksBefore = registry.liveTasks;
-  const timersBefore = timers();
-  const lines: string[] = [];
-  await ex.run((line) => lines.push(line), opts);
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(registry.liveTasks, tasksBefore, `${ex.name} left tasks running`);
-  assert.equal(timers(), timersBefore, `${ex.name} left timers armed`);
-  return lines;
-}
 
 /** Connects and answers the name prompt; returns the client and the two greeting lines. */
 async function join(server: ChatServer, name: string): Promise<[ChatClient, string[]]> {

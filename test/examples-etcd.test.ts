@@ -12,28 +12,11 @@ import { etcdArgs } from "../examples/etcd-common.js";
 import { etcdElection } from "../examples/etcd-election.js";
 import { etcdLock } from "../examples/etcd-lock.js";
 import { etcdQueue } from "../examples/etcd-queue.js";
-import type { BaseOptions, Example } from "../examples/registry.js";
 import { connect, prefixEnd } from "../src/etcd/index.js";
-import { registry } from "../src/internal/registry.js";
 import { EtcdServer, etcdBinary } from "./etcd/harness.js";
+import { runExample as run } from "./helpers/run-example.js";
 
 const EMBEDDED = "backend: embedded (in-process, etcd's semantics; --etcd URL for a real etcd)";
-
-function timers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-}
-
-/** Runs an example, returns its output lines, and checks that it left nothing running behind. */
-async function run<O extends BaseOptions>(ex: Example<O>, opts: O): Promise<string[]> {
-  const tasksBefore = registry.liveTasks;
-  const timersBefore = timers();
-  const lines: string[] = [];
-  await ex.run((line) => lines.push(line), opts);
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(registry.liveTasks, tasksBefore, `${ex.name} left tasks running`);
-  assert.equal(timers(), timersBefore, `${ex.name} left timers armed`);
-  return lines;
-}
 
 describe("etcd-election", () => {
   test("5 nodes: failover after a crash and after a partition, then a resignation; one observer", async () => {

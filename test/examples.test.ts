@@ -11,28 +11,10 @@ import { PassThrough } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { du } from "../examples/du.js";
 import { pipeline } from "../examples/pipeline.js";
-import type { BaseOptions, Example } from "../examples/registry.js";
 import { ring } from "../examples/ring.js";
 import { shutdown } from "../examples/shutdown.js";
 import { sieve } from "../examples/sieve.js";
-import { registry } from "../src/internal/registry.js";
-
-function timers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-}
-
-/** Runs an example, returns its output lines, and checks that it left nothing running behind. */
-async function run<O extends BaseOptions>(ex: Example<O>, opts: O): Promise<string[]> {
-  const tasksBefore = registry.liveTasks;
-  const timersBefore = timers();
-  const lines: string[] = [];
-  await ex.run((line) => lines.push(line), opts);
-  // A task counts as ended once its promise has settled, a few microtasks after its last action.
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(registry.liveTasks, tasksBefore, `${ex.name} left tasks running`);
-  assert.equal(timers(), timersBefore, `${ex.name} left timers armed`);
-  return lines;
-}
+import { runExample as run } from "./helpers/run-example.js";
 
 const PRIMES_20 = "2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 53 59 61 67 71";
 
