@@ -2,8 +2,11 @@
 // the first error. With withContext, the derived context is cancelled (cause: that error) on the
 // first error, or when wait() returns. setLimit(n) bounds the running tasks: go() then waits for a
 // slot (its promise resolves once fn has started), tryGo() does not. Errors thrown by tasks are
-// captured, never fatal. Where it differs from Go: wait() rejects instead of returning the error;
-// tasks receive the group's context as their argument.
+// captured, never fatal. Below the limit fn starts inside go(): its synchronous part runs before go()
+// returns (an interleaving Go allows: the new goroutine may run on another P before Go returns), so
+// a producer awaiting each go() costs one microtask hop for itself and one per task. Where it
+// differs from Go: wait() rejects instead of returning the error; tasks receive the group's context
+// as their argument.
 
 import type { Context } from "../chan/context-type.js";
 import { checkParent } from "../context/with-cancel.js";
@@ -40,8 +43,9 @@ export class ErrGroup {
   /**
    * Runs fn in a new task: Go's `g.Go(f)`. Returns a promise to await, because Go's Go blocks while
    * the limit is reached: then it resolves once fn has started. Below the limit (or with none) fn
-   * is started at once and the promise is already resolved, so awaiting it costs one microtask and
-   * leaving it is harmless; at a limit, a producer that does not await queues every task inside
+   * is started at once, inside this call up to its first await (from inside a task that go() started
+   * this way, right after that task returns or awaits), and the promise is already resolved, so
+   * awaiting it costs one microtask and leaving it is harmless; at a limit, a producer that does not await queues every task inside
    * the group instead of being held up. Always a promise, so a linter's no-floating-promises rule
    * flags a missing await. Throws TypeError at once if fn is not a function.
    *
@@ -57,7 +61,7 @@ export class ErrGroup {
     checkFunction("fn", fn);
     const core = this.#core;
     if (core.hasRoom && core.pending === core.active) {
-      core.start(fn);
+      core.startNow(fn);
       return STARTED;
     }
     return new Promise<void>((started) => core.enqueue(fn, started));
@@ -67,7 +71,7 @@ export class ErrGroup {
   tryGo(fn: GroupTask): boolean {
     const core = this.#core;
     if (!core.hasRoom || core.pending > core.active) return false;
-    core.start(fn);
+    core.startNow(fn);
     return true;
   }
 

@@ -10,8 +10,9 @@ import { background } from "../context/background.js";
 import { type CancelCauseFunc, withCancelCause } from "../context/with-cancel.js";
 import { ChunkQueue } from "../internal/chunk-queue.js";
 import { checkFunction } from "../internal/errors.js";
-import { blockBegin, blockEnd } from "../internal/registry.js";
-import { go } from "../task/go.js";
+import { blockBegin, blockEnd, registry, type TaskRecord, taskEnd } from "../internal/registry.js";
+import { asPromise } from "../internal/thenable.js";
+import { beginTask } from "../task/go.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -37,22 +38,29 @@ interface Queued {
   readonly started: (() => void) | null;
 }
 
+/**
+ * How deep the current call stack is inside tasks that startNow ran synchronously (any group's).
+ * A task started from inside one is deferred instead, so a chain of tasks that each start the next
+ * never nests frames: the stack holds at most one synchronously started task.
+ */
+let syncDepth = 0;
+
 export class TaskGroup {
   readonly ctx: Context;
   readonly #cancel: CancelCauseFunc | null;
   readonly #cancelOnError: boolean;
   /** Max concurrently running tasks; Infinity for none. */
   limit = Number.POSITIVE_INFINITY;
-  /** Tasks running now. */
+  /** Tasks running now (including started ones waiting in #ready for their slot's first turn). */
   active = 0;
   readonly errors: unknown[] = [];
   failed = false;
   readonly #queue = new ChunkQueue<Queued>();
   #idle: (() => void)[] = [];
   /**
-   * Tasks started (their slot counted in `active`) that no runner has picked up yet: a runner whose
-   * task ends takes the next one from here, and the turn's spawn check starts a runner for each
-   * one still left (see start).
+   * Tasks started (their slot counted in `active`) that no slot runs yet: a slot whose task ends
+   * takes the next one from here, and the turn's spawn check opens a slot for each one still left
+   * (see start).
    */
   readonly #ready = new ChunkQueue<GroupTask>();
   #spawnScheduled = false;
@@ -79,15 +87,28 @@ export class TaskGroup {
     return this.active < this.limit;
   }
 
-  /** Starts fn now (the caller checked the limit, or there is none). */
+  /**
+   * Starts fn now, inside this call (the caller checked fn, and the limit if there is one): its
+   * synchronous part runs before startNow returns, as a goroutine may run on another P before Go's
+   * `go` statement returns. From inside a task startNow ran, it defers as start does.
+   */
+  startNow(fn: GroupTask): void {
+    if (syncDepth > 0) {
+      this.start(fn);
+      return;
+    }
+    this.active++;
+    this.#open(fn);
+  }
+
+  /** Starts fn on a later microtask (the caller checked the limit, or there is none). */
   start(fn: GroupTask): void {
     checkFunction("fn", fn);
     this.active++;
-    // Not a go() per task: fn waits out the current microtask turn in #ready, where a runner whose
-    // task ends in this turn takes it (a producer awaiting each go(), Go's `for ... { g.Go(f) }`,
-    // calls go() again once per turn), and the spawn check at the end of the turn starts a runner
-    // for every task still there. Either way fn starts a microtask or two after go() returns, as a
-    // task started by go() does, and never waits for another task to end.
+    // Not a slot per task: fn waits out the current microtask turn in #ready, where a slot whose
+    // task ends in this turn takes it, and the spawn check at the end of the turn opens a slot for
+    // every task still there. Either way fn starts a microtask or two after start returns and never
+    // waits for another task to end.
     this.#ready.push(fn);
     if (!this.#spawnScheduled) {
       this.#spawnScheduled = true;
@@ -97,7 +118,7 @@ export class TaskGroup {
 
   readonly #spawn = (): void => {
     this.#spawnScheduled = false;
-    while (this.#ready.size > 0) go(this.#run, this.#ready.shift());
+    while (this.#ready.size > 0) this.#open(this.#ready.shift());
   };
 
   /**
@@ -148,29 +169,80 @@ export class TaskGroup {
     this.#cancel?.(cause);
   }
 
-  readonly #run = async (fn: GroupTask): Promise<void> => {
-    // A task that finishes hands its slot on by running the next task itself: a started one that
-    // no runner has picked up yet, else the queue's head. One go() per slot rather than per task.
+  // A slot is one task (a goroutine, for the task count and diagnostics) that runs fn and then,
+  // as long as there is one, the next task waiting for a slot: a started one that no slot has taken
+  // yet, else the queue's head. It is driven by promise reactions rather than an async function:
+  // one reaction per task that returns a promise (an `await` costs a closure pair and a context
+  // more), and none for a task that returns anything else. While tracking, the slot's task record
+  // is the store of everything it runs (registry.runTask), its reactions included.
+
+  /** Opens a slot (its place in `active` is already counted) and runs fn in it. */
+  #open(fn: GroupTask): void {
+    const record = beginTask(fn);
+    if (record === undefined) this.#drive(fn, undefined);
+    else registry.runTask(record, () => this.#drive(fn, record));
+  }
+
+  /** Runs fn and the tasks after it that end synchronously, until one returns a promise. */
+  #drive(fn: GroupTask, record: TaskRecord | undefined): void {
     let next: GroupTask | null = fn;
     while (next !== null) {
+      let done: Promise<unknown> | null;
+      syncDepth++;
       try {
-        await next(this.ctx);
+        done = asPromise(next(this.ctx));
       } catch (e) {
         this.fail(e);
+        done = null;
+      } finally {
+        syncDepth--;
       }
-      next = null;
-      if (this.#ready.size > 0) {
-        this.active--; // the ready task's slot was counted when it was started
-        next = this.#ready.shift();
-      } else if (this.#queue.size > 0 && this.active <= this.limit) {
-        const q = this.#queue.shift();
-        q.started?.();
-        next = q.fn;
+      if (done !== null) {
+        if (record === undefined) done.then(this.#ended, this.#failed);
+        else {
+          done.then(
+            () => this.#after(record),
+            (e: unknown) => {
+              this.fail(e);
+              this.#after(record);
+            },
+          );
+        }
+        return;
       }
+      next = this.#next(record);
+    }
+  }
+
+  readonly #ended = (): void => this.#after(undefined);
+
+  readonly #failed = (e: unknown): void => {
+    this.fail(e);
+    this.#after(undefined);
+  };
+
+  /** A task of the slot ended: run the next one in it, or close the slot. */
+  #after(record: TaskRecord | undefined): void {
+    const next = this.#next(record);
+    if (next !== null) this.#drive(next, record);
+  }
+
+  /** The task the slot runs next; null when there is none, after closing the slot. */
+  #next(record: TaskRecord | undefined): GroupTask | null {
+    if (this.#ready.size > 0) {
+      this.active--; // the ready task's slot was counted when it was started
+      return this.#ready.shift();
+    }
+    if (this.#queue.size > 0 && this.active <= this.limit) {
+      const q = this.#queue.shift();
+      q.started?.();
+      return q.fn;
     }
     this.active--;
+    taskEnd(record);
     this.#checkIdle();
-  };
+    return null;
+  }
 
   #checkIdle(): void {
     if (this.pending > 0 || this.#idle.length === 0) return;

@@ -9,6 +9,7 @@
 
 import { checkFunction } from "../internal/errors.js";
 import { registry, type TaskRecord, taskBegin, taskEnd } from "../internal/registry.js";
+import { asPromise } from "../internal/thenable.js";
 
 /** The task a panic escaped from, as a panic handler is told: Go's goroutine number and name. */
 export interface PanicTask {
@@ -122,29 +123,6 @@ function panicUntracked(this: (...args: never[]) => unknown, id: number, e: unkn
 
 const STARTED: Promise<void> = Promise.resolve();
 
-/**
- * The promise to observe when fn returned one, or any other thenable (adopted as `await` would:
- * its `then` read once, and a `then` that throws rejects); null for a plain value.
- */
-function asPromise(result: unknown): Promise<unknown> | null {
-  if (result instanceof Promise) return result;
-  if (result === null || (typeof result !== "object" && typeof result !== "function")) return null;
-  let then: unknown;
-  try {
-    then = (result as { then?: unknown }).then;
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  if (typeof then !== "function") return null;
-  return new Promise((resolve, reject) => {
-    (then as (onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) => unknown).call(
-      result,
-      resolve,
-      reject,
-    );
-  });
-}
-
 function start(
   fn: (...args: unknown[]) => unknown,
   args: unknown[],
@@ -176,6 +154,28 @@ function start(
 }
 
 /**
+ * The bookkeeping of a go statement, for code that runs a task's body itself (the group family,
+ * whose slots start their tasks without a microtask hop): counts the task and, while tracking,
+ * records it (named after fn) with its creator and reports the go statement to the observer (it
+ * happens before the task starts). The caller runs the body through registry.runTask when a record
+ * is returned, and ends the task with taskEnd.
+ */
+export function beginTask(fn: (...args: never[]) => unknown): TaskRecord | undefined {
+  if (!registry.tracking) {
+    registry.liveTasks++; // what taskBegin does when off, without reading fn.name (an accessor)
+    return undefined;
+  }
+  const record = taskBegin(fn.name || "anonymous");
+  if (record !== undefined) {
+    const parent = registry.currentTask();
+    if (parent !== undefined) parents.set(record, parent.id);
+    const o = registry.observer;
+    if (o !== null) o.release(record, "go");
+  }
+  return record;
+}
+
+/**
  * Starts a task: Go's `go fn(args...)`. The arguments are evaluated now; fn starts on a later
  * microtask. An error escaping fn (thrown, or a rejection of the promise or thenable it returns)
  * is fatal, printed as Go prints a panic (see setPanicHandler).
@@ -189,16 +189,9 @@ function start(
  */
 export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
   checkFunction("fn", fn);
-  const record = taskBegin(fn.name || "anonymous");
+  const record = beginTask(fn);
   // Every task gets a number (Go's goroutine id), tracked or not: one counter bump.
   const id = record === undefined ? registry.nextTaskId++ : record.id;
-  if (record !== undefined) {
-    const parent = registry.currentTask();
-    if (parent !== undefined) parents.set(record, parent.id);
-    // Diagnostics: the go statement happens before the task starts (one null test when off).
-    const o = registry.observer;
-    if (o !== null) o.release(record, "go");
-  }
   // A promise reaction rather than queueMicrotask: Node wraps every queueMicrotask callback in an
   // AsyncResource, which made go() about a third slower.
   STARTED.then(() => start(fn as (...args: unknown[]) => unknown, args, id, record));
