@@ -96,6 +96,30 @@ describe("an unhandled task error is fatal", { concurrency: true }, () => {
     assertPanicked(r, "boom: default again", ["handled"]);
   });
 
+  test("untracked tasks are named and numbered in order, past a thousand distinct names too", async () => {
+    // Each untracked task's rejection handler is its name's shared handler bound to its number;
+    // past 1,024 names a task binds the generic one. Both must report the same (number, name).
+    const r = await run(`
+      const seen = [];
+      g.setPanicHandler((e, task) => seen.push(task.id + " " + task.name + " " + e.message));
+      const n = 1100;
+      for (let i = 0; i < n; i++) {
+        const fn = async () => { await null; throw new Error("e" + i); };
+        Object.defineProperty(fn, "name", { value: "task" + i });
+        g.go(fn);
+      }
+      await g.yieldNow();
+      const first = Number(seen[0].split(" ")[0]);
+      const bad = seen.filter((l, i) => l !== (first + i) + " task" + i + " e" + i);
+      console.log(seen.length + " reports, " + bad.length + " wrong" + (bad.length ? ": " + bad[0] : ""));
+    `);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.stdout.split("\n").filter((l) => l !== ""),
+      ["1100 reports, 0 wrong"],
+    );
+  });
+
   test("with a handler installed, the process goes on and exits normally", async () => {
     const r = await run(`
       g.setPanicHandler((e, task) => console.log("handled " + e.message + " in " + task.name));
