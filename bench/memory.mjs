@@ -15,6 +15,7 @@ const N = 100_000;
 const WARM = 1_000;
 
 let started = 0;
+const ended = () => {};
 
 /**
  * The cases: each gets a count and returns, wrapped in an array, whatever must stay reachable. (The
@@ -42,6 +43,19 @@ const cases = {
         started++;
         await ch.recv();
       })();
+    }
+    return [ch];
+  },
+  // The floor for any go(): the reference channel's task plus the least a task runner can keep to
+  // notice the task end (to count it, and to report an error escaping it): one then() on the
+  // task's promise, with handlers shared by every task.
+  "reference-one-observed": async (n) => {
+    const ch = new MiniChan(0);
+    for (let i = 0; i < n; i++) {
+      (async () => {
+        started++;
+        await ch.recv();
+      })().then(ended, ended);
     }
     return [ch];
   },

@@ -81,6 +81,14 @@ function memory(gs) {
   const spec = [
     { id: "baseline", lib: "baseline", name: "async fn awaiting a pending promise", baseline: true },
     { id: "reference-one", lib: "reference", name: `minimal promise channel: ${one}`, note: miniNote },
+    {
+      id: "reference-one-observed",
+      lib: "reference",
+      name: `minimal promise channel + one then() per task: ${one}`,
+      note:
+        "the floor for any go() that notices its tasks end (to count them and report an error escaping " +
+        "one): the row above plus one then() on each task's promise, with shared handlers",
+    },
     { id: "gosync-one-go", lib: "gosync", name: `go(): ${one}`, bar },
     { id: "gosync-one-async", lib: "gosync", name: `plain async fn: ${one}`, bar },
     { id: "gosync-each-go", lib: "gosync", name: `go(): ${each}` },
