@@ -154,22 +154,32 @@ describe("ErrGroup slots, untracked", () => {
   });
 });
 
+/** Children of task i are numbered CHILD + i. */
+const CHILD = 1000;
+
 type Op =
   | { readonly k: "go"; readonly await: boolean; readonly task: TaskSpec }
   | { readonly k: "tryGo"; readonly task: TaskSpec };
 
 /**
- * What a task does: run for `turns` microtask turns, then maybe fail; with turns -1 it returns (or
- * throws) synchronously.
+ * What a task does: start `child` (if any) with go() from its synchronous part, run for `turns`
+ * microtask turns, then maybe fail; with turns -1 it returns (or throws) synchronously.
  */
 interface TaskSpec {
   readonly turns: number;
   readonly fail: boolean;
+  readonly child: TaskSpec | null;
 }
 
+const leafArb = fc.record({
+  turns: fc.integer({ min: -1, max: 6 }),
+  fail: fc.constantFrom(false, false, false, true),
+  child: fc.constant(null),
+});
 const taskArb: fc.Arbitrary<TaskSpec> = fc.record({
   turns: fc.integer({ min: -1, max: 6 }),
   fail: fc.constantFrom(false, false, false, true),
+  child: fc.option(leafArb, { freq: 4 }),
 });
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -178,7 +188,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe("ErrGroup slots: random schedules", () => {
-  test("at most `limit` run, each accepted task runs once, blocked go() calls are served in order, wait reports the first error", async () => {
+  test("at most `limit` run, each accepted task runs once and never inside another, blocked go() calls are served in order, wait reports the first error", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: -1, max: 4 }),
@@ -197,7 +207,8 @@ describe("ErrGroup slots: random schedules", () => {
           const accepted: boolean[] = [];
           const pendingGo: Promise<void>[] = [];
 
-          const body = (i: number, spec: TaskSpec) => {
+          let inBody = 0; // > 0 while some task's synchronous part runs
+          const body = (i: number, spec: TaskSpec): (() => unknown) => {
             const finish = (): void => {
               running--;
               if (spec.fail) {
@@ -208,12 +219,24 @@ describe("ErrGroup slots: random schedules", () => {
               }
             };
             return (): unknown => {
+              assert.equal(inBody, 0, `task ${i} started inside another task's synchronous part`);
               runs[i] = (runs[i] ?? 0) + 1;
               started.push(i);
               running++;
               maxRunning = Math.max(maxRunning, running);
-              if (spec.turns < 0) return finish();
-              return turns(spec.turns).then(finish);
+              inBody++;
+              try {
+                if (spec.child !== null) {
+                  const c = CHILD + i;
+                  accepted[c] = true;
+                  runs[c] = 0;
+                  void g.go(body(c, spec.child));
+                }
+                if (spec.turns < 0) return finish();
+                return turns(spec.turns).then(finish);
+              } finally {
+                inBody--;
+              }
             };
           };
 
@@ -249,12 +272,13 @@ describe("ErrGroup slots: random schedules", () => {
           await Promise.all(pendingGo);
           assert.ok(maxRunning <= bound, `${maxRunning} ran at once with limit ${limit}`);
           assert.equal(running, 0, "wait returned while a task was running");
-          for (let i = 0; i < ops.length; i++) {
-            assert.equal(runs[i], accepted[i] ? 1 : 0, `op ${i} ran ${runs[i]} times`);
+          for (let i = 0; i < runs.length; i++) {
+            if (runs[i] === undefined) continue; // no such op or child
+            assert.equal(runs[i], accepted[i] ? 1 : 0, `task ${i} ran ${runs[i]} times`);
           }
-          // go() calls were served in call order (tryGo can only start within the limit, never
-          // ahead of queued tasks, so every start is in op order).
-          const order = started.filter((i) => accepted[i]);
+          // The test's go() calls were served in call order (tryGo can only start within the limit,
+          // never ahead of queued tasks, so every start is in op order); children may come between.
+          const order = started.filter((i) => i < CHILD && accepted[i]);
           assert.deepEqual(
             order,
             [...order].sort((a, b) => a - b),
