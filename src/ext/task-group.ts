@@ -39,9 +39,9 @@ interface Queued {
 }
 
 /**
- * How deep the current call stack is inside tasks that startNow ran synchronously (any group's).
- * A task started from inside one is deferred instead, so a chain of tasks that each start the next
- * never nests frames: the stack holds at most one synchronously started task.
+ * How many group tasks (of any group) are in their synchronous part on the current call stack. A
+ * startNow from inside one defers instead, so a chain of tasks that each start the next never nests
+ * frames: the stack holds at most one group task's synchronous part.
  */
 let syncDepth = 0;
 
@@ -90,7 +90,7 @@ export class TaskGroup {
   /**
    * Starts fn now, inside this call (the caller checked fn, and the limit if there is one): its
    * synchronous part runs before startNow returns, as a goroutine may run on another P before Go's
-   * `go` statement returns. From inside a task startNow ran, it defers as start does.
+   * `go` statement returns. From inside a group task's synchronous part, it defers as start does.
    */
   startNow(fn: GroupTask): void {
     if (syncDepth > 0) {
