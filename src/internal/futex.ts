@@ -12,12 +12,14 @@
 //   While any waitAsync is pending the thread is kept alive (Node does not count a pending
 //   Atomics.waitAsync as work: a worker awaiting a lock held elsewhere would otherwise just exit).
 // - waitSync: Atomics.wait; blocks the thread. Only two things can reach a blocked thread: a deadline
-//   (the wait's timeout) and a write to shared memory by another thread. Atomics.notify needs the
-//   very SharedArrayBuffer a thread sleeps on, and a shared context's block is a different one from
-//   the primitive's, so a canceller cannot notify a sleeper it has never seen. The invariant instead:
-//   a sync wait that can be interrupted by a shared context sleeps in slices of at most `poll` ms
-//   and re-reads the context's state word between slices (one atomic load); cancellation elsewhere
-//   therefore reaches it within one slice, and the sleeper's own cleanup runs on its own thread.
+//   (the wait's timeout) and Atomics.notify on the very word it sleeps on, which needs that word's
+//   SharedArrayBuffer. The canceller of a shared context holds the context's block, not the
+//   primitive's, so before each sleep the wait registers its word with whatever may interrupt it
+//   (`Interrupt.register`: a shared context sends the word's buffer to the thread that will cancel
+//   it, threads/context.ts), then re-checks (one atomic load), then sleeps. A canceller sets its
+//   flag first and notifies the registered words after, so with sequentially consistent atomics
+//   either the check sees the flag or the notify finds the sleeper. Where registration is
+//   impossible, `poll` bounds each sleep instead and the check runs between slices.
 // - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
 //   turns that into a TypeError naming the method, before anything has been changed.
 
@@ -66,8 +68,13 @@ export interface Interrupt {
   check(): unknown;
   /** Epoch ms at which check() starts reporting an error by itself; Infinity for never. */
   readonly deadline: number;
-  /** Longest sleep between two check() calls, ms; Infinity when only the deadline can interrupt. */
+  /** Longest sleep between two check() calls, ms; Infinity when nothing needs polling. */
   readonly poll: number;
+  /**
+   * Called before each sleep on `i32[index]`, before check(): makes sure whatever may interrupt the
+   * wait notifies that word when it does (idempotent and cheap after the first call per word).
+   */
+  register?(i32: Int32Array, index: number): void;
 }
 
 /**
@@ -81,6 +88,7 @@ export function waitSync(i32: Int32Array, index: number, value: number, intr: In
     return undefined;
   }
   for (;;) {
+    intr.register?.(i32, index); // before the check: a cancellation after it notifies this word
     const why = intr.check();
     if (why !== undefined) return why;
     const left =

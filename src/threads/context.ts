@@ -17,8 +17,23 @@
 //   atomic load per level).
 // How each wait form learns of a cancellation: an async wait subscribes to the attached context,
 // which then watches the state word with Atomics.waitAsync (only while someone is interested, and
-// in slices, so an abandoned watch does not outlive its use); a sync wait polls the state word
-// between sleep slices (internal/futex.ts explains why it cannot be notified directly).
+// in slices, so an abandoned watch does not outlive its use). A sync wait cannot watch anything:
+// its thread sleeps in Atomics.wait on a word of the primitive's memory, which only a thread
+// holding that memory can notify. So before it sleeps, it sends the word (its SharedArrayBuffer and
+// byte offset) to the thread that owns the context's cancellation, through a BroadcastChannel that
+// thread listens on (one per thread, unref'd; the channel's name travels in the handle); that
+// thread keeps the word with the context's link and notifies it right after publishing the
+// outcome (a word that arrives later is notified on arrival). The sleeper then re-checks the state
+// word and sleeps with no time limit but the deadline's: a deadline needs no notification, as every
+// sleeper's own timeout ends at it. Each word is sent once per attached copy (the first sleep on
+// it; later sleeps on the same word cost nothing), and the origin keeps the words until the context
+// ends, which is why a shared context, as in Go, should always be cancelled. The wake-up reaches a
+// sleeper as soon as the cancelling thread's event loop has delivered the word (at once if it was
+// delivered before the cancel). Where BroadcastChannel does not exist, sync waits fall back to
+// sleeping in slices of POLL_MS and re-reading the state word between them.
+// A context derived from an attached one and shared again: its sleepers send their words both to
+// its own origin and, up the chain, to each ancestor's, so the ancestor's cancellation wakes them
+// even while the middle thread is busy.
 
 import type { Context } from "../chan/context-type.js";
 import { background } from "../context/background.js";
@@ -40,7 +55,10 @@ const CAUSE_BYTES = 480;
 const NAME_MAX = 64;
 const WORDS = BYTES + CAUSE_BYTES / 4;
 
-/** Longest sleep slice of a sync wait under a shared context (its cancellation latency), ms. */
+/**
+ * Longest sleep slice of a sync wait under a shared context, ms, where cancellation cannot notify
+ * the sleeper (no BroadcastChannel in the runtime): the cancellation latency there.
+ */
 export const POLL_MS = 2;
 /** A done()/signal watcher re-arms in slices of this many ms while anyone is interested. */
 const WATCH_MS = 1000;
@@ -51,6 +69,62 @@ interface ContextExtra {
   readonly deadline: number | null;
   readonly parent: HandleData | null;
   readonly never: boolean;
+  /** Where sync sleepers send their words (see the header), or null where that is impossible. */
+  readonly wake?: WakeAddress | null;
+}
+
+/** The origin's inbox channel and the link's number there. */
+interface WakeAddress {
+  readonly channel: string;
+  readonly id: number;
+}
+
+/** What a sleeper sends: the word to notify once the context with link `id` is cancelled. */
+interface WakeMessage {
+  readonly id: number;
+  readonly sab: SharedArrayBuffer;
+  /** Byte offset of the word. */
+  readonly at: number;
+}
+
+interface Unrefable {
+  unref?(): void;
+}
+
+const hasChannels = typeof BroadcastChannel === "function";
+
+/** This thread's inbox: the links of the contexts it shared, by id, and their sleepers' words. */
+let inbox: { readonly channel: string; readonly links: Map<number, ShareLink>; next: number } | null = null;
+
+function theInbox(): NonNullable<typeof inbox> {
+  if (inbox !== null) return inbox;
+  const channel = `gosync/threads/ctx-wake/${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const links = new Map<number, ShareLink>();
+  const bc = new BroadcastChannel(channel);
+  (bc as Unrefable).unref?.(); // listening must not keep the thread alive
+  bc.onmessage = (e: MessageEvent<WakeMessage>): void => {
+    const m = e.data;
+    const word = new Int32Array(m.sab, m.at, 1);
+    const link = links.get(m.id);
+    // A link no longer listed has published already: the word is notified at once.
+    if (link === undefined) Atomics.notify(word, 0);
+    else link.sleeping(word);
+  };
+  inbox = { channel, links, next: 1 };
+  return inbox;
+}
+
+/** Channels to other threads' inboxes, by name (a few per thread: one per origin thread). */
+const outboxes = new Map<string, BroadcastChannel>();
+
+function outbox(channel: string): BroadcastChannel {
+  let bc = outboxes.get(channel);
+  if (bc === undefined) {
+    bc = new BroadcastChannel(channel);
+    (bc as Unrefable).unref?.();
+    outboxes.set(channel, bc);
+  }
+  return bc;
 }
 
 const encoder = new TextEncoder();
@@ -96,20 +170,44 @@ function readCause(i32: Int32Array, err: Error): unknown {
   return e;
 }
 
-/** Links an origin context to its block: publishes when the origin is cancelled. */
+/** Links an origin context to its block: publishes when the origin is cancelled, then wakes sleepers. */
 class ShareLink extends CancelCtx {
   #i32: Int32Array | null = null;
+  /** The number of this link in the thread's inbox (0: not listed, no sleeper can reach it). */
+  readonly #id: number = 0;
+  /** Words sync sleepers on other threads sent: notified once the outcome is published. */
+  #words: Int32Array[] = [];
+
   constructor(parent: Context, i32: Int32Array) {
     super(parent);
     this.#i32 = i32;
     const e = this.err(); // already cancelled: CancelCtx's constructor ran before #i32 existed
     if (e !== null) publish(i32, e, causeOf(this));
+    else if (hasChannels) {
+      const box = theInbox();
+      this.#id = box.next++;
+      box.links.set(this.#id, this);
+    }
   }
+
+  /** Where sleepers send their words, or null. */
+  get wake(): WakeAddress | null {
+    return this.#id === 0 ? null : { channel: theInbox().channel, id: this.#id };
+  }
+
+  /** A sleeper's word arrived: kept until the outcome is published. */
+  sleeping(word: Int32Array): void {
+    this.#words.push(word);
+  }
+
   override stopped(): void {
     if (!(#i32 in this) || this.#i32 === null) return;
     const e = this.err();
     if (e !== null) publish(this.#i32, e, causeOf(this));
     this.#i32 = null;
+    if (this.#id !== 0) inbox?.links.delete(this.#id); // words arriving from now on are notified at once
+    for (const w of this.#words) Atomics.notify(w, 0);
+    this.#words = [];
   }
 }
 
@@ -127,6 +225,8 @@ export class AttachedCtx extends CancelCtx {
   #timer: TimerHandle | null = null;
   #interested = false;
   #watching = false;
+  /** Words already sent to the origin (see the header), per buffer. */
+  #sent: WeakMap<SharedArrayBuffer, Set<number>> | null = null;
 
   constructor(h: HandleData, parent: Context, up: AttachedCtx | null, deadline: number | null) {
     super(parent);
@@ -146,6 +246,36 @@ export class AttachedCtx extends CancelCtx {
     if (Atomics.load(this.i32, STATE) !== 0) return this.#pull();
     if (this.up !== null && this.up.err() !== null) return super.err();
     return null;
+  }
+
+  /** Whether every block up the chain can notify sync sleepers (else they must poll). */
+  get wakes(): boolean {
+    const w = (this.handle.extra as ContextExtra).wake;
+    return w !== undefined && w !== null && (this.up === null || this.up.wakes);
+  }
+
+  /**
+   * Before a sync sleep on `i32[index]`: sends the word to the origin of this block and of every
+   * ancestor's (once per word), so their cancellation notifies it. See the header.
+   */
+  register(i32: Int32Array, index: number): void {
+    const w = (this.handle.extra as ContextExtra).wake;
+    if (w !== undefined && w !== null && super.err() === null) {
+      if (this.#sent === null) this.#sent = new WeakMap();
+      const sab = i32.buffer as SharedArrayBuffer;
+      let sent = this.#sent.get(sab);
+      if (sent === undefined) {
+        sent = new Set();
+        this.#sent.set(sab, sent);
+      }
+      const at = i32.byteOffset + index * 4;
+      if (!sent.has(at)) {
+        sent.add(at);
+        const m: WakeMessage = { id: w.id, sab, at };
+        outbox(w.channel).postMessage(m);
+      }
+    }
+    this.up?.register(i32, index);
   }
 
   /** err(), and the deadline checked against the clock (for sync waits, whose thread is blocked). */
@@ -270,9 +400,10 @@ export function shareContext(ctx: Context): HandleData {
   } else {
     const sab = allocWords(WORDS);
     const up = attachedAncestor(ctx);
-    const extra: ContextExtra = { deadline, parent: up?.handle ?? null, never: false };
+    // The link lives in ctx's listener set (and this thread's inbox) until ctx is cancelled.
+    const link = new ShareLink(ctx, new Int32Array(sab));
+    const extra: ContextExtra = { deadline, parent: up?.handle ?? null, never: false, wake: link.wake };
     h = makeHandle(KIND, sab, 0, extra);
-    new ShareLink(ctx, new Int32Array(sab)); // lives in ctx's listener set until ctx is cancelled
   }
   sharedCtx.set(ctx, h);
   return h;
@@ -291,22 +422,27 @@ registerKind(KIND, attachContext);
 
 /**
  * What may interrupt a sync wait given `ctx` (internal/futex.ts): its deadline, and the
- * cancellation of the shared context it inherits from, polled every POLL_MS. Throws a TypeError
- * naming `method` unless ctx is a Context; null when there is no ctx.
+ * cancellation of the shared context it inherits from, which notifies the sleeper's word (see the
+ * header; polled every POLL_MS where that is impossible). Throws a TypeError naming `method` unless
+ * ctx is a Context; null when there is no ctx.
  */
 export function interruptOf(method: string, ctx: Context | undefined): Interrupt | null {
   if (ctx === undefined) return null;
   if (!isContext(ctx)) throw new TypeError(`${method}: ctx must be a Context`);
   const anc = attachedAncestor(ctx);
   const deadline = ctx.deadline()?.getTime() ?? Number.POSITIVE_INFINITY;
+  const check = (): unknown => {
+    anc?.poll(); // pulls a remote cancellation in: it reaches ctx synchronously
+    const e = ctx.err();
+    if (e !== null) return e;
+    return clock.now() >= deadline ? DeadlineExceeded : undefined;
+  };
+  if (anc === null) return { deadline, poll: Number.POSITIVE_INFINITY, check };
+  if (!anc.wakes) return { deadline, poll: POLL_MS, check };
   return {
     deadline,
-    poll: anc === null ? Number.POSITIVE_INFINITY : POLL_MS,
-    check(): unknown {
-      anc?.poll(); // pulls a remote cancellation in: it reaches ctx synchronously
-      const e = ctx.err();
-      if (e !== null) return e;
-      return clock.now() >= deadline ? DeadlineExceeded : undefined;
-    },
+    poll: Number.POSITIVE_INFINITY,
+    check,
+    register: (i32: Int32Array, index: number): void => anc.register(i32, index),
   };
 }

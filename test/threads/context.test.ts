@@ -16,11 +16,64 @@ import {
   withTimeout,
   withValue,
 } from "../../src/index.js";
-import { AtomicBool, attach, share } from "../../src/threads/index.js";
+import {
+  AtomicBool,
+  AtomicInt32,
+  attach,
+  Cond,
+  CyclicBarrier,
+  Mutex,
+  RWMutex,
+  Semaphore,
+  SharedChan,
+  share,
+  WaitGroup,
+} from "../../src/threads/index.js";
 import { Agent } from "./helpers.js";
 
 const fixture = new URL("./fixtures/basic.ts", import.meta.url);
+const prims = new URL("./fixtures/prims.ts", import.meta.url);
 const T = { timeout: 20_000 };
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A primitive whose sync form blocks until released, with what `release` does to unblock it. */
+const blockers: ReadonlyArray<readonly [string, () => object]> = [
+  [
+    "Mutex",
+    () => {
+      const mu = new Mutex();
+      mu.lockSync();
+      return mu;
+    },
+  ],
+  [
+    "RWMutex",
+    () => {
+      const rw = new RWMutex();
+      rw.lockSync();
+      return rw;
+    },
+  ],
+  [
+    "Semaphore",
+    () => {
+      const sem = new Semaphore(1);
+      sem.acquireSync(1);
+      return sem;
+    },
+  ],
+  [
+    "WaitGroup",
+    () => {
+      const wg = new WaitGroup();
+      wg.add(1);
+      return wg;
+    },
+  ],
+  ["Cond", () => new Cond(new Mutex())],
+  ["CyclicBarrier", () => new CyclicBarrier(2)],
+  ["SharedChan", () => new SharedChan<number>(0, { codec: "int32" })],
+];
 
 describe("shared contexts", () => {
   test("cancel on the main thread wakes a worker awaiting done(), same err and cause text", T, async () => {
@@ -56,6 +109,24 @@ describe("shared contexts", () => {
     assert.equal(await run.result, "threw ctx.err(): context canceled");
     await a.terminate();
   });
+
+  for (const [kind, make] of blockers) {
+    test(`${kind}: a sync wait under a shared ctx sleeps until the cancel, which wakes it`, T, async () => {
+      const a = await Agent.start(prims);
+      const [ctx, cancel] = withCancel(background());
+      const checks = new AtomicInt32();
+      const run = a.call<string>("blockCounting", [kind, make(), ctx, checks]);
+      // Two looks at the ctx: on entry, and the last one before the sleep (polled: the worker
+      // is blocked and cannot answer a message).
+      while (checks.load() < 2) await pause(1);
+      const asleep = checks.load();
+      await pause(50); // time for a polling sleeper to look again (many times)
+      assert.equal(checks.load(), asleep, "a sleeping sync wait does not re-check its ctx on a timer");
+      cancel(); // only the cancellation can end the wait now: it must notify the sleeper
+      assert.equal(await run, "threw: context canceled");
+      await a.terminate();
+    });
+  }
 
   test("the deadline travels: a blocked worker times out by itself with DeadlineExceeded", T, async () => {
     const a = await Agent.start(fixture);
