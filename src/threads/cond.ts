@@ -14,10 +14,11 @@ import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
+  adoptOr,
   checkHandle,
-  type HandleData,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   reviveHandle,
   type Shareable,
   type SharedHandle,
@@ -26,8 +27,6 @@ import { Mutex } from "./mutex.js";
 import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
 
 const KIND = "Cond";
-
-let adopting: { readonly h: HandleData; readonly mutex: Mutex } | null = null;
 
 /**
  * Go's sync.Cond across threads, over a threads Mutex.
@@ -51,18 +50,12 @@ export class Cond implements Shareable {
   readonly #q: SharedQueue;
 
   constructor(mutex: Mutex) {
-    if (adopting !== null) {
-      this.handle = adopting.h;
-      this.mutex = adopting.mutex;
-    } else {
+    this.handle = adoptOr(() => {
       if (!(mutex instanceof Mutex)) throw new TypeError("mutex must be a gosync/threads Mutex");
-      this.mutex = mutex;
-      this.handle = newHandle(KIND, queueWords(), { mutex: mutex.handle });
-    }
-    this.#q = new SharedQueue(
-      new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, queueWords()),
-      0,
-    );
+      return newHandle(KIND, queueWords(), { mutex: mutex.handle });
+    });
+    this.mutex = mutex; // when attached: the Mutex revived from the handle's (registerShared below)
+    this.#q = new SharedQueue(int32View(this.handle, queueWords()), 0);
   }
 
   /** Waiters on all threads now. */
@@ -167,13 +160,11 @@ export class Cond implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  const x = checkHandle("attach", KIND, h).extra as { mutex: unknown } | null;
-  const mutex = reviveHandle(checkHandle("attach", "Mutex", x?.mutex)) as Mutex;
-  adopting = { h, mutex };
-  try {
-    return new Cond(mutex);
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(
+  KIND,
+  (mutex: Mutex) => new Cond(mutex),
+  (h) => {
+    const x = h.extra as { mutex: unknown } | null;
+    return reviveHandle(checkHandle("attach", "Mutex", x?.mutex)) as Mutex;
+  },
+);

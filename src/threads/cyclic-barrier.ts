@@ -17,10 +17,11 @@ import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
-  checkHandle,
+  adoptOr,
   type HandleData,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -34,8 +35,6 @@ const BROKEN = 1;
 const Q = 4;
 const PASSED = 0;
 const BROKE = 1;
-
-let adopting: HandleData | null = null;
 
 function capFor(parties: number): number {
   let cap = 2;
@@ -63,20 +62,14 @@ export class CyclicBarrier implements Shareable {
   readonly #q: SharedQueue;
 
   constructor(parties: number) {
-    if (adopting !== null) {
-      this.handle = adopting;
-      this.parties = (adopting.extra as { parties: number }).parties;
-    } else {
-      this.parties = checkCount("parties", parties, 1);
-      if (this.parties > 1 << 20) throw new RangeError(`parties must be at most 2^20, got ${parties}`);
-      this.handle = newHandle(KIND, Q + queueWords(capFor(2 * this.parties)), { parties: this.parties });
-    }
+    this.handle = adoptOr(() => {
+      checkCount("parties", parties, 1);
+      if (parties > 1 << 20) throw new RangeError(`parties must be at most 2^20, got ${parties}`);
+      return newHandle(KIND, Q + queueWords(capFor(2 * parties)), { parties });
+    });
+    this.parties = ((this.handle as HandleData).extra as { parties: number }).parties;
     const cap = capFor(2 * this.parties);
-    this.#i32 = new Int32Array(
-      (this.handle as HandleData).sab,
-      (this.handle as HandleData).offset,
-      Q + queueWords(cap),
-    );
+    this.#i32 = int32View(this.handle, Q + queueWords(cap));
     this.#q = new SharedQueue(this.#i32, Q, cap);
   }
 
@@ -181,11 +174,4 @@ export class CyclicBarrier implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new CyclicBarrier(1);
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new CyclicBarrier(1));

@@ -25,10 +25,10 @@ import { type Interrupt, SPINS } from "../internal/futex.js";
 import { DESCRIBE, threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue, WAITING, WOKEN } from "../internal/shared-queue.js";
 import {
-  checkHandle,
-  type HandleData,
+  adoptOr,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -39,8 +39,6 @@ const STATE = 0;
 const Q = 4;
 /** Go's starvationThresholdNs (1 ms): a front waiter queued longer gets the lock handed to it. */
 const STARVE_MS = 1;
-
-let adopting: HandleData | null = null;
 
 /**
  * Go's sync.Mutex across threads: one memory, lockable from every thread it reaches.
@@ -61,9 +59,8 @@ export class Mutex implements Shareable {
   readonly #q: SharedQueue;
 
   constructor() {
-    const h = adopting ?? newHandle(KIND, Q + queueWords());
-    this.handle = h;
-    this.#i32 = new Int32Array(h.sab, h.offset, Q + queueWords());
+    this.handle = adoptOr(() => newHandle(KIND, Q + queueWords()));
+    this.#i32 = int32View(this.handle, Q + queueWords());
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -273,11 +270,4 @@ export class Mutex implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new Mutex();
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new Mutex());

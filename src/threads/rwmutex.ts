@@ -20,10 +20,10 @@ import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
-  checkHandle,
-  type HandleData,
+  adoptOr,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -37,8 +37,6 @@ const QUEUED = 1 << 29;
 const READERS = QUEUED - 1;
 const READ = 0; // queue slot argument: what the waiter wants
 const WRITE = 1;
-
-let adopting: HandleData | null = null;
 
 /**
  * Go's sync.RWMutex across threads: many readers or one writer; a waiting writer holds back new readers.
@@ -59,12 +57,8 @@ export class RWMutex implements Shareable {
   readonly #q: SharedQueue;
 
   constructor() {
-    this.handle = adopting ?? newHandle(KIND, Q + queueWords());
-    this.#i32 = new Int32Array(
-      (this.handle as HandleData).sab,
-      (this.handle as HandleData).offset,
-      Q + queueWords(),
-    );
+    this.handle = adoptOr(() => newHandle(KIND, Q + queueWords()));
+    this.#i32 = int32View(this.handle, Q + queueWords());
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -290,11 +284,4 @@ export class RWMutex implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new RWMutex();
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new RWMutex());

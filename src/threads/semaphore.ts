@@ -18,10 +18,11 @@ import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
-  checkHandle,
+  adoptOr,
   type HandleData,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -30,8 +31,6 @@ import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
 const KIND = "Semaphore";
 const HELD = 0;
 const Q = 4;
-
-let adopting: HandleData | null = null;
 
 /**
  * x/sync's weighted semaphore across threads: at most `size` permits held at once, FIFO.
@@ -54,19 +53,13 @@ export class Semaphore implements Shareable {
 
   /** @param size the number of permits (x/sync's NewWeighted(n)), an integer ≥ 0. */
   constructor(size: number) {
-    if (adopting !== null) {
-      this.handle = adopting;
-      this.size = (adopting.extra as { size: number }).size;
-    } else {
-      this.size = checkCount("size", size);
-      if (this.size > 0x7fffffff) throw new RangeError(`size must be at most 2^31-1, got ${size}`);
-      this.handle = newHandle(KIND, Q + queueWords(), { size: this.size });
-    }
-    this.#i32 = new Int32Array(
-      (this.handle as HandleData).sab,
-      (this.handle as HandleData).offset,
-      Q + queueWords(),
-    );
+    this.handle = adoptOr(() => {
+      checkCount("size", size);
+      if (size > 0x7fffffff) throw new RangeError(`size must be at most 2^31-1, got ${size}`);
+      return newHandle(KIND, Q + queueWords(), { size });
+    });
+    this.size = ((this.handle as HandleData).extra as { size: number }).size;
+    this.#i32 = int32View(this.handle, Q + queueWords());
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -204,11 +197,4 @@ export class Semaphore implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new Semaphore(0);
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new Semaphore(0));

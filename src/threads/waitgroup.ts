@@ -16,10 +16,10 @@ import { GoSyncError } from "../internal/errors.js";
 import { type Interrupt, waitAsync, waitSync } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import {
-  checkHandle,
-  type HandleData,
+  adoptOr,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -29,8 +29,6 @@ const KIND = "WaitGroup";
 const COUNT = 0;
 const WAITERS = 1;
 const GEN = 2;
-
-let adopting: HandleData | null = null;
 
 /**
  * Go's sync.WaitGroup across threads: wait for work spread over workers.
@@ -49,8 +47,8 @@ export class WaitGroup implements Shareable {
   readonly #i32: Int32Array;
 
   constructor() {
-    this.handle = adopting ?? newHandle(KIND, 4);
-    this.#i32 = new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 4);
+    this.handle = adoptOr(() => newHandle(KIND, 4));
+    this.#i32 = int32View(this.handle, 4);
   }
 
   /** The counter now. */
@@ -130,11 +128,4 @@ export class WaitGroup implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new WaitGroup();
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new WaitGroup());
