@@ -10,7 +10,8 @@
 //   therefore park on words private to one waiter (a queue slot) and notify them with count
 //   +Infinity, so an abandoned waiter never swallows a wake-up meant for someone else.
 //   While any waitAsync is pending the thread is kept alive (Node does not count a pending
-//   Atomics.waitAsync as work: a worker awaiting a lock held elsewhere would otherwise just exit).
+//   Atomics.waitAsync as work: a worker awaiting a lock held elsewhere would otherwise just exit),
+//   unless the registry says otherwise (the deadlock report, on the main thread: see registry.ts).
 // - waitSync: Atomics.wait; blocks the thread. Only two things can reach a blocked thread: a deadline
 //   (the wait's timeout) and Atomics.notify on the very word it sleeps on, which needs that word's
 //   SharedArrayBuffer. The canceller of a shared context holds the context's block, not the
@@ -24,6 +25,8 @@
 //   turns that into a TypeError naming the method, before anything has been changed.
 
 import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
+import { processWide } from "./process-wide.js";
+import { registry } from "./registry.js";
 
 /** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
 type WaitAsyncResult =
@@ -105,22 +108,30 @@ interface Refable {
   unref(): unknown;
 }
 
-let pendingWaits = 0;
-let keeper: Partial<Refable> | null = null;
+/** The keeper timer, one per thread over every loaded copy of gosync (the count is shared too). */
+const keep = processWide("futex.keeper/1", () => ({ keeper: null as Partial<Refable> | null }));
+
+/**
+ * Makes the keeper match the registry: ref'd while async waits are pending and they are to keep the
+ * thread alive. Call after changing `registry.keepThreadWaitsAlive` (gosync/debug does).
+ */
+export function syncKeepAlive(): void {
+  const on = registry.pendingThreadWaits > 0 && registry.keepThreadWaitsAlive;
+  if (on && keep.keeper === null) {
+    keep.keeper = setInterval(() => {}, 2 ** 31 - 1) as unknown as Partial<Refable>;
+  }
+  if (on) keep.keeper?.ref?.();
+  else keep.keeper?.unref?.();
+}
 
 /** Counts a pending async wait: the thread stays alive while any is pending (Node; a no-op elsewhere). */
 export function holdAlive(): void {
-  if (pendingWaits++ === 0) {
-    if (keeper === null) {
-      keeper = setInterval(() => {}, 2 ** 31 - 1) as unknown as Partial<Refable>;
-    }
-    keeper.ref?.();
-  }
+  if (registry.pendingThreadWaits++ === 0) syncKeepAlive();
 }
 
 /** The pending async wait counted by holdAlive is over. */
 export function releaseAlive(): void {
-  if (--pendingWaits === 0) keeper?.unref?.();
+  if (--registry.pendingThreadWaits === 0) syncKeepAlive();
 }
 
 /**
