@@ -14,9 +14,7 @@
 // Misuse throws Go's texts: `sync: Unlock of unlocked RWMutex`, `sync: RUnlock of unlocked RWMutex`.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
-import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
@@ -27,7 +25,16 @@ import {
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
+import {
+  asyncEntry,
+  isWhy,
+  RESOLVED,
+  runAsync,
+  runSync,
+  SPACE,
+  syncEntry,
+  type WaitSteps,
+} from "./waiting.js";
 
 const KIND = "RWMutex";
 const STATE = 0;
@@ -84,7 +91,7 @@ export class RWMutex implements Shareable {
     if (this.tryRLock()) return RESOLVED;
     const s = this.#enter(READ);
     if (s === -1) return RESOLVED;
-    return threadWait("threads.RWMutex.rLock", this, this.#waitAsync(READ, s, e.src));
+    return threadWait("threads.RWMutex.rLock", this, runAsync(this.#q, this.#wait(READ, s), e.src));
   }
 
   /** Read-locks, blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
@@ -92,7 +99,7 @@ export class RWMutex implements Shareable {
     const intr = syncEntry("RWMutex.rLockSync", ctx);
     if (this.tryRLock()) return;
     const s = this.#enter(READ);
-    if (s !== -1) this.#waitSync(READ, s, intr);
+    if (s !== -1) runSync(this.#q, this.#wait(READ, s), intr);
   }
 
   /** Read-locks if no writer holds or waits; never waits. */
@@ -136,7 +143,7 @@ export class RWMutex implements Shareable {
     if (Atomics.compareExchange(this.#i32, STATE, 0, WRITER) === 0) return RESOLVED;
     const s = this.#enter(WRITE);
     if (s === -1) return RESOLVED;
-    return threadWait("threads.RWMutex.lock", this, this.#waitAsync(WRITE, s, e.src));
+    return threadWait("threads.RWMutex.lock", this, runAsync(this.#q, this.#wait(WRITE, s), e.src));
   }
 
   /** Write-locks, blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
@@ -144,7 +151,7 @@ export class RWMutex implements Shareable {
     const intr = syncEntry("RWMutex.lockSync", ctx);
     if (Atomics.compareExchange(this.#i32, STATE, 0, WRITER) === 0) return;
     const s = this.#enter(WRITE);
-    if (s !== -1) this.#waitSync(WRITE, s, intr);
+    if (s !== -1) runSync(this.#q, this.#wait(WRITE, s), intr);
   }
 
   /** Write-locks if nobody holds it; never waits. */
@@ -251,31 +258,16 @@ export class RWMutex implements Shareable {
     return granted;
   }
 
-  #waitSync(kind: number, slot: number, intr: Interrupt | null): void {
+  /** The wait after #enter (both forms, see waiting.ts): for room if the queue was full, then the grant. */
+  *#wait(kind: number, slot: number): WaitSteps<void> {
     let s = slot;
     while (s === -2) {
-      const why = this.#q.spaceSync(intr);
-      if (why !== undefined) throw why;
+      const r = yield SPACE;
+      if (isWhy(r)) throw r.why;
       s = this.#enter(kind);
       if (s === -1) return;
     }
-    const r = this.#q.sleepSync(s, intr);
-    if (isWhy(r)) {
-      if (this.#leave(s)) return;
-      throw r.why;
-    }
-    this.#q.consumed(s);
-  }
-
-  async #waitAsync(kind: number, slot: number, src: CancelSource | null): Promise<void> {
-    let s = slot;
-    while (s === -2) {
-      const why = await this.#q.spaceAsync(src);
-      if (why !== undefined) throw why;
-      s = this.#enter(kind);
-      if (s === -1) return;
-    }
-    const r = await this.#q.sleepAsync(s, src);
+    const r = yield { slot: s };
     if (isWhy(r)) {
       if (this.#leave(s)) return;
       throw r.why;

@@ -12,9 +12,7 @@
 // `semaphore: released more than held` with nothing changed.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
-import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
@@ -26,7 +24,16 @@ import {
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
+import {
+  asyncEntry,
+  isWhy,
+  RESOLVED,
+  runAsync,
+  runSync,
+  SPACE,
+  syncEntry,
+  type WaitSteps,
+} from "./waiting.js";
 
 const KIND = "Semaphore";
 const HELD = 0;
@@ -84,7 +91,7 @@ export class Semaphore implements Shareable {
     if ("fail" in e) return Promise.reject(e.fail);
     const s = this.#enter(n);
     if (s === -1) return RESOLVED;
-    return threadWait("threads.Semaphore.acquire", this, this.#acquireAsync(n, s, e.src));
+    return threadWait("threads.Semaphore.acquire", this, runAsync(this.#q, this.#wait(n, s), e.src));
   }
 
   /** Acquires `n` permits, blocking the thread; a shared ctx's cancellation or a deadline ends it. */
@@ -92,7 +99,7 @@ export class Semaphore implements Shareable {
     this.#check(n);
     const intr = syncEntry("Semaphore.acquireSync", ctx);
     const s = this.#enter(n);
-    if (s !== -1) this.#acquireSync(n, s, intr);
+    if (s !== -1) runSync(this.#q, this.#wait(n, s), intr);
   }
 
   /** Acquires `n` permits if they are available now and nobody waits; never waits. */
@@ -157,36 +164,21 @@ export class Semaphore implements Shareable {
     q.unlock();
   }
 
-  #acquireSync(n: number, slot: number, intr: Interrupt | null): void {
+  /** The wait after #enter (both forms, see waiting.ts): for room if the queue was full, then the grant. */
+  *#wait(n: number, slot: number): WaitSteps<void> {
     let s = slot;
     while (s === -2) {
-      const why = this.#q.spaceSync(intr);
-      if (why !== undefined) throw why;
+      const r = yield SPACE;
+      if (isWhy(r)) throw r.why;
       s = this.#enter(n);
       if (s === -1) return;
     }
-    const r = this.#q.sleepSync(s, intr);
+    const r = yield { slot: s };
     if (isWhy(r)) {
       this.#leave(s, n);
       throw r.why;
     }
     this.#q.consumed(s); // GRANTED: the permits were added for us
-  }
-
-  async #acquireAsync(n: number, slot: number, src: CancelSource | null): Promise<void> {
-    let s = slot;
-    while (s === -2) {
-      const why = await this.#q.spaceAsync(src);
-      if (why !== undefined) throw why;
-      s = this.#enter(n);
-      if (s === -1) return;
-    }
-    const r = await this.#q.sleepAsync(s, src);
-    if (isWhy(r)) {
-      this.#leave(s, n);
-      throw r.why;
-    }
-    this.#q.consumed(s);
   }
 
   #check(n: unknown): void {
