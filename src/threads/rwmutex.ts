@@ -25,16 +25,7 @@ import {
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import {
-  asyncEntry,
-  isWhy,
-  RESOLVED,
-  runAsync,
-  runSync,
-  SPACE,
-  syncEntry,
-  type WaitSteps,
-} from "./waiting.js";
+import { asyncEntry, queuedWait, RESOLVED, runAsync, runSync, syncEntry, type WaitSteps } from "./waiting.js";
 
 const KIND = "RWMutex";
 const STATE = 0;
@@ -258,21 +249,14 @@ export class RWMutex implements Shareable {
     return granted;
   }
 
-  /** The wait after #enter (both forms, see waiting.ts): for room if the queue was full, then the grant. */
-  *#wait(kind: number, slot: number): WaitSteps<void> {
-    let s = slot;
-    while (s === -2) {
-      const r = yield SPACE;
-      if (isWhy(r)) throw r.why;
-      s = this.#enter(kind);
-      if (s === -1) return;
-    }
-    const r = yield { slot: s };
-    if (isWhy(r)) {
-      if (this.#leave(s)) return;
-      throw r.why;
-    }
-    this.#q.consumed(s);
+  /** The wait after #enter, both forms (waiting.ts). */
+  #wait(kind: number, slot: number): WaitSteps<void> {
+    return queuedWait(
+      this.#q,
+      slot,
+      () => this.#enter(kind),
+      (s) => this.#leave(s),
+    );
   }
 }
 

@@ -24,16 +24,7 @@ import {
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import {
-  asyncEntry,
-  isWhy,
-  RESOLVED,
-  runAsync,
-  runSync,
-  SPACE,
-  syncEntry,
-  type WaitSteps,
-} from "./waiting.js";
+import { asyncEntry, queuedWait, RESOLVED, runAsync, runSync, syncEntry, type WaitSteps } from "./waiting.js";
 
 const KIND = "Semaphore";
 const HELD = 0;
@@ -164,21 +155,17 @@ export class Semaphore implements Shareable {
     q.unlock();
   }
 
-  /** The wait after #enter (both forms, see waiting.ts): for room if the queue was full, then the grant. */
-  *#wait(n: number, slot: number): WaitSteps<void> {
-    let s = slot;
-    while (s === -2) {
-      const r = yield SPACE;
-      if (isWhy(r)) throw r.why;
-      s = this.#enter(n);
-      if (s === -1) return;
-    }
-    const r = yield { slot: s };
-    if (isWhy(r)) {
-      this.#leave(s, n);
-      throw r.why;
-    }
-    this.#q.consumed(s); // GRANTED: the permits were added for us
+  /** The wait after #enter, both forms (waiting.ts); a granted waiter's permits were added for it. */
+  #wait(n: number, slot: number): WaitSteps<void> {
+    return queuedWait(
+      this.#q,
+      slot,
+      () => this.#enter(n),
+      (s) => {
+        this.#leave(s, n); // gives back a grant that raced the cancellation: the call fails
+        return false;
+      },
+    );
   }
 
   #check(n: unknown): void {

@@ -71,6 +71,33 @@ function spaceEnd(why: unknown): WaitEnd {
   return why === undefined ? undefined : { why };
 }
 
+/**
+ * The slow path of a primitive whose waiters queue for a grant (RWMutex, Semaphore), after its
+ * first try returned `slot`: while the queue was full (-2), wait for room and `enter` again (-1:
+ * taken at once; else a slot, or -2 again); then wait for the grant. A cancelled waiter calls
+ * `leave(slot)`, which reports whether a grant reached it first (then it keeps it and succeeds).
+ */
+export function* queuedWait(
+  q: SharedQueue,
+  slot: number,
+  enter: () => number,
+  leave: (slot: number) => boolean,
+): WaitSteps<void> {
+  let s = slot;
+  while (s === -2) {
+    const r = yield SPACE;
+    if (isWhy(r)) throw r.why;
+    s = enter();
+    if (s === -1) return;
+  }
+  const r = yield { slot: s };
+  if (isWhy(r)) {
+    if (leave(s)) return;
+    throw r.why;
+  }
+  q.consumed(s);
+}
+
 /** Runs `steps` blocking the thread (Atomics.wait); throws what they throw. */
 export function runSync<T>(q: SharedQueue, steps: WaitSteps<T>, intr: Interrupt | null): T {
   let r = steps.next();
