@@ -27,7 +27,8 @@
 // word and sleeps with no time limit but the deadline's: a deadline needs no notification, as every
 // sleeper's own timeout ends at it. Each word is sent once per attached copy (the first sleep on
 // it; later sleeps on the same word cost nothing), and the origin keeps the words until the context
-// ends, which is why a shared context, as in Go, should always be cancelled. The wake-up reaches a
+// ends (cancelled, or dropped: the inbox holds links weakly), which is why a shared context, as in
+// Go, should always be cancelled. The wake-up reaches a
 // sleeper as soon as the cancelling thread's event loop has delivered the word (at once if it was
 // delivered before the cancel). Where BroadcastChannel does not exist, sync waits fall back to
 // sleeping in slices of POLL_MS and re-reading the state word between them.
@@ -93,24 +94,33 @@ interface Unrefable {
 
 const hasChannels = typeof BroadcastChannel === "function";
 
-/** This thread's inbox: the links of the contexts it shared, by id, and their sleepers' words. */
-let inbox: { readonly channel: string; readonly links: Map<number, ShareLink>; next: number } | null = null;
+/**
+ * This thread's inbox: the links of the contexts it shared, by id. Weakly: a link lives as long as
+ * its context (in whose listener set it is), and a context dropped without being cancelled can
+ * never be cancelled, so its sleepers have nothing to be woken for.
+ */
+let inbox: {
+  readonly channel: string;
+  readonly links: Map<number, WeakRef<ShareLink>>;
+  readonly gone: FinalizationRegistry<number>;
+  next: number;
+} | null = null;
 
 function theInbox(): NonNullable<typeof inbox> {
   if (inbox !== null) return inbox;
   const channel = `gosync/threads/ctx-wake/${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-  const links = new Map<number, ShareLink>();
+  const links = new Map<number, WeakRef<ShareLink>>();
   const bc = new BroadcastChannel(channel);
   (bc as Unrefable).unref?.(); // listening must not keep the thread alive
   bc.onmessage = (e: MessageEvent<WakeMessage>): void => {
     const m = e.data;
     const word = new Int32Array(m.sab, m.at, 1);
-    const link = links.get(m.id);
-    // A link no longer listed has published already: the word is notified at once.
+    const link = links.get(m.id)?.deref();
+    // A link no longer listed has published already (or never can): the word is notified at once.
     if (link === undefined) Atomics.notify(word, 0);
     else link.sleeping(word);
   };
-  inbox = { channel, links, next: 1 };
+  inbox = { channel, links, gone: new FinalizationRegistry((id) => links.delete(id)), next: 1 };
   return inbox;
 }
 
@@ -186,7 +196,8 @@ class ShareLink extends CancelCtx {
     else if (hasChannels) {
       const box = theInbox();
       this.#id = box.next++;
-      box.links.set(this.#id, this);
+      box.links.set(this.#id, new WeakRef(this));
+      box.gone.register(this, this.#id, this);
     }
   }
 
@@ -205,7 +216,10 @@ class ShareLink extends CancelCtx {
     const e = this.err();
     if (e !== null) publish(this.#i32, e, causeOf(this));
     this.#i32 = null;
-    if (this.#id !== 0) inbox?.links.delete(this.#id); // words arriving from now on are notified at once
+    if (this.#id !== 0) {
+      inbox?.links.delete(this.#id); // words arriving from now on are notified at once
+      inbox?.gone.unregister(this);
+    }
     for (const w of this.#words) Atomics.notify(w, 0);
     this.#words = [];
   }
