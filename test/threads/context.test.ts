@@ -128,6 +128,28 @@ describe("shared contexts", () => {
     });
   }
 
+  test(
+    "a sleeper whose word reaches the cancelling thread only after the cancel is woken on arrival",
+    T,
+    async () => {
+      const a = await Agent.start(prims);
+      const [ctx, cancel] = withCancel(background());
+      const checks = new AtomicInt32();
+      const mu = new Mutex();
+      mu.lockSync();
+      const run = a.call<string>("blockCounting", ["Mutex", mu, ctx, checks]);
+      // Block this thread (no event-loop turn, so the worker's word cannot be delivered here yet)
+      // until the worker has sent its word and looked at the ctx for the last time before sleeping.
+      const tick = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; checks.load() < 2 && i < 20_000; i++) Atomics.wait(tick, 0, 0, 1);
+      cancel(); // nothing to notify yet: the word is still on its way
+      assert.equal(await run, "threw: context canceled");
+      assert.equal(mu.waiters, 0, "the cancelled lockSync left the queue");
+      mu.unlock();
+      await a.terminate();
+    },
+  );
+
   test("the deadline travels: a blocked worker times out by itself with DeadlineExceeded", T, async () => {
     const a = await Agent.start(fixture);
     const end = new Date(Date.now() + 150);
