@@ -36,43 +36,60 @@ const prims = new URL("./fixtures/prims.ts", import.meta.url);
 const T = { timeout: 20_000 };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A primitive whose sync form blocks until released, with what `release` does to unblock it. */
-const blockers: ReadonlyArray<readonly [string, () => object]> = [
-  [
-    "Mutex",
-    () => {
+/**
+ * A primitive whose sync form blocks (held, or waiting for a party that never comes), and what a
+ * cancelled waiter must not leave behind: how many waiters it still counts.
+ */
+interface Blocker {
+  readonly kind: string;
+  make(): object;
+  left(prim: never): number;
+}
+
+const blockers: readonly Blocker[] = [
+  {
+    kind: "Mutex",
+    make: () => {
       const mu = new Mutex();
       mu.lockSync();
       return mu;
     },
-  ],
-  [
-    "RWMutex",
-    () => {
+    left: (mu: Mutex) => mu.waiters,
+  },
+  {
+    kind: "RWMutex",
+    make: () => {
       const rw = new RWMutex();
       rw.lockSync();
       return rw;
     },
-  ],
-  [
-    "Semaphore",
-    () => {
+    left: (rw: RWMutex) => rw.waiters,
+  },
+  {
+    kind: "Semaphore",
+    make: () => {
       const sem = new Semaphore(1);
       sem.acquireSync(1);
       return sem;
     },
-  ],
-  [
-    "WaitGroup",
-    () => {
+    left: (sem: Semaphore) => sem.waiters,
+  },
+  {
+    kind: "WaitGroup",
+    make: () => {
       const wg = new WaitGroup();
       wg.add(1);
       return wg;
     },
-  ],
-  ["Cond", () => new Cond(new Mutex())],
-  ["CyclicBarrier", () => new CyclicBarrier(2)],
-  ["SharedChan", () => new SharedChan<number>(0, { codec: "int32" })],
+    left: (wg: WaitGroup) => wg.waiters,
+  },
+  { kind: "Cond", make: () => new Cond(new Mutex()), left: (c: Cond) => c.waiters },
+  { kind: "CyclicBarrier", make: () => new CyclicBarrier(2), left: (b: CyclicBarrier) => b.waiting },
+  {
+    kind: "SharedChan",
+    make: () => new SharedChan<number>(0, { codec: "int32" }),
+    left: (ch: SharedChan<number>) => (ch.trySend(1) ? 1 : 0), // a receiver still waiting takes it
+  },
 ];
 
 describe("shared contexts", () => {
@@ -110,12 +127,13 @@ describe("shared contexts", () => {
     await a.terminate();
   });
 
-  for (const [kind, make] of blockers) {
+  for (const { kind, make, left } of blockers) {
     test(`${kind}: a sync wait under a shared ctx sleeps until the cancel, which wakes it`, T, async () => {
       const a = await Agent.start(prims);
       const [ctx, cancel] = withCancel(background());
       const checks = new AtomicInt32();
-      const run = a.call<string>("blockCounting", [kind, make(), ctx, checks]);
+      const prim = make();
+      const run = a.call<string>("blockCounting", [kind, prim, ctx, checks]);
       // Two looks at the ctx: on entry, and the last one before the sleep (polled: the worker
       // is blocked and cannot answer a message).
       while (checks.load() < 2) await pause(1);
@@ -124,6 +142,7 @@ describe("shared contexts", () => {
       assert.equal(checks.load(), asleep, "a sleeping sync wait does not re-check its ctx on a timer");
       cancel(); // only the cancellation can end the wait now: it must notify the sleeper
       assert.equal(await run, "threw: context canceled");
+      assert.equal(left(prim as never), 0, "the cancelled waiter left nothing behind");
       await a.terminate();
     });
   }
