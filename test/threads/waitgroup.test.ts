@@ -125,6 +125,38 @@ describe("threads WaitGroup", () => {
     assert.equal(wg.count, 0);
   });
 
+  test(
+    "racing done() on three threads past zero: exactly the surplus throws, and the counter ends at 0",
+    T,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 3, maxLength: 3 }),
+          fc.integer({ min: 0, max: 9000 }),
+          async (dones, start) => {
+            const wg = new WaitGroup();
+            wg.add(start);
+            const total = dones.reduce((x, y) => x + y, 0);
+            const waiting = wg.wait();
+            const panics = await Promise.all(pool.map((a, i) => a.call<number>("wgDones", [wg, dones[i]])));
+            assert.equal(
+              panics.reduce((x, y) => x + y, 0),
+              Math.max(0, total - start),
+            );
+            assert.equal(wg.count, Math.max(0, start - total));
+            if (wg.count === 0) await waiting;
+            else {
+              wg.add(-wg.count);
+              await waiting;
+            }
+            assert.equal(wg.waiters, 0);
+          },
+        ),
+        { numRuns: 10 },
+      );
+    },
+  );
+
   test("model: a worker's wait settles exactly when the counter is zero (random add/done)", T, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: -2, max: 3 }), { maxLength: 12 }), async (deltas) => {
