@@ -19,8 +19,10 @@
 //   (`Interrupt.register`: a shared context sends the word's buffer to the thread that will cancel
 //   it, threads/context.ts), then re-checks (one atomic load), then sleeps. A canceller sets its
 //   flag first and notifies the registered words after, so with sequentially consistent atomics
-//   either the check sees the flag or the notify finds the sleeper. Where registration is
-//   impossible, `poll` bounds each sleep instead and the check runs between slices.
+//   the check sees the flag, or the notify comes after it — and finds the sleeper unless it lands
+//   in the instant before Atomics.wait begins (the canceller cannot change the primitive's word to
+//   make the sleep fail; threads/context.ts narrows that window). `poll` bounds each sleep, and
+//   the check runs between slices: with registration a rare backstop, without it the only way.
 // - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
 //   turns that into a TypeError naming the method, before anything has been changed.
 

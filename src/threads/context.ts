@@ -24,14 +24,21 @@
 // thread listens on (one per thread, unref'd; the channel's name travels in the handle); that
 // thread keeps the word with the context's link and notifies it right after publishing the
 // outcome (a word that arrives later is notified on arrival). The sleeper then re-checks the state
-// word and sleeps with no time limit but the deadline's: a deadline needs no notification, as every
-// sleeper's own timeout ends at it. Each word is sent once per attached copy (the first sleep on
-// it; later sleeps on the same word cost nothing), and the origin keeps the words until the context
-// ends (cancelled, or dropped: the inbox holds links weakly), which is why a shared context, as in
-// Go, should always be cancelled. The wake-up reaches a
-// sleeper as soon as the cancelling thread's event loop has delivered the word (at once if it was
-// delivered before the cancel). Where BroadcastChannel does not exist, sync waits fall back to
-// sleeping in slices of POLL_MS and re-reading the state word between them.
+// word and sleeps. A deadline needs no notification, as every sleeper's own timeout ends at it.
+// Each word is sent once per attached copy (the first sleep on it; later sleeps on the same word
+// cost nothing), and the origin keeps the words until the context ends (cancelled, or dropped: the
+// inbox holds links weakly), which is why a shared context, as in Go, should always be cancelled.
+// The wake-up reaches a sleeper as soon as the cancelling thread's event loop has delivered the
+// word (at once if it was delivered before the cancel).
+// One window stays open: Atomics.wait checks the primitive's word, not the context's state, so a
+// notify that lands after the sleeper's last check but before it is inside Atomics.wait finds no
+// one (the canceller may not change the primitive's word to make the sleep fail, as a futex waker
+// would). The window is the few instructions between the check and the sleep; to close it in
+// practice the canceller notifies each word a second time a millisecond later (RENOTIFY_MS), and a
+// sleeper that was descheduled inside the window even longer re-checks at the latest after
+// BACKSTOP_MS: a bound on the worst case, not a polling interval (one look per second).
+// Where BroadcastChannel does not exist, sync waits fall back to sleeping in slices of POLL_MS and
+// re-reading the state word between them.
 // A context derived from an attached one and shared again: its sleepers send their words both to
 // its own origin and, up the chain, to each ancestor's, so the ancestor's cancellation wakes them
 // even while the middle thread is busy.
@@ -61,6 +68,20 @@ const WORDS = BYTES + CAUSE_BYTES / 4;
  * the sleeper (no BroadcastChannel in the runtime): the cancellation latency there.
  */
 export const POLL_MS = 2;
+/** How long after the first notify the canceller notifies a word again (see the header), ms. */
+const RENOTIFY_MS = 1;
+/** The longest sleep of a sync wait whose word the canceller will notify (see the header), ms. */
+export const BACKSTOP_MS = 1000;
+
+/** Notifies `words` now and once more RENOTIFY_MS later (the window in the header). */
+function notifyWords(words: readonly Int32Array[]): void {
+  if (words.length === 0) return;
+  for (const w of words) Atomics.notify(w, 0);
+  const again = setTimeout(() => {
+    for (const w of words) Atomics.notify(w, 0);
+  }, RENOTIFY_MS) as unknown as Unrefable;
+  again.unref?.(); // never keeps the thread alive
+}
 /** A done()/signal watcher re-arms in slices of this many ms while anyone is interested. */
 const WATCH_MS = 1000;
 
@@ -117,7 +138,7 @@ function theInbox(): NonNullable<typeof inbox> {
     const word = new Int32Array(m.sab, m.at, 1);
     const link = links.get(m.id)?.deref();
     // A link no longer listed has published already (or never can): the word is notified at once.
-    if (link === undefined) Atomics.notify(word, 0);
+    if (link === undefined) notifyWords([word]);
     else link.sleeping(word);
   };
   inbox = { channel, links, gone: new FinalizationRegistry((id) => links.delete(id)), next: 1 };
@@ -220,7 +241,7 @@ class ShareLink extends CancelCtx {
       inbox?.links.delete(this.#id); // words arriving from now on are notified at once
       inbox?.gone.unregister(this);
     }
-    for (const w of this.#words) Atomics.notify(w, 0);
+    notifyWords(this.#words);
     this.#words = [];
   }
 }
@@ -437,7 +458,7 @@ registerKind(KIND, attachContext);
 /**
  * What may interrupt a sync wait given `ctx` (internal/futex.ts): its deadline, and the
  * cancellation of the shared context it inherits from, which notifies the sleeper's word (see the
- * header; polled every POLL_MS where that is impossible). Throws a TypeError naming `method` unless
+ * header: with a backstop look every BACKSTOP_MS; polled every POLL_MS where notifying is impossible). Throws a TypeError naming `method` unless
  * ctx is a Context; null when there is no ctx.
  */
 export function interruptOf(method: string, ctx: Context | undefined): Interrupt | null {
@@ -455,7 +476,7 @@ export function interruptOf(method: string, ctx: Context | undefined): Interrupt
   if (!anc.wakes) return { deadline, poll: POLL_MS, check };
   return {
     deadline,
-    poll: Number.POSITIVE_INFINITY,
+    poll: BACKSTOP_MS,
     check,
     register: (i32: Int32Array, index: number): void => anc.register(i32, index),
   };
