@@ -96,6 +96,29 @@ describe("threads WaitGroup", () => {
     },
   );
 
+  test(
+    "Go's TestWaitGroup (sync/waitgroup_test.go), the goroutines on threads: 8 rounds, same groups",
+    T,
+    async () => {
+      const wg1 = new WaitGroup();
+      const wg2 = new WaitGroup();
+      for (let round = 0; round < 8; round++) {
+        const n = pool.length;
+        const exited = new AtomicInt32();
+        wg1.add(n);
+        wg2.add(n);
+        const runs = pool.map((a) => a.call("wgRelay", [wg1, wg2, exited]));
+        await wg1.wait();
+        for (let i = 0; i < n; i++) {
+          assert.equal(exited.load(), 0, "WaitGroup released group too soon");
+          wg2.done();
+        }
+        await Promise.all(runs); // hangs (and the test times out) if the barrier fails to release someone
+        assert.equal(exited.load(), n);
+      }
+    },
+  );
+
   test("a round that ends before anyone reuses it: every waiter, on any thread, returns", T, async () => {
     const wg = new WaitGroup();
     wg.add(1);
