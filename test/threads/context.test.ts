@@ -148,6 +148,32 @@ describe("shared contexts", () => {
   }
 
   test(
+    "one cancel wakes sleepers on three threads in three primitives; the primitives work on after",
+    T,
+    async () => {
+      const workers = await Promise.all([Agent.start(prims), Agent.start(prims), Agent.start(prims)]);
+      const [ctx, cancel] = withCancel(background());
+      const chosen = blockers.slice(0, 3); // Mutex, RWMutex, Semaphore: held here
+      const made = chosen.map((b) => b.make());
+      const checks = chosen.map(() => new AtomicInt32());
+      const runs = workers.map((w, i) =>
+        w.call<string>("blockCounting", [chosen[i]!.kind, made[i], ctx, checks[i]]),
+      );
+      while (checks.some((c) => c.load() < 2)) await pause(1);
+      cancel();
+      assert.deepEqual(await Promise.all(runs), Array(3).fill("threw: context canceled"));
+      for (const [i, b] of chosen.entries()) assert.equal(b.left(made[i] as never), 0, b.kind);
+      // Still usable: release here, and each can be taken again.
+      const [mu, rw, sem] = made as [Mutex, RWMutex, Semaphore];
+      mu.unlock();
+      rw.unlock();
+      sem.release(1);
+      assert.ok(mu.tryLock() && rw.tryLock() && sem.tryAcquire(1));
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  );
+
+  test(
     "a sleeper whose word reaches the cancelling thread only after the cancel is woken on arrival",
     T,
     async () => {
