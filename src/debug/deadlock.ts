@@ -30,7 +30,7 @@
 import { writeSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { brand, GoSyncError } from "../internal/errors.js";
-import { syncKeepAlive } from "../internal/futex.js";
+import { pendingThreadWaits, syncKeepAlive } from "../internal/futex.js";
 import { registry } from "../internal/registry.js";
 import { dumpTasks, formatTaskDump, type TaskDump } from "./dump.js";
 import { enableTracking } from "./track.js";
@@ -132,7 +132,7 @@ function onBeforeExit(): void {
   if (registry.blocked.size === 0) {
     // Thread waits pending but none on record (started before tracking was on): nothing to name,
     // so keep the thread alive as without the report, rather than let it exit under them.
-    if (registry.pendingThreadWaits > 0) {
+    if (pendingThreadWaits() > 0) {
       registry.keepThreadWaitsAlive = true;
       syncKeepAlive();
     }

@@ -110,15 +110,23 @@ interface Refable {
   unref(): unknown;
 }
 
-/** The keeper timer, one per thread over every loaded copy of gosync (the count is shared too). */
-const keep = processWide("futex.keeper/1", () => ({ keeper: null as Partial<Refable> | null }));
+/**
+ * The async waits pending on this thread and the timer that keeps it alive meanwhile: one of each
+ * per thread, over every loaded copy of gosync (ESM and CommonJS side by side).
+ */
+const keep = processWide("futex.keeper/1", () => ({ pending: 0, keeper: null as Partial<Refable> | null }));
+
+/** Async waits on shared memory pending on this thread (gosync/debug's deadlock report reads it). */
+export function pendingThreadWaits(): number {
+  return keep.pending;
+}
 
 /**
  * Makes the keeper match the registry: ref'd while async waits are pending and they are to keep the
  * thread alive. Call after changing `registry.keepThreadWaitsAlive` (gosync/debug does).
  */
 export function syncKeepAlive(): void {
-  const on = registry.pendingThreadWaits > 0 && registry.keepThreadWaitsAlive;
+  const on = keep.pending > 0 && registry.keepThreadWaitsAlive !== false; // (absent in an older copy)
   if (on && keep.keeper === null) {
     keep.keeper = setInterval(() => {}, 2 ** 31 - 1) as unknown as Partial<Refable>;
   }
@@ -128,12 +136,12 @@ export function syncKeepAlive(): void {
 
 /** Counts a pending async wait: the thread stays alive while any is pending (Node; a no-op elsewhere). */
 export function holdAlive(): void {
-  if (registry.pendingThreadWaits++ === 0) syncKeepAlive();
+  if (keep.pending++ === 0) syncKeepAlive();
 }
 
 /** The pending async wait counted by holdAlive is over. */
 export function releaseAlive(): void {
-  if (--registry.pendingThreadWaits === 0) syncKeepAlive();
+  if (--keep.pending === 0) syncKeepAlive();
 }
 
 /**

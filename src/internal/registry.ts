@@ -125,15 +125,10 @@ const fresh = {
   /** This thread's id (worker_threads' threadId; 0 on the main thread), set by gosync/debug. */
   threadId: 0,
   /**
-   * Async waits on shared memory (gosync/threads: Atomics.waitAsync) pending on this thread, over
-   * every loaded copy of gosync. Node does not count them as work, so futex.ts keeps the thread
-   * alive while there are any, if `keepThreadWaitsAlive`.
-   */
-  pendingThreadWaits: 0,
-  /**
-   * Whether pending thread waits keep the thread alive. The deadlock report turns it off on the
-   * main thread: there, once nothing else is left, no thread is left that could end them, and the
-   * event loop must empty for 'beforeExit' (and the report) to happen.
+   * Whether async waits on shared memory pending on this thread (gosync/threads) keep it alive
+   * (futex.ts holdAlive). The deadlock report turns it off on the main thread: there, once nothing
+   * else is left, no thread is left that could end them, and the event loop must empty for
+   * 'beforeExit' (and the report) to happen.
    */
   keepThreadWaitsAlive: true,
 };
