@@ -68,6 +68,8 @@ const WORDS = BYTES + CAUSE_BYTES / 4;
  * the sleeper (no BroadcastChannel in the runtime): the cancellation latency there.
  */
 export const POLL_MS = 2;
+/** A done()/signal watcher re-arms in slices of this many ms while anyone is interested. */
+const WATCH_MS = 1000;
 /** How long after the first notify the canceller notifies a word again (see the header), ms. */
 const RENOTIFY_MS = 1;
 /** The longest sleep of a sync wait whose word the canceller will notify (see the header), ms. */
@@ -82,8 +84,6 @@ function notifyWords(words: readonly Int32Array[]): void {
   }, RENOTIFY_MS) as unknown as Unrefable;
   again.unref?.(); // never keeps the thread alive
 }
-/** A done()/signal watcher re-arms in slices of this many ms while anyone is interested. */
-const WATCH_MS = 1000;
 
 const KIND = "context";
 
@@ -137,7 +137,8 @@ function theInbox(): NonNullable<typeof inbox> {
     const m = e.data;
     const word = new Int32Array(m.sab, m.at, 1);
     const link = links.get(m.id)?.deref();
-    // A link no longer listed has published already (or never can): the word is notified at once.
+    // No link: it has published already (or its context was dropped and never will); the word
+    // is notified at once.
     if (link === undefined) notifyWords([word]);
     else link.sleeping(word);
   };
