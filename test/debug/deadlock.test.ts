@@ -78,6 +78,21 @@ describe("deadlock report: programs that deadlock", { concurrency: 4 }, () => {
     assert.doesNotMatch(r.stdout, /acquired/);
   });
 
+  test("main waits on a shared WaitGroup that its only worker left one short", {
+    timeout: 60_000,
+  }, async () => {
+    const r = await runProgram(fixture("threads-waitgroup"), {
+      gosyncDebug: "deadlock",
+      killAfterMs: 50_000,
+    });
+    assert.equal(r.code, 2, `exit status; stderr:\n${r.stderr}`);
+    assert.ok(r.stderr.startsWith(`${FATAL}\n\n`), r.stderr);
+    assert.match(
+      r.stderr,
+      /^goroutine 1 \[threads\.WaitGroup\.wait\]:\nmain: waiting on threads\.WaitGroup \(counter 1, 1 waiting on all threads\) on thread 0$/m,
+    );
+  });
+
   test("select() with no cases in main", async () => {
     const err = await deadlocks("select-no-cases");
     assert.match(err, /^goroutine 1 \[select \(no cases\)\]:\nmain: blocked in select \(no cases\)$/m);
