@@ -28,6 +28,10 @@
 // Each word is sent once per attached copy (the first sleep on it; later sleeps on the same word
 // cost nothing), and the origin keeps the words until the context ends (cancelled, or dropped: the
 // inbox holds links weakly), which is why a shared context, as in Go, should always be cancelled.
+// A long-lived context attached anew for each of many tasks would send the same words again and
+// again (the origin cannot tell two buffers for the same memory apart), so a link keeps at most
+// MAX_WORDS: beyond that it bumps a generation word in the block, forgets its words and notifies
+// them; every sleeper so woken finds the new generation and sends its word again before sleeping.
 // The wake-up reaches a sleeper as soon as the cancelling thread's event loop has delivered the
 // word (at once if it was delivered before the cancel).
 // One window stays open: Atomics.wait checks the primitive's word, not the context's state, so a
@@ -58,6 +62,7 @@ const CLAIM = 1; // 0, then 1 once a thread has claimed the right to publish the
 const CAUSE_KIND = 2; // 0: cause is err itself; 1: an Error (name + message); 2: other value (its text)
 const NAME_LEN = 3;
 const MSG_LEN = 4;
+const WORDS_GEN = 5; // bumped when the origin forgets its sleepers' words: they send them again
 const BYTES = 8; // first word of the cause text
 const CAUSE_BYTES = 480;
 const NAME_MAX = 64;
@@ -70,6 +75,8 @@ const WORDS = BYTES + CAUSE_BYTES / 4;
 export const POLL_MS = 2;
 /** A done()/signal watcher re-arms in slices of this many ms while anyone is interested. */
 const WATCH_MS = 1000;
+/** The most sleepers' words a link keeps before it forgets them all (see the header). */
+const MAX_WORDS = 1024;
 /** How long after the first notify the canceller notifies a word again (see the header), ms. */
 const RENOTIFY_MS = 1;
 /** The longest sleep of a sync wait whose word the canceller will notify (see the header), ms. */
@@ -231,6 +238,15 @@ class ShareLink extends CancelCtx {
   /** A sleeper's word arrived: kept until the outcome is published. */
   sleeping(word: Int32Array): void {
     this.#words.push(word);
+    // The same word arrives again from each new attached copy (a pool passes the context to
+    // every task anew), so the list is bounded: past MAX_WORDS it is forgotten, and a new
+    // generation makes every sleeper, woken here, send its word again (see the header).
+    if (this.#words.length > MAX_WORDS && this.#i32 !== null) {
+      Atomics.add(this.#i32, WORDS_GEN, 1);
+      const old = this.#words;
+      this.#words = [];
+      notifyWords(old);
+    }
   }
 
   override stopped(): void {
@@ -263,6 +279,8 @@ export class AttachedCtx extends CancelCtx {
   #watching = false;
   /** Words already sent to the origin (see the header), per buffer. */
   #sent: WeakMap<SharedArrayBuffer, Set<number>> | null = null;
+  /** The origin's WORDS_GEN when #sent was started. */
+  #sentGen = 0;
 
   constructor(h: HandleData, parent: Context, up: AttachedCtx | null, deadline: number | null) {
     super(parent);
@@ -297,7 +315,11 @@ export class AttachedCtx extends CancelCtx {
   register(i32: Int32Array, index: number): void {
     const w = (this.handle.extra as ContextExtra).wake;
     if (w !== undefined && w !== null && super.err() === null) {
-      if (this.#sent === null) this.#sent = new WeakMap();
+      const gen = Atomics.load(this.i32, WORDS_GEN);
+      if (this.#sent === null || gen !== this.#sentGen) {
+        this.#sent = new WeakMap(); // a new generation: the origin forgot the words sent so far
+        this.#sentGen = gen;
+      }
       const sab = i32.buffer as SharedArrayBuffer;
       let sent = this.#sent.get(sab);
       if (sent === undefined) {

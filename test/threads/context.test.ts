@@ -195,6 +195,25 @@ describe("shared contexts", () => {
     },
   );
 
+  test(
+    "a ctx attached anew for each of 3,000 tasks (each sending its word) still wakes the last sleeper",
+    T,
+    async () => {
+      const a = await Agent.start(fixture);
+      const [ctx, cancel] = withCancel(background());
+      const run = a.start<string>("attachManyThenBlock", [ctx, 3000]);
+      await run.started;
+      // White-box: the block's generation word (index 5) counts how often the origin (this thread)
+      // forgot the words it kept: with 3,000 words and at most 1,024 kept, at least twice. (Polled:
+      // the worker is blocked, and the words reach this thread as its event loop turns.)
+      const block = new Int32Array((share(ctx) as { readonly sab: SharedArrayBuffer }).sab);
+      while (Atomics.load(block, 5) < 2) await pause(1);
+      cancel();
+      assert.equal(await run.result, "threw ctx.err(): context canceled");
+      await a.terminate();
+    },
+  );
+
   test("the deadline travels: a blocked worker times out by itself with DeadlineExceeded", T, async () => {
     const a = await Agent.start(fixture);
     const end = new Date(Date.now() + 150);
