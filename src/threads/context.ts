@@ -120,7 +120,20 @@ interface Unrefable {
   unref?(): void;
 }
 
-const hasChannels = typeof BroadcastChannel === "function";
+let channelsWork: boolean | undefined;
+
+/** Whether this thread can open BroadcastChannels (a runtime may lack them, or refuse). */
+function hasChannels(): boolean {
+  if (channelsWork === undefined) {
+    try {
+      new BroadcastChannel("gosync/threads/probe").close();
+      channelsWork = true;
+    } catch {
+      channelsWork = false;
+    }
+  }
+  return channelsWork;
+}
 
 /**
  * This thread's inbox: the links of the contexts it shared, by id. Weakly: a link lives as long as
@@ -222,7 +235,7 @@ class ShareLink extends CancelCtx {
     this.#i32 = i32;
     const e = this.err(); // already cancelled: CancelCtx's constructor ran before #i32 existed
     if (e !== null) publish(i32, e, causeOf(this));
-    else if (hasChannels) {
+    else if (hasChannels()) {
       const box = theInbox();
       this.#id = box.next++;
       box.links.set(this.#id, new WeakRef(this));
@@ -302,10 +315,10 @@ export class AttachedCtx extends CancelCtx {
     return null;
   }
 
-  /** Whether every block up the chain can notify sync sleepers (else they must poll). */
+  /** Whether every block up the chain can notify sync sleepers on this thread (else they must poll). */
   get wakes(): boolean {
     const w = (this.handle.extra as ContextExtra).wake;
-    return w !== undefined && w !== null && (this.up === null || this.up.wakes);
+    return w !== undefined && w !== null && hasChannels() && (this.up === null || this.up.wakes);
   }
 
   /**
