@@ -15,9 +15,22 @@
 // failing for (Dave Cheney: "never start a goroutine without knowing how it will stop").
 // process.exit() skips 'beforeExit', and so skips the report: an explicit exit is Go's return
 // from main.
+//
+// Waits on other threads (gosync/threads' async forms: `await mu.lock()` on a shared Mutex). Node
+// does not count a pending Atomics.waitAsync as work, so gosync keeps a thread with such waits
+// alive with a timer (internal/futex.ts) — which would also keep 'beforeExit' from ever coming.
+// With the report on, the main thread drops that keep-alive: on the main thread, every other
+// thread that could still end such a wait is a Worker whose handle keeps the loop busy, so a loop
+// that empties while thread waits are pending means no thread is left to end them (the worker
+// holding the lock has exited, say). They are then reported like any other blocked operation,
+// named by their thread-level operation ("threads.Mutex.lock"). Worker threads keep their
+// keep-alive: other threads may still end their waits whatever their own loop holds. A Worker the
+// program unref'd does not count, as Node lets the process exit without it too.
 
 import { writeSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 import { brand, GoSyncError } from "../internal/errors.js";
+import { pendingThreadWaits, syncKeepAlive } from "../internal/futex.js";
 import { registry } from "../internal/registry.js";
 import { dumpTasks, formatTaskDump, type TaskDump } from "./dump.js";
 import { enableTracking } from "./track.js";
@@ -88,6 +101,10 @@ export function enableDeadlockReport(options: DeadlockReportOptions = {}): void 
     listening = true;
     process.on("beforeExit", onBeforeExit);
   }
+  if (isMainThread) {
+    registry.keepThreadWaitsAlive = false; // see the header
+    syncKeepAlive();
+  }
 }
 
 /**
@@ -106,10 +123,21 @@ export function disableDeadlockReport(): void {
     listening = false;
     process.off("beforeExit", onBeforeExit);
   }
+  registry.keepThreadWaitsAlive = true;
+  syncKeepAlive();
 }
 
 function onBeforeExit(): void {
-  if (settings === null || registry.blocked.size === 0) return;
+  if (settings === null) return;
+  if (registry.blocked.size === 0) {
+    // Thread waits pending but none on record (started before tracking was on): nothing to name,
+    // so keep the thread alive as without the report, rather than let it exit under them.
+    if (pendingThreadWaits() > 0) {
+      registry.keepThreadWaitsAlive = true;
+      syncKeepAlive();
+    }
+    return;
+  }
   const size = registry.blocked.size;
   const progress = registry.progress;
   // Handles that do not keep the loop alive (stdio pipes, unref'd timers) are listed too: only

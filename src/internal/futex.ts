@@ -10,18 +10,25 @@
 //   therefore park on words private to one waiter (a queue slot) and notify them with count
 //   +Infinity, so an abandoned waiter never swallows a wake-up meant for someone else.
 //   While any waitAsync is pending the thread is kept alive (Node does not count a pending
-//   Atomics.waitAsync as work: a worker awaiting a lock held elsewhere would otherwise just exit).
+//   Atomics.waitAsync as work: a worker awaiting a lock held elsewhere would otherwise just exit),
+//   unless the registry says otherwise (the deadlock report, on the main thread: see registry.ts).
 // - waitSync: Atomics.wait; blocks the thread. Only two things can reach a blocked thread: a deadline
-//   (the wait's timeout) and a write to shared memory by another thread. Atomics.notify needs the
-//   very SharedArrayBuffer a thread sleeps on, and a shared context's block is a different one from
-//   the primitive's, so a canceller cannot notify a sleeper it has never seen. The invariant instead:
-//   a sync wait that can be interrupted by a shared context sleeps in slices of at most `poll` ms
-//   and re-reads the context's state word between slices (one atomic load); cancellation elsewhere
-//   therefore reaches it within one slice, and the sleeper's own cleanup runs on its own thread.
+//   (the wait's timeout) and Atomics.notify on the very word it sleeps on, which needs that word's
+//   SharedArrayBuffer. The canceller of a shared context holds the context's block, not the
+//   primitive's, so before each sleep the wait registers its word with whatever may interrupt it
+//   (`Interrupt.register`: a shared context sends the word's buffer to the thread that will cancel
+//   it, threads/context.ts), then re-checks (one atomic load), then sleeps. A canceller sets its
+//   flag first and notifies the registered words after, so with sequentially consistent atomics
+//   the check sees the flag, or the notify comes after it — and finds the sleeper unless it lands
+//   in the instant before Atomics.wait begins (the canceller cannot change the primitive's word to
+//   make the sleep fail; threads/context.ts narrows that window). `poll` bounds each sleep, and
+//   the check runs between slices: with registration a rare backstop, without it the only way.
 // - Where blocking is forbidden (a browser's main thread), Atomics.wait throws; `checkBlocking`
 //   turns that into a TypeError naming the method, before anything has been changed.
 
 import { type CancelListener, type CancelSource, REASON, SUBSCRIBE, UNSUBSCRIBE } from "./cancel-protocol.js";
+import { processWide } from "./process-wide.js";
+import { registry } from "./registry.js";
 
 /** Atomics.waitAsync (ES2024), typed here so the package does not need the es2024 lib. */
 type WaitAsyncResult =
@@ -66,8 +73,13 @@ export interface Interrupt {
   check(): unknown;
   /** Epoch ms at which check() starts reporting an error by itself; Infinity for never. */
   readonly deadline: number;
-  /** Longest sleep between two check() calls, ms; Infinity when only the deadline can interrupt. */
+  /** Longest sleep between two check() calls, ms; Infinity when nothing needs polling. */
   readonly poll: number;
+  /**
+   * Called before each sleep on `i32[index]`, before check(): makes sure whatever may interrupt the
+   * wait notifies that word when it does (idempotent and cheap after the first call per word).
+   */
+  register?(i32: Int32Array, index: number): void;
 }
 
 /**
@@ -81,6 +93,7 @@ export function waitSync(i32: Int32Array, index: number, value: number, intr: In
     return undefined;
   }
   for (;;) {
+    intr.register?.(i32, index); // before the check: a cancellation after it notifies this word
     const why = intr.check();
     if (why !== undefined) return why;
     const left =
@@ -97,22 +110,38 @@ interface Refable {
   unref(): unknown;
 }
 
-let pendingWaits = 0;
-let keeper: Partial<Refable> | null = null;
+/**
+ * The async waits pending on this thread and the timer that keeps it alive meanwhile: one of each
+ * per thread, over every loaded copy of gosync (ESM and CommonJS side by side).
+ */
+const keep = processWide("futex.keeper/1", () => ({ pending: 0, keeper: null as Partial<Refable> | null }));
+
+/** Async waits on shared memory pending on this thread (gosync/debug's deadlock report reads it). */
+export function pendingThreadWaits(): number {
+  return keep.pending;
+}
+
+/**
+ * Makes the keeper match the registry: ref'd while async waits are pending and they are to keep the
+ * thread alive. Call after changing `registry.keepThreadWaitsAlive` (gosync/debug does).
+ */
+export function syncKeepAlive(): void {
+  const on = keep.pending > 0 && registry.keepThreadWaitsAlive !== false; // (absent in an older copy)
+  if (on && keep.keeper === null) {
+    keep.keeper = setInterval(() => {}, 2 ** 31 - 1) as unknown as Partial<Refable>;
+  }
+  if (on) keep.keeper?.ref?.();
+  else keep.keeper?.unref?.();
+}
 
 /** Counts a pending async wait: the thread stays alive while any is pending (Node; a no-op elsewhere). */
 export function holdAlive(): void {
-  if (pendingWaits++ === 0) {
-    if (keeper === null) {
-      keeper = setInterval(() => {}, 2 ** 31 - 1) as unknown as Partial<Refable>;
-    }
-    keeper.ref?.();
-  }
+  if (keep.pending++ === 0) syncKeepAlive();
 }
 
 /** The pending async wait counted by holdAlive is over. */
 export function releaseAlive(): void {
-  if (--pendingWaits === 0) keeper?.unref?.();
+  if (--keep.pending === 0) syncKeepAlive();
 }
 
 /**

@@ -124,6 +124,13 @@ const fresh = {
   observer: null as SyncObserver | null,
   /** This thread's id (worker_threads' threadId; 0 on the main thread), set by gosync/debug. */
   threadId: 0,
+  /**
+   * Whether async waits on shared memory pending on this thread (gosync/threads) keep it alive
+   * (futex.ts holdAlive). The deadlock report turns it off on the main thread: there, once nothing
+   * else is left, no thread is left that could end them, and the event loop must empty for
+   * 'beforeExit' (and the report) to happen.
+   */
+  keepThreadWaitsAlive: true,
 };
 
 /**

@@ -9,25 +9,31 @@
 // fails the way Go's does: the mutex's unlock throws, and the waiter leaves the list.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel-protocol.js";
-import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
+  adoptOr,
   checkHandle,
-  type HandleData,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   reviveHandle,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
 import { Mutex } from "./mutex.js";
-import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
+import {
+  asyncEntry,
+  isWhy,
+  runAsync,
+  runSync,
+  SPACE,
+  syncEntry,
+  type WaitEnd,
+  type WaitSteps,
+} from "./waiting.js";
 
 const KIND = "Cond";
-
-let adopting: { readonly h: HandleData; readonly mutex: Mutex } | null = null;
 
 /**
  * Go's sync.Cond across threads, over a threads Mutex.
@@ -51,18 +57,12 @@ export class Cond implements Shareable {
   readonly #q: SharedQueue;
 
   constructor(mutex: Mutex) {
-    if (adopting !== null) {
-      this.handle = adopting.h;
-      this.mutex = adopting.mutex;
-    } else {
+    this.handle = adoptOr(() => {
       if (!(mutex instanceof Mutex)) throw new TypeError("mutex must be a gosync/threads Mutex");
-      this.mutex = mutex;
-      this.handle = newHandle(KIND, queueWords(), { mutex: mutex.handle });
-    }
-    this.#q = new SharedQueue(
-      new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, queueWords()),
-      0,
-    );
+      return newHandle(KIND, queueWords(), { mutex: mutex.handle });
+    });
+    this.mutex = mutex; // when attached: the Mutex revived from the handle's (registerShared below)
+    this.#q = new SharedQueue(int32View(this.handle, queueWords()), 0);
   }
 
   /** Waiters on all threads now. */
@@ -74,19 +74,14 @@ export class Cond implements Shareable {
   async wait(ctx?: Canceller): Promise<void> {
     const e = asyncEntry(ctx);
     if ("fail" in e) throw e.fail;
-    const s = await this.#join(e.src);
-    const r = await threadWait("threads.Cond.wait", this, this.#q.sleepAsync(s, e.src));
-    const failure = this.#end(s, r);
+    const failure = await threadWait("threads.Cond.wait", this, runAsync(this.#q, this.#wait(), e.src));
     await this.mutex.lock();
     if (failure !== null) throw failure.why;
   }
 
   /** As wait(), blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
   waitSync(ctx?: Context): void {
-    const intr = syncEntry("Cond.waitSync", ctx);
-    const s = this.#joinSync(intr);
-    const r = this.#q.sleepSync(s, intr);
-    const failure = this.#end(s, r);
+    const failure = runSync(this.#q, this.#wait(), syncEntry("Cond.waitSync", ctx));
     this.mutex.lockSync();
     if (failure !== null) throw failure.why;
   }
@@ -121,36 +116,28 @@ export class Cond implements Shareable {
     return s;
   }
 
-  async #join(src: CancelSource | null): Promise<number> {
+  /**
+   * Joins the list (waiting for room if it is full; a cancellation then throws with the mutex still
+   * held), unlocks the mutex, waits for a signal (both forms, see waiting.ts); the failure to
+   * report once the mutex is locked again, or null.
+   */
+  *#wait(): WaitSteps<{ readonly why: unknown } | null> {
     const q = this.#q;
     for (;;) {
       q.lock();
       const s = q.push(0);
       if (s >= 0) {
         q.unlock();
-        return this.#unlockAfter(s);
+        this.#unlockAfter(s);
+        return this.#end(s, yield { slot: s });
       }
-      const why = await q.spaceAsync(src);
-      if (why !== undefined) throw why;
-    }
-  }
-
-  #joinSync(intr: Interrupt | null): number {
-    const q = this.#q;
-    for (;;) {
-      q.lock();
-      const s = q.push(0);
-      if (s >= 0) {
-        q.unlock();
-        return this.#unlockAfter(s);
-      }
-      const why = q.spaceSync(intr);
-      if (why !== undefined) throw why;
+      const r = yield SPACE;
+      if (isWhy(r)) throw r.why;
     }
   }
 
   /** After sleeping: frees the slot; the failure to report, or null (signalled). */
-  #end(s: number, r: number | { readonly why: unknown }): { readonly why: unknown } | null {
+  #end(s: number, r: WaitEnd): { readonly why: unknown } | null {
     const q = this.#q;
     if (!isWhy(r)) {
       q.consumed(s);
@@ -167,13 +154,11 @@ export class Cond implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  const x = checkHandle("attach", KIND, h).extra as { mutex: unknown } | null;
-  const mutex = reviveHandle(checkHandle("attach", "Mutex", x?.mutex)) as Mutex;
-  adopting = { h, mutex };
-  try {
-    return new Cond(mutex);
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(
+  KIND,
+  (mutex: Mutex) => new Cond(mutex),
+  (h) => {
+    const x = h.extra as { mutex: unknown } | null;
+    return reviveHandle(checkHandle("attach", "Mutex", x?.mutex)) as Mutex;
+  },
+);

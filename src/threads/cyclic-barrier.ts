@@ -11,20 +11,28 @@
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { BrokenBarrierError } from "../ext/cyclic-barrier.js";
-import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkCount } from "../internal/errors.js";
-import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
-  checkHandle,
+  adoptOr,
   type HandleData,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import { asyncEntry, isWhy, syncEntry } from "./waiting.js";
+import {
+  asyncEntry,
+  isWhy,
+  runAsync,
+  runSync,
+  SPACE,
+  syncEntry,
+  type WaitEnd,
+  type WaitSteps,
+} from "./waiting.js";
 
 export { BrokenBarrierError };
 
@@ -34,8 +42,6 @@ const BROKEN = 1;
 const Q = 4;
 const PASSED = 0;
 const BROKE = 1;
-
-let adopting: HandleData | null = null;
 
 function capFor(parties: number): number {
   let cap = 2;
@@ -63,20 +69,14 @@ export class CyclicBarrier implements Shareable {
   readonly #q: SharedQueue;
 
   constructor(parties: number) {
-    if (adopting !== null) {
-      this.handle = adopting;
-      this.parties = (adopting.extra as { parties: number }).parties;
-    } else {
-      this.parties = checkCount("parties", parties, 1);
-      if (this.parties > 1 << 20) throw new RangeError(`parties must be at most 2^20, got ${parties}`);
-      this.handle = newHandle(KIND, Q + queueWords(capFor(2 * this.parties)), { parties: this.parties });
-    }
+    this.handle = adoptOr(() => {
+      checkCount("parties", parties, 1);
+      if (parties > 1 << 20) throw new RangeError(`parties must be at most 2^20, got ${parties}`);
+      return newHandle(KIND, Q + queueWords(capFor(2 * parties)), { parties });
+    });
+    this.parties = ((this.handle as HandleData).extra as { parties: number }).parties;
     const cap = capFor(2 * this.parties);
-    this.#i32 = new Int32Array(
-      (this.handle as HandleData).sab,
-      (this.handle as HandleData).offset,
-      Q + queueWords(cap),
-    );
+    this.#i32 = int32View(this.handle, Q + queueWords(cap));
     this.#q = new SharedQueue(this.#i32, Q, cap);
   }
 
@@ -91,31 +91,27 @@ export class CyclicBarrier implements Shareable {
   }
 
   /** Waits (without blocking the thread) until all parties have arrived. */
-  async await(ctx?: Canceller): Promise<void> {
+  await(ctx?: Canceller): Promise<void> {
     const e = asyncEntry(ctx);
-    if ("fail" in e) throw e.fail;
-    const src: CancelSource | null = e.src;
-    let s = this.#arrive();
-    while (s === -2) {
-      const why = await this.#q.spaceAsync(src);
-      if (why !== undefined) throw why;
-      s = this.#arrive();
-    }
-    if (s === -1) return;
-    this.#end(s, await threadWait("threads.CyclicBarrier.await", this, this.#q.sleepAsync(s, src)));
+    if ("fail" in e) return Promise.reject(e.fail);
+    return threadWait("threads.CyclicBarrier.await", this, runAsync(this.#q, this.#await(), e.src));
   }
 
   /** As await(), blocking the thread; a shared ctx's cancellation or a deadline ends (and breaks) it. */
   awaitSync(ctx?: Context): void {
-    const intr: Interrupt | null = syncEntry("CyclicBarrier.awaitSync", ctx);
+    runSync(this.#q, this.#await(), syncEntry("CyclicBarrier.awaitSync", ctx));
+  }
+
+  /** Arrives and waits for the round's outcome (both forms, see waiting.ts). */
+  *#await(): WaitSteps<void> {
     let s = this.#arrive();
     while (s === -2) {
-      const why = this.#q.spaceSync(intr);
-      if (why !== undefined) throw why;
+      const r = yield SPACE;
+      if (isWhy(r)) throw r.why;
       s = this.#arrive();
     }
     if (s === -1) return;
-    this.#end(s, this.#q.sleepSync(s, intr));
+    this.#end(s, yield { slot: s });
   }
 
   /** Breaks the round in progress (its waiting parties fail) and starts a fresh one. */
@@ -162,7 +158,7 @@ export class CyclicBarrier implements Shareable {
     Atomics.store(this.#i32, ARRIVED, 0);
   }
 
-  #end(s: number, r: number | { readonly why: unknown }): void {
+  #end(s: number, r: WaitEnd): void {
     const q = this.#q;
     if (isWhy(r)) {
       q.lock();
@@ -181,11 +177,4 @@ export class CyclicBarrier implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new CyclicBarrier(1);
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new CyclicBarrier(1));

@@ -6,6 +6,14 @@
 // a brand key no user data has ("@gosync/threads"), which survives structured cloning (a symbol
 // would not). Every primitive's module calls registerKind at load, so importing gosync/threads on a
 // thread is enough for attach() there to revive every kind.
+//
+// One constructor, two ways in: a primitive's public constructor both makes new memory and, during
+// attach(), adopts the memory behind a handle, so an attached object is built by the same code as
+// an original one (its views, its derived fields). The module registers its kind with
+// registerShared, whose reviver marks the handle as the one being adopted and calls the
+// constructor; the constructor's first step, adoptOr(create), takes that handle (or, when nothing
+// is being attached, calls create() for a fresh one). The mark is cleared as soon as it is taken,
+// so a constructor running inside another (a Cond's Mutex) makes its own memory.
 
 /**
  * What crosses a thread boundary for a shared primitive or context: plain, structured-cloneable
@@ -85,6 +93,47 @@ const kinds = new Map<string, (h: HandleData) => unknown>();
  */
 export function registerKind(kind: string, revive: (h: HandleData) => unknown): void {
   kinds.set(kind, revive);
+}
+
+/** The handle a constructor is to adopt (see the header), or null. */
+let adopting: HandleData | null = null;
+
+/**
+ * For a shared primitive's constructor, first thing: the handle attach() is reviving, or else the
+ * fresh one `create()` makes (validating the constructor's arguments as it goes). See the header.
+ */
+export function adoptOr(create: () => HandleData): HandleData {
+  const h = adopting;
+  adopting = null;
+  return h ?? create();
+}
+
+/**
+ * Registers `kind` as a primitive built by its constructor (see the header): attach() checks the
+ * handle's kind, runs `prepare(h)` (revive nested handles, check the kind-specific data), then
+ * `construct(prepared)` with h marked as the one its adoptOr() call takes.
+ */
+export function registerShared<A>(
+  kind: string,
+  construct: (prepared: A) => unknown,
+  prepare: (h: HandleData) => A = () => undefined as A,
+): void {
+  registerKind(kind, (handle) => {
+    const h = checkHandle("attach", kind, handle);
+    const prepared = prepare(h);
+    adopting = h;
+    try {
+      return construct(prepared);
+    } finally {
+      adopting = null;
+    }
+  });
+}
+
+/** An Int32Array over the first `words` words of h's block. */
+export function int32View(h: SharedHandle, words: number): Int32Array {
+  const d = h as HandleData;
+  return new Int32Array(d.sab, d.offset, words);
 }
 
 /** Revives a handle on this thread; a TypeError if its kind's module was never loaded here. */

@@ -21,26 +21,33 @@
 import type { Canceller, Context } from "../chan/context-type.js";
 import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkFunction, GoSyncError } from "../internal/errors.js";
-import { type Interrupt, SPINS } from "../internal/futex.js";
+import { SPINS } from "../internal/futex.js";
 import { DESCRIBE, threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue, WAITING, WOKEN } from "../internal/shared-queue.js";
 import {
-  checkHandle,
-  type HandleData,
+  adoptOr,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
+import {
+  asyncEntry,
+  isWhy,
+  RESOLVED,
+  runAsync,
+  runSync,
+  SPACE,
+  syncEntry,
+  type WaitSteps,
+} from "./waiting.js";
 
 const KIND = "Mutex";
 const STATE = 0;
 const Q = 4;
 /** Go's starvationThresholdNs (1 ms): a front waiter queued longer gets the lock handed to it. */
 const STARVE_MS = 1;
-
-let adopting: HandleData | null = null;
 
 /**
  * Go's sync.Mutex across threads: one memory, lockable from every thread it reaches.
@@ -61,9 +68,8 @@ export class Mutex implements Shareable {
   readonly #q: SharedQueue;
 
   constructor() {
-    const h = adopting ?? newHandle(KIND, Q + queueWords());
-    this.handle = h;
-    this.#i32 = new Int32Array(h.sab, h.offset, Q + queueWords());
+    this.handle = adoptOr(() => newHandle(KIND, Q + queueWords()));
+    this.#i32 = int32View(this.handle, Q + queueWords());
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -92,7 +98,7 @@ export class Mutex implements Shareable {
   lockSync(ctx?: Context): void {
     const intr = syncEntry("Mutex.lockSync", ctx);
     if (Atomics.compareExchange(this.#i32, STATE, 0, 1) === 0) return;
-    this.#lockSync(intr);
+    if (!this.#spin()) runSync(this.#q, this.#queue(), intr);
   }
 
   /** Locks if it is free; never waits. Fails while a starving waiter is owed the lock. */
@@ -200,8 +206,8 @@ export class Mutex implements Shareable {
     return false;
   }
 
-  #lockSync(intr: Interrupt | null): void {
-    if (this.#spin()) return;
+  /** Queues and sleeps until the lock is taken, both forms (waiting.ts). */
+  *#queue(): WaitSteps<void> {
     const q = this.#q;
     for (;;) {
       q.lock();
@@ -211,13 +217,13 @@ export class Mutex implements Shareable {
       }
       const s = q.push(0);
       if (s < 0) {
-        const why = q.spaceSync(intr);
-        if (why !== undefined) throw why;
+        const r = yield SPACE;
+        if (isWhy(r)) throw r.why;
         continue;
       }
       q.unlock();
       for (;;) {
-        const r = q.sleepSync(s, intr);
+        const r = yield { slot: s };
         if (isWhy(r)) {
           if (this.#cancelled(s)) return;
           throw r.why;
@@ -239,45 +245,8 @@ export class Mutex implements Shareable {
   async #lockAsync(src: CancelSource | null): Promise<void> {
     if (this.#spin()) return;
     // On record for task dumps and the deadlock report while tracking is on (one test when off).
-    await threadWait("threads.Mutex.lock", this, this.#lockQueued(src));
-  }
-
-  async #lockQueued(src: CancelSource | null): Promise<void> {
-    const q = this.#q;
-    for (;;) {
-      q.lock();
-      if (this.#grab()) {
-        q.unlock();
-        return;
-      }
-      const s = q.push(0);
-      if (s < 0) {
-        const why = await q.spaceAsync(src);
-        if (why !== undefined) throw why;
-        continue;
-      }
-      q.unlock();
-      for (;;) {
-        const r = await q.sleepAsync(s, src);
-        if (isWhy(r)) {
-          if (this.#cancelled(s)) return;
-          throw r.why;
-        }
-        if (r === GRANTED) {
-          q.consumed(s);
-          return;
-        }
-        if (this.#retry(s)) return;
-      }
-    }
+    await threadWait("threads.Mutex.lock", this, runAsync(this.#q, this.#queue(), src));
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new Mutex();
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new Mutex());

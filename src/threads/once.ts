@@ -12,10 +12,10 @@ import { GoSyncError } from "../internal/errors.js";
 import { checkBlocking, waitAsync, waitSync } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import {
-  checkHandle,
-  type HandleData,
+  adoptOr,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -25,8 +25,6 @@ const KIND = "Once";
 const STATE = 0;
 const RUNNING = 1;
 const DONE = 2;
-
-let adopting: HandleData | null = null;
 
 /**
  * Go's sync.Once across threads.
@@ -46,8 +44,8 @@ export class Once implements Shareable {
   #inside = false;
 
   constructor() {
-    this.handle = adopting ?? newHandle(KIND, 1);
-    this.#i32 = new Int32Array((this.handle as HandleData).sab, (this.handle as HandleData).offset, 1);
+    this.handle = adoptOr(() => newHandle(KIND, 1));
+    this.#i32 = int32View(this.handle, 1);
   }
 
   /** Whether fn has run to completion (on any thread). */
@@ -126,11 +124,4 @@ export class Once implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new Once();
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new Once());

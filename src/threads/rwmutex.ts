@@ -14,20 +14,18 @@
 // Misuse throws Go's texts: `sync: Unlock of unlocked RWMutex`, `sync: RUnlock of unlocked RWMutex`.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel-protocol.js";
 import { GoSyncError } from "../internal/errors.js";
-import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
-  checkHandle,
-  type HandleData,
+  adoptOr,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
+import { asyncEntry, queuedWait, RESOLVED, runAsync, runSync, syncEntry, type WaitSteps } from "./waiting.js";
 
 const KIND = "RWMutex";
 const STATE = 0;
@@ -37,8 +35,6 @@ const QUEUED = 1 << 29;
 const READERS = QUEUED - 1;
 const READ = 0; // queue slot argument: what the waiter wants
 const WRITE = 1;
-
-let adopting: HandleData | null = null;
 
 /**
  * Go's sync.RWMutex across threads: many readers or one writer; a waiting writer holds back new readers.
@@ -59,12 +55,8 @@ export class RWMutex implements Shareable {
   readonly #q: SharedQueue;
 
   constructor() {
-    this.handle = adopting ?? newHandle(KIND, Q + queueWords());
-    this.#i32 = new Int32Array(
-      (this.handle as HandleData).sab,
-      (this.handle as HandleData).offset,
-      Q + queueWords(),
-    );
+    this.handle = adoptOr(() => newHandle(KIND, Q + queueWords()));
+    this.#i32 = int32View(this.handle, Q + queueWords());
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -90,7 +82,7 @@ export class RWMutex implements Shareable {
     if (this.tryRLock()) return RESOLVED;
     const s = this.#enter(READ);
     if (s === -1) return RESOLVED;
-    return threadWait("threads.RWMutex.rLock", this, this.#waitAsync(READ, s, e.src));
+    return threadWait("threads.RWMutex.rLock", this, runAsync(this.#q, this.#wait(READ, s), e.src));
   }
 
   /** Read-locks, blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
@@ -98,7 +90,7 @@ export class RWMutex implements Shareable {
     const intr = syncEntry("RWMutex.rLockSync", ctx);
     if (this.tryRLock()) return;
     const s = this.#enter(READ);
-    if (s !== -1) this.#waitSync(READ, s, intr);
+    if (s !== -1) runSync(this.#q, this.#wait(READ, s), intr);
   }
 
   /** Read-locks if no writer holds or waits; never waits. */
@@ -142,7 +134,7 @@ export class RWMutex implements Shareable {
     if (Atomics.compareExchange(this.#i32, STATE, 0, WRITER) === 0) return RESOLVED;
     const s = this.#enter(WRITE);
     if (s === -1) return RESOLVED;
-    return threadWait("threads.RWMutex.lock", this, this.#waitAsync(WRITE, s, e.src));
+    return threadWait("threads.RWMutex.lock", this, runAsync(this.#q, this.#wait(WRITE, s), e.src));
   }
 
   /** Write-locks, blocking the thread; a shared ctx's cancellation or a deadline ends the wait. */
@@ -150,7 +142,7 @@ export class RWMutex implements Shareable {
     const intr = syncEntry("RWMutex.lockSync", ctx);
     if (Atomics.compareExchange(this.#i32, STATE, 0, WRITER) === 0) return;
     const s = this.#enter(WRITE);
-    if (s !== -1) this.#waitSync(WRITE, s, intr);
+    if (s !== -1) runSync(this.#q, this.#wait(WRITE, s), intr);
   }
 
   /** Write-locks if nobody holds it; never waits. */
@@ -257,44 +249,15 @@ export class RWMutex implements Shareable {
     return granted;
   }
 
-  #waitSync(kind: number, slot: number, intr: Interrupt | null): void {
-    let s = slot;
-    while (s === -2) {
-      const why = this.#q.spaceSync(intr);
-      if (why !== undefined) throw why;
-      s = this.#enter(kind);
-      if (s === -1) return;
-    }
-    const r = this.#q.sleepSync(s, intr);
-    if (isWhy(r)) {
-      if (this.#leave(s)) return;
-      throw r.why;
-    }
-    this.#q.consumed(s);
-  }
-
-  async #waitAsync(kind: number, slot: number, src: CancelSource | null): Promise<void> {
-    let s = slot;
-    while (s === -2) {
-      const why = await this.#q.spaceAsync(src);
-      if (why !== undefined) throw why;
-      s = this.#enter(kind);
-      if (s === -1) return;
-    }
-    const r = await this.#q.sleepAsync(s, src);
-    if (isWhy(r)) {
-      if (this.#leave(s)) return;
-      throw r.why;
-    }
-    this.#q.consumed(s);
+  /** The wait after #enter, both forms (waiting.ts). */
+  #wait(kind: number, slot: number): WaitSteps<void> {
+    return queuedWait(
+      this.#q,
+      slot,
+      () => this.#enter(kind),
+      (s) => this.#leave(s),
+    );
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new RWMutex();
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new RWMutex());

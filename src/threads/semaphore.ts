@@ -12,26 +12,23 @@
 // `semaphore: released more than held` with nothing changed.
 
 import type { Canceller, Context } from "../chan/context-type.js";
-import type { CancelSource } from "../internal/cancel-protocol.js";
 import { checkCount, GoSyncError } from "../internal/errors.js";
-import type { Interrupt } from "../internal/futex.js";
 import { threadWait } from "../internal/registry.js";
 import { GRANTED, queueWords, SharedQueue } from "../internal/shared-queue.js";
 import {
-  checkHandle,
+  adoptOr,
   type HandleData,
+  int32View,
   newHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
-import { asyncEntry, isWhy, RESOLVED, syncEntry } from "./waiting.js";
+import { asyncEntry, queuedWait, RESOLVED, runAsync, runSync, syncEntry, type WaitSteps } from "./waiting.js";
 
 const KIND = "Semaphore";
 const HELD = 0;
 const Q = 4;
-
-let adopting: HandleData | null = null;
 
 /**
  * x/sync's weighted semaphore across threads: at most `size` permits held at once, FIFO.
@@ -54,19 +51,13 @@ export class Semaphore implements Shareable {
 
   /** @param size the number of permits (x/sync's NewWeighted(n)), an integer ≥ 0. */
   constructor(size: number) {
-    if (adopting !== null) {
-      this.handle = adopting;
-      this.size = (adopting.extra as { size: number }).size;
-    } else {
-      this.size = checkCount("size", size);
-      if (this.size > 0x7fffffff) throw new RangeError(`size must be at most 2^31-1, got ${size}`);
-      this.handle = newHandle(KIND, Q + queueWords(), { size: this.size });
-    }
-    this.#i32 = new Int32Array(
-      (this.handle as HandleData).sab,
-      (this.handle as HandleData).offset,
-      Q + queueWords(),
-    );
+    this.handle = adoptOr(() => {
+      checkCount("size", size);
+      if (size > 0x7fffffff) throw new RangeError(`size must be at most 2^31-1, got ${size}`);
+      return newHandle(KIND, Q + queueWords(), { size });
+    });
+    this.size = ((this.handle as HandleData).extra as { size: number }).size;
+    this.#i32 = int32View(this.handle, Q + queueWords());
     this.#q = new SharedQueue(this.#i32, Q);
   }
 
@@ -91,7 +82,7 @@ export class Semaphore implements Shareable {
     if ("fail" in e) return Promise.reject(e.fail);
     const s = this.#enter(n);
     if (s === -1) return RESOLVED;
-    return threadWait("threads.Semaphore.acquire", this, this.#acquireAsync(n, s, e.src));
+    return threadWait("threads.Semaphore.acquire", this, runAsync(this.#q, this.#wait(n, s), e.src));
   }
 
   /** Acquires `n` permits, blocking the thread; a shared ctx's cancellation or a deadline ends it. */
@@ -99,7 +90,7 @@ export class Semaphore implements Shareable {
     this.#check(n);
     const intr = syncEntry("Semaphore.acquireSync", ctx);
     const s = this.#enter(n);
-    if (s !== -1) this.#acquireSync(n, s, intr);
+    if (s !== -1) runSync(this.#q, this.#wait(n, s), intr);
   }
 
   /** Acquires `n` permits if they are available now and nobody waits; never waits. */
@@ -164,36 +155,17 @@ export class Semaphore implements Shareable {
     q.unlock();
   }
 
-  #acquireSync(n: number, slot: number, intr: Interrupt | null): void {
-    let s = slot;
-    while (s === -2) {
-      const why = this.#q.spaceSync(intr);
-      if (why !== undefined) throw why;
-      s = this.#enter(n);
-      if (s === -1) return;
-    }
-    const r = this.#q.sleepSync(s, intr);
-    if (isWhy(r)) {
-      this.#leave(s, n);
-      throw r.why;
-    }
-    this.#q.consumed(s); // GRANTED: the permits were added for us
-  }
-
-  async #acquireAsync(n: number, slot: number, src: CancelSource | null): Promise<void> {
-    let s = slot;
-    while (s === -2) {
-      const why = await this.#q.spaceAsync(src);
-      if (why !== undefined) throw why;
-      s = this.#enter(n);
-      if (s === -1) return;
-    }
-    const r = await this.#q.sleepAsync(s, src);
-    if (isWhy(r)) {
-      this.#leave(s, n);
-      throw r.why;
-    }
-    this.#q.consumed(s);
+  /** The wait after #enter, both forms (waiting.ts); a granted waiter's permits were added for it. */
+  #wait(n: number, slot: number): WaitSteps<void> {
+    return queuedWait(
+      this.#q,
+      slot,
+      () => this.#enter(n),
+      (s) => {
+        this.#leave(s, n); // gives back a grant that raced the cancellation: the call fails
+        return false;
+      },
+    );
   }
 
   #check(n: unknown): void {
@@ -204,11 +176,4 @@ export class Semaphore implements Shareable {
   }
 }
 
-registerKind(KIND, (h) => {
-  adopting = checkHandle("attach", KIND, h);
-  try {
-    return new Semaphore(0);
-  } finally {
-    adopting = null;
-  }
-});
+registerShared(KIND, () => new Semaphore(0));

@@ -42,10 +42,10 @@ import {
   INT32,
 } from "./codec.js";
 import {
-  checkHandle,
+  adoptOr,
   type HandleData,
   makeHandle,
-  registerKind,
+  registerShared,
   type Shareable,
   type SharedHandle,
 } from "./handle.js";
@@ -110,8 +110,6 @@ class Shard {
 /** A value checked and ready to store: a number, a bigint (fixed codecs) or encoded bytes. */
 type Stored = number | bigint | Uint8Array;
 
-let attaching: HandleData | null = null;
-
 /**
  * A concurrent map in shared memory (Go's sync.Map, sharded).
  *
@@ -144,9 +142,7 @@ export class SharedMap<K extends string | number, V> implements Shareable {
    * @param options.maxValueBytes the largest encoded value (default and most: 16 MiB).
    */
   constructor(options?: { codec?: Codec; shards?: number; maxValueBytes?: number }) {
-    let h = attaching;
-    attaching = null;
-    if (h === null) {
+    const h = adoptOr(() => {
       const id = codecId(options?.codec ?? "json", "options.codec");
       const n = options?.shards ?? 16;
       checkCount("options.shards", n, 1);
@@ -173,25 +169,14 @@ export class SharedMap<K extends string | number, V> implements Shareable {
         v[TOP] = HEADER_BYTES + INITIAL_BUCKETS * 8;
         shards.push(sab);
       }
-      h = makeHandle(KIND, header, 0, { shards });
-    }
+      return makeHandle(KIND, header, 0, { shards });
+    });
     this.handle = h;
     this.#hdr = new Int32Array(h.sab);
     this.#id = this.#hdr[CODEC] as number;
     this.#fixed = fixedBytes(this.#id);
     this.codec = CODECS[this.#id] as Codec;
     this.#shards = (h.extra as { shards: GrowableSAB[] }).shards.map((s) => new Shard(s));
-  }
-
-  /** @internal What `attach` does with a SharedMap's handle. */
-  static fromHandle<K extends string | number, V>(handle: HandleData): SharedMap<K, V> {
-    const h = checkHandle("attach", KIND, handle);
-    const shards = (h.extra as { shards?: unknown } | null)?.shards;
-    if (!Array.isArray(shards) || !shards.every((x) => x instanceof SharedArrayBuffer)) {
-      throw new TypeError("attach: malformed SharedMap handle");
-    }
-    attaching = h;
-    return new SharedMap<K, V>();
   }
 
   /** How many keys the map holds, over all threads. */
@@ -576,4 +561,13 @@ function entryBytes(klen: number, vcap: number): number {
   return ENTRY_HEADER + ((klen + 7) & ~7) + ((vcap + 7) & ~7);
 }
 
-registerKind(KIND, (h) => SharedMap.fromHandle(h));
+registerShared(
+  KIND,
+  () => new SharedMap(),
+  (h: HandleData) => {
+    const shards = (h.extra as { shards?: unknown } | null)?.shards;
+    if (!Array.isArray(shards) || !shards.every((x) => x instanceof SharedArrayBuffer)) {
+      throw new TypeError("attach: malformed SharedMap handle");
+    }
+  },
+);

@@ -46,4 +46,5 @@ test("gosync/threads exports the contracted primitives, share and attach", { tim
     assert.equal(typeof x.handle.kind, "string");
   }
   assert.equal(attach<Contract.Mutex>(share(mutex)).locked, false);
+  assert.ok(u32 instanceof threads.AtomicInt32, "AtomicUint32 extends AtomicInt32, as contracted");
 });

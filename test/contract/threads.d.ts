@@ -76,6 +76,9 @@ export class WaitGroup implements Shareable {
   done(): void;
   wait(ctx?: Canceller): Promise<void>;
   waitSync(ctx?: Context): void;
+  readonly count: number;
+  /** Wait calls pending on all threads. */
+  readonly waiters: number;
 }
 
 /** Weighted, as x/sync's semaphore.Weighted; grants in arrival order across all threads. */
@@ -128,7 +131,10 @@ export class AtomicInt32 implements Shareable {
   add(delta: number): number; // returns the new value, as Go's Add
   swap(v: number): number; // returns the old value
   compareAndSwap(old: number, v: number): boolean;
+  and(mask: number): number; // Go 1.23: returns the old value
+  or(mask: number): number; // Go 1.23: returns the old value
 }
+/** The same word read as unsigned: an AtomicInt32 (`instanceof` holds), as one implementation. */
 export class AtomicUint32 extends AtomicInt32 {}
 export class AtomicBigInt64 implements Shareable {
   constructor(initial?: bigint);
@@ -138,6 +144,8 @@ export class AtomicBigInt64 implements Shareable {
   add(delta: bigint): bigint;
   swap(v: bigint): bigint;
   compareAndSwap(old: bigint, v: bigint): boolean;
+  and(mask: bigint): bigint;
+  or(mask: bigint): bigint;
 }
 export class AtomicBool implements Shareable {
   constructor(initial?: boolean);

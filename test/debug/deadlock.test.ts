@@ -60,6 +60,39 @@ describe("deadlock report: programs that deadlock", { concurrency: 4 }, () => {
     assert.match(err, /^goroutine 1 \[chan receive\]:\nmain: waiting on chan "results" \(unbuffered\)$/m);
   });
 
+  test("main awaits a shared Mutex (gosync/threads) that a worker thread took and exited holding", {
+    timeout: 60_000,
+  }, async () => {
+    // Before the report could see it, the pending Atomics.waitAsync kept the process alive forever.
+    const r = await runProgram(fixture("threads-lock"), {
+      gosyncDebug: "deadlock",
+      args: ["orphan"],
+      killAfterMs: 50_000,
+    });
+    assert.equal(r.code, 2, `exit status; stderr:\n${r.stderr}`);
+    assert.ok(r.stderr.startsWith(`${FATAL}\n\n`), r.stderr);
+    assert.match(
+      r.stderr,
+      /^goroutine 1 \[threads\.Mutex\.lock\]:\nmain: waiting on threads\.Mutex \(locked, 1 waiting on all threads\) on thread 0$/m,
+    );
+    assert.doesNotMatch(r.stdout, /acquired/);
+  });
+
+  test("main waits on a shared WaitGroup that its only worker left one short", {
+    timeout: 60_000,
+  }, async () => {
+    const r = await runProgram(fixture("threads-waitgroup"), {
+      gosyncDebug: "deadlock",
+      killAfterMs: 50_000,
+    });
+    assert.equal(r.code, 2, `exit status; stderr:\n${r.stderr}`);
+    assert.ok(r.stderr.startsWith(`${FATAL}\n\n`), r.stderr);
+    assert.match(
+      r.stderr,
+      /^goroutine 1 \[threads\.WaitGroup\.wait\]:\nmain: waiting on threads\.WaitGroup \(counter 1, 1 waiting on all threads\) on thread 0$/m,
+    );
+  });
+
   test("select() with no cases in main", async () => {
     const err = await deadlocks("select-no-cases");
     assert.match(err, /^goroutine 1 \[select \(no cases\)\]:\nmain: blocked in select \(no cases\)$/m);
@@ -124,6 +157,15 @@ describe("deadlock report: programs that must not trigger it", { concurrency: 4 
     assert.equal(r.stderr, "");
     assert.equal(r.code, 0);
     assert.equal(r.stdout, "flushed in beforeExit\n");
+  });
+
+  test("main awaits a shared Mutex that a live worker thread releases: it waits, then finishes", {
+    timeout: 60_000,
+  }, async () => {
+    const r = await runProgram(fixture("threads-lock"), { gosyncDebug: "deadlock", killAfterMs: 50_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "acquired\n");
+    assert.doesNotMatch(r.stderr, /deadlock/);
   });
 
   test("process.exit() is main returning: no report", async () => {

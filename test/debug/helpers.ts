@@ -22,6 +22,8 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Extra node flags before the program (e.g. --test). */
   readonly nodeArgs?: readonly string[];
+  /** Kill the child (SIGTERM) if it runs longer than this (a program that must end but hangs). */
+  readonly killAfterMs?: number;
 }
 
 /** Runs `program` (a path relative to the repository root). */
@@ -34,7 +36,12 @@ export function runProgram(program: string, opts: RunOptions = {}): Promise<RunR
   if (opts.preload ?? true) argv.push("--import", DEBUG_ENTRY);
   argv.push(...(opts.nodeArgs ?? []), program, ...(opts.args ?? []));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, argv, {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(opts.killAfterMs === undefined ? {} : { timeout: opts.killAfterMs }),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => {

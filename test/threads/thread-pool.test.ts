@@ -543,7 +543,10 @@ await pool.close();`);
         r.stdout,
         /^main: also waiting on SharedChan \(cap 1, len 0\) \[SharedChan\.recv\] on thread 0$/m,
       );
-      assert.match(r.stdout, /^main: also waiting on WaitGroup \[threads\.WaitGroup\.wait\] on thread 0$/m);
+      assert.match(
+        r.stdout,
+        /^main: also waiting on threads\.WaitGroup \(counter 1, 1 waiting on all threads\) \[threads\.WaitGroup\.wait\] on thread 0$/m,
+      );
       assert.match(r.stdout, /^received 7$/m);
       assert.match(r.stdout, /^0 blocked after$/m, "the records end when the operations complete");
     },

@@ -41,6 +41,7 @@ describe("threads WaitGroup", () => {
     await run.started;
     cancel();
     assert.equal(await run.result, "threw: context canceled");
+    assert.equal(wg.waiters, 0, "the cancelled waiter counted itself out");
     const again = pool[2]!.start<string>("invokeSync", [wg, "waitSync"]);
     await again.started;
     wg.done();
@@ -69,6 +70,115 @@ describe("threads WaitGroup", () => {
     wg.done();
     assert.throws(() => wg.done(), /negative WaitGroup counter/);
   });
+
+  test(
+    "Go's reuse panic across threads: a worker starts the next round before a Wait here returned",
+    T,
+    async () => {
+      const wg = new WaitGroup();
+      wg.add(1);
+      const waiting = wg.wait(); // counted in as a waiter now; it returns on a later turn of this thread
+      assert.equal(wg.waiters, 1);
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const next = pool[0]!.call("wgNextRound", [wg, flag]);
+      // Block this thread until the worker has run done() and add(1): the waiter cannot return before.
+      Atomics.wait(flag, 0, 0, 20_000);
+      await assert.rejects(
+        waiting,
+        (e: unknown) =>
+          e instanceof GoSyncError &&
+          e.message === "sync: WaitGroup is reused before previous Wait has returned",
+      );
+      await next;
+      assert.equal(wg.count, 1, "the new round stands");
+      wg.done();
+      await wg.wait();
+    },
+  );
+
+  test(
+    "Go's TestWaitGroup (sync/waitgroup_test.go), the goroutines on threads: 8 rounds, same groups",
+    T,
+    async () => {
+      const wg1 = new WaitGroup();
+      const wg2 = new WaitGroup();
+      for (let round = 0; round < 8; round++) {
+        const n = pool.length;
+        const exited = new AtomicInt32();
+        wg1.add(n);
+        wg2.add(n);
+        const runs = pool.map((a) => a.call("wgRelay", [wg1, wg2, exited]));
+        await wg1.wait();
+        for (let i = 0; i < n; i++) {
+          assert.equal(exited.load(), 0, "WaitGroup released group too soon");
+          wg2.done();
+        }
+        await Promise.all(runs); // hangs (and the test times out) if the barrier fails to release someone
+        assert.equal(exited.load(), n);
+      }
+    },
+  );
+
+  test("a round that ends before anyone reuses it: every waiter, on any thread, returns", T, async () => {
+    const wg = new WaitGroup();
+    wg.add(1);
+    const here = wg.wait();
+    const there = pool.map((a) => a.start<string>("invokeSync", [wg, "waitSync"]));
+    await Promise.all(there.map((r) => r.started));
+    while (wg.waiters < 4) await new Promise((r) => setTimeout(r, 1)); // the workers cannot answer
+    wg.done();
+    await here;
+    assert.deepEqual(await Promise.all(there.map((r) => r.result)), ["ok", "ok", "ok"]);
+    assert.equal(wg.waiters, 0);
+    wg.add(1); // the next round, after every Wait returned: allowed
+    wg.done();
+  });
+
+  test("Go's negative-counter panic holds across threads, and changes nothing", T, async () => {
+    const wg = new WaitGroup();
+    wg.add(2);
+    assert.equal(await pool[0]!.call("invokeSync", [wg, "done"]), "ok");
+    assert.equal(
+      await pool[1]!.call("invokeSync", [wg, "add", -2]),
+      "threw: sync: negative WaitGroup counter",
+    );
+    assert.equal(wg.count, 1);
+    assert.equal(await pool[2]!.call("invokeSync", [wg, "done"]), "ok");
+    assert.equal(await pool[0]!.call("invokeSync", [wg, "done"]), "threw: sync: negative WaitGroup counter");
+    assert.equal(wg.count, 0);
+  });
+
+  test(
+    "racing done() on three threads past zero: exactly the surplus throws, and the counter ends at 0",
+    T,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 3, maxLength: 3 }),
+          fc.integer({ min: 0, max: 9000 }),
+          async (dones, start) => {
+            const wg = new WaitGroup();
+            wg.add(start);
+            const total = dones.reduce((x, y) => x + y, 0);
+            const waiting = wg.wait();
+            const panics = await Promise.all(pool.map((a, i) => a.call<number>("wgDones", [wg, dones[i]])));
+            assert.equal(
+              panics.reduce((x, y) => x + y, 0),
+              Math.max(0, total - start),
+            );
+            assert.equal(wg.count, Math.max(0, start - total));
+            if (wg.count === 0) await waiting;
+            else {
+              wg.add(-wg.count);
+              await waiting;
+            }
+            assert.equal(wg.waiters, 0);
+          },
+        ),
+        { numRuns: 10 },
+      );
+    },
+  );
 
   test("model: a worker's wait settles exactly when the counter is zero (random add/done)", T, async () => {
     await fc.assert(
