@@ -24,15 +24,19 @@
 //
 // Wake-ups: two sequence words, RSEQ (a receive may have become possible: a value published, an
 // offer made, a cell freed, close) and SSEQ (a send may have: a slot released, a receiver waiting,
-// a cell freed, close), each with a count of sleepers (RSLEEP, SSLEEP). A waker changes the state,
-// then loads the count and bumps and notifies only if it is non-zero; a sleeper increments the
-// count, then reads the sequence word, then re-checks the state, and sleeps only while the word
-// is unchanged. All Atomics operations are sequentially consistent, so either the waker sees the
-// sleeper counted or the sleeper's re-check sees the change: no wake-up is lost, and with nobody
-// asleep there is neither bump nor notify. A sync waiter first spins a few microseconds on the
-// state it waits for. Every state change that may let a sleeper proceed wakes it at once (no
-// hysteresis: a receiver that takes one value and then stops receiving must still release a
-// sender blocked on the full ring, as Go's would be).
+// a cell freed, close), each with a count of sleepers (RSLEEP, SSLEEP) and the newest value a
+// sleeper waits on (RLAST, SLAST; a running maximum). A sleeper counts itself, reads the sequence
+// word, publishes the value read, re-checks the state and sleeps only while the word still holds
+// that value. A waker changes the state, and only if sleepers are counted and the newest waits on
+// the word's current value, bumps it (CAS) and notifies. All Atomics operations are sequentially
+// consistent, so either the waker sees the sleeper's registration or the sleeper's re-check sees the
+// change: no wake-up is lost. And a waker notifies once per sleep, not once per change: a receiver
+// draining a full ring does not pay a notify per value while the sender it woke is still on its way
+// back (the convoy). With nobody asleep a waker makes one load and nothing else. A sync waiter
+// first spins a few microseconds on the state it waits for. Every state change that may let a
+// sleeper proceed wakes it at once (no hysteresis in the sleeping: a receiver that takes one value
+// and then stops receiving must still release a sender blocked on the full ring, as Go's would be;
+// only a spinning sender waits for more room, see spinSend).
 //
 // Unbuffered (cap 0): Go's sudog queues in shared memory, under the lock word LOCK
 // (internal/futex.ts), held only for a few loads and stores and a value copy, as Go's hchan.lock.
@@ -61,6 +65,10 @@ export const SSEQ = 2;
 export const RSLEEP = 3;
 export const SSLEEP = 4;
 export const CLOSED = 5; // unbuffered: the closed flag; buffered: a copy of TAIL's bit 0, for readers
+export const RLAST = 6; // the newest RSEQ value a sleeper waits on
+export const SLAST = 7; // the newest SSEQ value a sleeper waits on
+/** RLAST - RSEQ = SLAST - SSEQ. */
+const LAST = 5;
 export const WAITERS = 8; // unbuffered: cells WAITING (receivers not yet handed a value)
 export const NEXT = 10;
 export const CAP = 11;
@@ -104,13 +112,27 @@ export const BLOCKED = 0;
 export const SENT = 1;
 export const SHUT = 2;
 
-/** Bumps the sequence word `i32[seq]` and wakes its sleepers (counted at `i32[sleepers]`), if any. */
+/**
+ * Wakes the sleepers on the sequence word `i32[seq]` (counted at `i32[sleepers]`), if any wait on
+ * its current value: once per sleep, not once per change (see the header).
+ */
 export function bump(i32: Int32Array, seq: number, sleepers: number): void {
-  // Only sleepers (and select wake-ups, which count as sleepers) read the sequence word: with none,
-  // nothing to bump. See the header for why no wake-up is lost.
-  if (Atomics.load(i32, sleepers) !== 0) {
-    Atomics.add(i32, seq, 1);
-    Atomics.notify(i32, seq);
+  if (Atomics.load(i32, sleepers) === 0) return;
+  const cur = Atomics.load(i32, seq);
+  if (Atomics.load(i32, seq + LAST) !== cur) return; // every sleeper was woken already
+  if (Atomics.compareExchange(i32, seq, cur, (cur + 1) | 0) === cur) Atomics.notify(i32, seq);
+}
+
+/**
+ * A sleeper's registration on `i32[seq]`, before its last look at the state: counts it, and
+ * returns the value to sleep on, also published (as a running maximum) for the wakers.
+ */
+export function sleepOn(i32: Int32Array, seq: number, sleepers: number): number {
+  Atomics.add(i32, sleepers, 1);
+  const s = Atomics.load(i32, seq);
+  for (;;) {
+    const o = Atomics.load(i32, seq + LAST);
+    if (((s - o) | 0) <= 0 || Atomics.compareExchange(i32, seq + LAST, o, s) === o) return s;
   }
 }
 
@@ -145,8 +167,14 @@ export class ChanMemory {
   readonly #mask: number;
   readonly #seqs: number;
   readonly #vals: number;
-  /** Buffered, cap < R: a recent HEAD (it only grows, so an old one is a safe lower bound). */
+  /**
+   * Buffered: this thread's last view of HEAD and TAIL. Only guesses: every use is checked by a CAS
+   * or a slot's sequence word, so a stale one costs a retry, never a wrong answer; a right one (a
+   * single sender, a single receiver) saves loading a word the other side may be writing. An old
+   * HEAD is also a safe lower bound for the cap < R check: HEAD only grows.
+   */
   #head = 0;
+  #tail = 0;
   /** Set by a receive: the stored form of the value taken. */
   got: Stored = 0;
 
@@ -280,37 +308,68 @@ export class ChanMemory {
   send(v: Stored, offer: boolean): number {
     if (this.cap === 0) return this.#sendCell(v, offer);
     const i32 = this.i32;
+    const mask = this.#mask;
+    // t is this thread's guess of TAIL: the CAS checks it, and returns the real one when it is off.
+    let t = this.#tail;
     for (;;) {
-      const t = Atomics.load(i32, TAIL);
-      if ((t & 1) !== 0) return SHUT;
       const p = t >>> 1;
-      const at = this.#seqs + (p & this.#mask);
+      const at = this.#seqs + (p & mask);
       const d = diff(Atomics.load(i32, at), p);
-      if (d < 0) return BLOCKED; // the slot still holds the value sent R positions ago
-      if (d === 0) {
-        if (this.cap <= this.#mask && diff(p, this.#head) >= this.cap) {
+      if (d === 0 && (t & 1) === 0) {
+        if (this.cap <= mask && diff(p, this.#head) >= this.cap) {
           this.#head = Atomics.load(i32, HEAD);
-          if (diff(p, this.#head) >= this.cap) return BLOCKED;
+          if (diff(p, this.#head) >= this.cap) {
+            const r = this.#full(t);
+            if (r !== SENT) return r;
+            t = this.#tail;
+            continue;
+          }
         }
-        if (Atomics.compareExchange(i32, TAIL, t, (t + 2) | 0) === t) {
-          this.write(this.#vals + (p & this.#mask) * this.slot, v);
+        const seen = Atomics.compareExchange(i32, TAIL, t, (t + 2) | 0);
+        if (seen === t) {
+          this.#tail = (t + 2) | 0;
+          this.write(this.#vals + (p & mask) * this.slot, v);
           Atomics.store(i32, at, (p + 1) & M31);
           bump(i32, RSEQ, RSLEEP);
           return SENT;
         }
+        t = seen; // another sender claimed p first, or the channel was closed
+      } else if (d < 0 || (t & 1) !== 0) {
+        // The slot still holds the value sent R positions ago (a stale guess cannot see that:
+        // every position before TAIL has its slot claimed), or closed: confirm with TAIL itself.
+        const r = this.#full(t);
+        if (r !== SENT) return r;
+        t = this.#tail;
+      } else {
+        t = Atomics.load(i32, TAIL); // the guess was behind
       }
-      // Another sender claimed p first (or the channel was closed): look again.
     }
   }
 
-  /** Whether a buffered send would not find the ring full now (closed counts: it would not wait). */
-  canSend(): boolean {
+  /** A send found position t's slot busy: SHUT, BLOCKED, or SENT meaning "TAIL moved: retry". */
+  #full(t: number): number {
+    const now = Atomics.load(this.i32, TAIL);
+    this.#tail = now;
+    return (now & 1) !== 0 ? SHUT : now === t ? BLOCKED : SENT;
+  }
+
+  /**
+   * Spins (a sync sender's last look before it sleeps) while the ring is full. With hysteresis: it
+   * waits for room for a quarter of the ring, not one slot, so that a fast sender does not trail a
+   * slow receiver slot by slot, the two threads pulling the same cache line to and fro on every
+   * value. Spinning only: the sleep that follows wakes on the first slot released, so nothing waits
+   * for room that a receiver will not make.
+   */
+  spinSend(): void {
     const i32 = this.i32;
-    const t = Atomics.load(i32, TAIL);
-    if ((t & 1) !== 0) return true;
-    const p = t >>> 1;
-    if (diff(Atomics.load(i32, this.#seqs + (p & this.#mask)), p) < 0) return false;
-    return this.cap > this.#mask || diff(p, Atomics.load(i32, HEAD)) < this.cap;
+    const p = this.#tail >>> 1;
+    const q = (p + (this.cap >> 2)) & M31;
+    const at = this.#seqs + (q & this.#mask);
+    const cap = this.cap;
+    const short = cap <= this.#mask; // then the count, not the slots, is what fills up
+    for (let i = 0; i < WAIT_SPINS; i++) {
+      if (diff(Atomics.load(i32, at), q) >= 0 && !(short && diff(p, Atomics.load(i32, HEAD)) >= cap)) break;
+    }
   }
 
   #sendCell(v: Stored, offer: boolean): number {
@@ -336,16 +395,25 @@ export class ChanMemory {
     if (this.cap === 0) return this.#recvCell(wait);
     const i32 = this.i32;
     const mask = this.#mask;
+    let h = this.#head; // this thread's guess of HEAD, as in send
     for (;;) {
-      const h = Atomics.load(i32, HEAD);
       const at = this.#seqs + (h & mask);
       const d = diff(Atomics.load(i32, at), (h + 1) & M31);
-      if (d < 0) return this.#empty(h);
-      if (d === 0 && Atomics.compareExchange(i32, HEAD, h, (h + 1) & M31) === h) {
-        this.got = this.read(this.#vals + (h & mask) * this.slot);
-        Atomics.store(i32, at, (h + mask + 1) & M31);
-        bump(i32, SSEQ, SSLEEP);
-        return GOT;
+      if (d === 0) {
+        const seen = Atomics.compareExchange(i32, HEAD, h, (h + 1) & M31);
+        if (seen === h) {
+          this.#head = (h + 1) & M31;
+          this.got = this.read(this.#vals + (h & mask) * this.slot);
+          Atomics.store(i32, at, (h + mask + 1) & M31);
+          bump(i32, SSEQ, SSLEEP);
+          return GOT;
+        }
+        h = seen;
+      } else if (d < 0) {
+        // Not yet published at h: h is HEAD (had another receiver taken h, its slot would be ahead).
+        return this.#empty(h);
+      } else {
+        h = Atomics.load(i32, HEAD); // the guess was behind
       }
     }
   }
@@ -359,15 +427,21 @@ export class ChanMemory {
     const mask = this.#mask;
     const seqs = this.#seqs;
     const lim = Math.min(max, mask + 1);
+    let h = this.#head;
     for (;;) {
-      const h = Atomics.load(i32, HEAD);
       let k = 0;
       while (k < lim && Atomics.load(i32, seqs + ((h + k) & mask)) === ((h + k + 1) & M31)) k++;
       if (k === 0) {
         if (diff(Atomics.load(i32, seqs + (h & mask)), (h + 1) & M31) < 0) return this.#empty(h);
-        continue; // HEAD moved on under us
+        h = Atomics.load(i32, HEAD); // the guess was behind
+        continue;
       }
-      if (Atomics.compareExchange(i32, HEAD, h, (h + k) & M31) !== h) continue;
+      const seen = Atomics.compareExchange(i32, HEAD, h, (h + k) & M31);
+      if (seen !== h) {
+        h = seen;
+        continue;
+      }
+      this.#head = (h + k) & M31;
       const base = out.length;
       const vals = this.#vals;
       const slot = this.slot;
@@ -391,13 +465,14 @@ export class ChanMemory {
     return (t & 1) !== 0 && t >>> 1 === h ? DRAINED : NONE;
   }
 
-  /** Whether a buffered receive would not find the ring empty now (drained counts). */
-  canRecv(): boolean {
+  /** Spins (a sync receiver's last look before it sleeps) while the slot at HEAD is unpublished. */
+  spinRecv(): void {
     const i32 = this.i32;
-    const h = Atomics.load(i32, HEAD);
-    return (
-      diff(Atomics.load(i32, this.#seqs + (h & this.#mask)), (h + 1) & M31) >= 0 || this.#empty(h) !== NONE
-    );
+    const h = this.#head;
+    const at = this.#seqs + (h & this.#mask);
+    const v = Atomics.load(i32, at);
+    // Only a change of this word can make the ring non-empty (a close is seen after the spin).
+    if (diff(v, (h + 1) & M31) < 0) spinWhile(i32, at, v);
   }
 
   #recvCell(wait: boolean): number {

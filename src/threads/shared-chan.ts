@@ -36,8 +36,8 @@ import {
   SSEQ,
   SSLEEP,
   type Stored,
+  sleepOn,
   spinWhile,
-  WAIT_SPINS,
   WAITING,
   WAITING_SLEEPING,
 } from "./chan-memory.js";
@@ -143,13 +143,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const m = this.#m;
     for (;;) {
       if (this.cap > 0) {
-        if (seq === SSEQ) for (let i = 0; i < WAIT_SPINS && !m.canSend(); i++);
-        else for (let i = 0; i < WAIT_SPINS && !m.canRecv(); i++);
+        if (seq === SSEQ) m.spinSend();
+        else m.spinRecv();
         const r = attempt();
         if (r !== 0) return r;
       }
-      Atomics.add(i32, sleepers, 1);
-      const s = Atomics.load(i32, seq);
+      const s = sleepOn(i32, seq, sleepers);
       const r = attempt();
       const why = r === 0 ? waitSync(i32, seq, s, intr) : undefined;
       Atomics.sub(i32, sleepers, 1);
@@ -167,8 +166,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   ): Promise<number> {
     const i32 = this.#i32;
     for (;;) {
-      Atomics.add(i32, sleepers, 1);
-      const s = Atomics.load(i32, seq);
+      const s = sleepOn(i32, seq, sleepers);
       const r = attempt();
       if (r !== 0) {
         Atomics.sub(i32, sleepers, 1);
@@ -526,9 +524,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const i32 = this.#i32;
     const sleepers = seq === RSEQ ? RSLEEP : SSLEEP;
     let armed = true;
-    // Counted first, then the word read, as a sleeper does (chan-memory.ts): select polls after this.
-    Atomics.add(i32, sleepers, 1);
-    const s = Atomics.load(i32, seq);
+    // Registered as a sleeper is (chan-memory.ts); select polls after this, as a sleeper re-checks.
+    const s = sleepOn(i32, seq, sleepers);
     const disarm = (): void => {
       if (!armed) return;
       armed = false;
