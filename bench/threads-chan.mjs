@@ -118,7 +118,8 @@ async function worker(args) {
         }
         const want = me === 0 ? 2 * i + 2 : 2 * i + 1;
         for (let k = 0; k < 2000 && Atomics.load(w, 0) !== want; k++);
-        while (Atomics.load(w, 0) !== want) Atomics.wait(w, 0, Atomics.load(w, 0));
+        // Sleep on the value just compared (a second load could already be `want`: a sleep forever).
+        for (let x = Atomics.load(w, 0); x !== want; x = Atomics.load(w, 0)) Atomics.wait(w, 0, x);
         if (me === 1) {
           Atomics.store(w, 0, 2 * i + 2);
           Atomics.notify(w, 0);
