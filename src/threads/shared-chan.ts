@@ -9,9 +9,10 @@
 // any thread) and a `…Sync` form (Atomics.wait, for workers), both taking a ctx; a cancelled send
 // never delivers and a cancelled receive never consumes.
 //
-//
-// The memory layout and the state machine under the lock are in chan-memory.ts; this file is the
-// API and the waiting.
+// The memory layout, the lock-free buffered ring, the unbuffered cells and the wake-up protocol are
+// in chan-memory.ts; this file is the API and the waiting. Both directions wait the same way: an
+// attempt (a send or a receive that reports "would block" as 0) retried by #blockSync/#blockAsync,
+// which spin (sync, buffered), register as a sleeper, try once more and sleep.
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { SELECTABLE, type Selectable } from "../chan/selectable.js";
