@@ -40,7 +40,8 @@
 //
 // Unbuffered (cap 0): Go's sudog queues in shared memory, under the lock word LOCK
 // (internal/futex.ts), held only for a few loads and stores and a value copy, as Go's hchan.lock.
-// K cells, each a state word, an order number and one value, each owned by one blocked sender or
+// 16 cells, each a state word, an order number and one value (the state words together on one
+// cache line, see CELL_STATES), each owned by one blocked sender or
 // receiver:
 // - A sender that finds a waiting receiver writes its value into that receiver's cell (the oldest
 //   waiting one, as Go's recvq is FIFO) and completes; a sender that finds none offers: its value
@@ -80,6 +81,12 @@ export const RING = 15; // buffered: R, the number of slots (a power of two ≥ 
 export const TAIL = 16;
 /** Buffered: the next receive position. Alone on line 2: only receivers write it. */
 export const HEAD = 32;
+/**
+ * Unbuffered: the cells' state words fill line 1 and their order numbers line 2 (where a buffered
+ * channel keeps TAIL and HEAD), so finding the oldest offer or waiting receiver reads one cache
+ * line, not one per cell; the values follow the header.
+ */
+export const CELL_STATES = 16;
 export const HEADER_BYTES = 192;
 
 /** Positions live in 31 bits (TAIL keeps the closed flag in the 32nd). */
@@ -99,7 +106,7 @@ export const HANDED = 7;
 export const CLOSED_R = 8;
 
 /** Cells of an unbuffered channel: blocked senders' offers or blocked receivers' places. */
-export const CELLS = 16;
+export const CELLS = 16; // one cache line of state words
 export const DEFAULT_MAX_VALUE_BYTES = 1024;
 
 // Outcomes of a receive attempt. A larger number is a cell's word index (unbuffered: the receiver
@@ -200,9 +207,7 @@ export class ChanMemory {
     // At least two slots: with one, "holds the value sent at p" would read as "free for p + 1".
     const r = capacity > 0 ? Math.max(2, 2 ** Math.ceil(Math.log2(capacity))) : 0;
     const bytes =
-      capacity > 0
-        ? ((HEADER_BYTES + r * 4 + 7) & ~7) + r * slot
-        : HEADER_BYTES + CELLS * ((slot + 8 + 7) & ~7);
+      capacity > 0 ? ((HEADER_BYTES + r * 4 + 7) & ~7) + r * slot : HEADER_BYTES + CELLS * ((slot + 7) & ~7);
     if (bytes > 2 ** 31 - 1)
       throw new RangeError("capacity × maxValueBytes is too large for one SharedArrayBuffer");
     const sab = new SharedArrayBuffer(bytes);
@@ -489,9 +494,14 @@ export class ChanMemory {
 
   // ---- unbuffered: the cells, under the lock ---------------------------------------------------
 
-  /** Byte offset of cell k's state word (unbuffered); its value starts 8 bytes later. */
+  /** Byte offset of cell k's state word (unbuffered). */
   cell(k: number): number {
-    return HEADER_BYTES + k * ((this.slot + 8 + 7) & ~7);
+    return (CELL_STATES + k) << 2;
+  }
+
+  /** Byte offset of the value of the cell whose state word is `i32[at]`. */
+  #value(at: number): number {
+    return HEADER_BYTES + (at - CELL_STATES) * ((this.slot + 7) & ~7);
   }
 
   /** The oldest cell in one of two states, or -1. */
@@ -503,7 +513,7 @@ export class ChanMemory {
       const at = this.cell(k) >> 2;
       const s = i32[at];
       if (s !== s1 && s !== s2) continue;
-      const seq = i32[at + 1] as number;
+      const seq = i32[at + CELLS] as number;
       if (best < 0 || seq - bestSeq < 0) {
         best = at;
         bestSeq = seq;
@@ -517,7 +527,7 @@ export class ChanMemory {
     const i32 = this.i32;
     if (i32[WAITERS] === 0) return false;
     const at = this.#oldest(WAITING, WAITING_SLEEPING);
-    this.write((at << 2) + 8, v);
+    this.write(this.#value(at), v);
     i32[WAITERS] = (i32[WAITERS] as number) - 1;
     if (Atomics.exchange(i32, at, HANDED) === WAITING_SLEEPING) Atomics.notify(i32, at);
     return true;
@@ -529,7 +539,7 @@ export class ChanMemory {
     for (let k = 0; k < CELLS; k++) {
       const at = this.cell(k) >> 2;
       if (i32[at] !== FREE) continue;
-      i32[at + 1] = i32[NEXT] as number;
+      i32[at + CELLS] = i32[NEXT] as number;
       i32[NEXT] = ((i32[NEXT] as number) + 1) | 0;
       Atomics.store(i32, at, state);
       return at;
@@ -541,7 +551,7 @@ export class ChanMemory {
   #offer(v: Stored): number {
     const at = this.#claim(OFFERED);
     if (at < 0) return -1;
-    this.write((at << 2) + 8, v);
+    this.write(this.#value(at), v);
     bump(this.i32, RSEQ, RSLEEP);
     return at;
   }
@@ -569,7 +579,7 @@ export class ChanMemory {
     const i32 = this.i32;
     const at = this.#oldest(OFFERED, OFFERED_SLEEPING);
     if (at >= 0) {
-      this.got = this.read((at << 2) + 8);
+      this.got = this.read(this.#value(at));
       if (Atomics.exchange(i32, at, TAKEN) === OFFERED_SLEEPING) Atomics.notify(i32, at);
       return GOT;
     }
@@ -586,7 +596,7 @@ export class ChanMemory {
     const s = i32[at] as number;
     let r = NONE;
     if (s === HANDED) {
-      this.got = this.read((at << 2) + 8);
+      this.got = this.read(this.#value(at));
       r = GOT;
     } else if (s === CLOSED_R) {
       r = DRAINED;
