@@ -592,8 +592,15 @@ export class ChanMemory {
    */
   settleWait(at: number): number {
     const i32 = this.i32;
-    lock(i32, LOCK);
-    const s = i32[at] as number;
+    // HANDED and CLOSED_R are final: nobody but this cell's owner touches the cell any more, so it
+    // reads and frees it without the lock (a claimer that sees FREE finds the value already read).
+    // Only a withdrawal races with senders and close, and takes the lock.
+    let s = Atomics.load(i32, at);
+    const final = s === HANDED || s === CLOSED_R;
+    if (!final) {
+      lock(i32, LOCK);
+      s = i32[at] as number;
+    }
     let r = NONE;
     if (s === HANDED) {
       this.got = this.read(this.#value(at));
@@ -604,15 +611,20 @@ export class ChanMemory {
       i32[WAITERS] = (i32[WAITERS] as number) - 1;
     }
     this.#free(at);
-    unlock(i32, LOCK);
+    if (!final) unlock(i32, LOCK);
     return r;
   }
 
   /** An offering sender learns its outcome and frees its cell: the state it found. */
   settleOffer(at: number, retract: boolean): number {
     const i32 = this.i32;
+    let s = Atomics.load(i32, at);
+    if (s === TAKEN || s === FAILED) {
+      this.#free(at); // final states, owned by this sender alone: no lock (see settleWait)
+      return s;
+    }
     lock(i32, LOCK);
-    const s = i32[at] as number;
+    s = i32[at] as number;
     if (s === TAKEN || s === FAILED || retract) this.#free(at);
     unlock(i32, LOCK);
     return s;
