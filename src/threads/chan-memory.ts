@@ -416,6 +416,7 @@ export class ChanMemory {
         h = seen;
       } else if (d < 0) {
         // Not yet published at h: h is HEAD (had another receiver taken h, its slot would be ahead).
+        this.#head = h; // where spinRecv looks
         return this.#empty(h);
       } else {
         h = Atomics.load(i32, HEAD); // the guess was behind
@@ -437,7 +438,10 @@ export class ChanMemory {
       let k = 0;
       while (k < lim && Atomics.load(i32, seqs + ((h + k) & mask)) === ((h + k + 1) & M31)) k++;
       if (k === 0) {
-        if (diff(Atomics.load(i32, seqs + (h & mask)), (h + 1) & M31) < 0) return this.#empty(h);
+        if (diff(Atomics.load(i32, seqs + (h & mask)), (h + 1) & M31) < 0) {
+          this.#head = h; // where spinRecv looks
+          return this.#empty(h);
+        }
         h = Atomics.load(i32, HEAD); // the guess was behind
         continue;
       }
