@@ -415,7 +415,13 @@ export class ChanMemory {
         }
         h = seen;
       } else if (d < 0) {
-        // Not yet published at h: h is HEAD (had another receiver taken h, its slot would be ahead).
+        // Not yet published at h: if h is HEAD, empty. (Had another receiver taken h, its slot would
+        // read ahead, unless the guess is 2^30 positions behind: so HEAD itself decides.)
+        const now = Atomics.load(i32, HEAD);
+        if (now !== h) {
+          h = now;
+          continue;
+        }
         this.#head = h; // where spinRecv looks
         return this.#empty(h);
       } else {
@@ -439,6 +445,11 @@ export class ChanMemory {
       while (k < lim && Atomics.load(i32, seqs + ((h + k) & mask)) === ((h + k + 1) & M31)) k++;
       if (k === 0) {
         if (diff(Atomics.load(i32, seqs + (h & mask)), (h + 1) & M31) < 0) {
+          const now = Atomics.load(i32, HEAD); // as in recv: HEAD itself decides "empty"
+          if (now !== h) {
+            h = now;
+            continue;
+          }
           this.#head = h; // where spinRecv looks
           return this.#empty(h);
         }
