@@ -321,7 +321,8 @@ export class ChanMemory {
       const at = this.#seqs + (p & mask);
       const d = diff(Atomics.load(i32, at), p);
       if (d === 0 && (t & 1) === 0) {
-        if (this.cap <= mask && diff(p, this.#head) >= this.cap) {
+        const ahead = diff(p, this.#head); // in [0, cap] unless the cached HEAD is too old to tell
+        if (this.cap <= mask && (ahead >= this.cap || ahead < 0)) {
           this.#head = Atomics.load(i32, HEAD);
           if (diff(p, this.#head) >= this.cap) {
             const r = this.#full(t);
