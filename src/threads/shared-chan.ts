@@ -9,44 +9,36 @@
 // any thread) and a `…Sync` form (Atomics.wait, for workers), both taking a ctx; a cancelled send
 // never delivers and a cancelled receive never consumes.
 //
-//
-// The memory layout and the state machine under the lock are in chan-memory.ts; this file is the
-// API and the waiting.
+// The memory layout, the lock-free buffered ring, the unbuffered cells and the wake-up protocol are
+// in chan-memory.ts; this file is the API and the waiting. Both directions wait the same way: an
+// attempt (a send or a receive that reports "would block" as 0) retried by #blockSync/#blockAsync,
+// which spin (sync, buffered), register as a sleeper, try once more and sleep.
 
 import type { Canceller, Context } from "../chan/context-type.js";
 import { SELECTABLE, type Selectable } from "../chan/selectable.js";
 import { type CancelSource, cancelSourceOf, REASON } from "../internal/cancel-protocol.js";
 import { checkCount, closeOfClosed, sendOnClosed } from "../internal/errors.js";
-import {
-  type Interrupt,
-  lockWord as lock,
-  unlockWord as unlock,
-  waitAsync,
-  waitSync,
-} from "../internal/futex.js";
+import { type Interrupt, waitAsync, waitSync } from "../internal/futex.js";
 import { DESCRIBE, threadWait } from "../internal/registry.js";
 import {
-  bump,
-  CELLS,
+  BLOCKED,
   ChanMemory,
-  CLOSED,
-  CLOSED_R,
-  COUNT,
   DEFAULT_MAX_VALUE_BYTES,
   DRAINED,
   FAILED,
   GOT,
-  LOCK,
   NONE,
   OFFERED,
   OFFERED_SLEEPING,
   RSEQ,
   RSLEEP,
+  SENT,
+  SHUT,
   SSEQ,
   SSLEEP,
   type Stored,
+  sleepOn,
   spinWhile,
-  WAITERS,
   WAITING,
   WAITING_SLEEPING,
 } from "./chan-memory.js";
@@ -125,18 +117,66 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   /** Go's `len(ch)`: values buffered now (0 for an unbuffered channel). */
   get length(): number {
-    return this.cap > 0 ? Atomics.load(this.#i32, COUNT) : 0;
+    return this.#m.length();
   }
 
   /** Whether close() has been called, on any thread (values may still be buffered). */
   get closed(): boolean {
-    return Atomics.load(this.#i32, CLOSED) !== 0;
+    return this.#m.closed();
   }
 
   // ---- storing values ------------------------------------------------------------------------
 
   #decode(v: Stored): T {
     return this.#m.decode(v) as T;
+  }
+
+  // ---- waiting (both directions) -------------------------------------------------------------
+
+  /**
+   * Retries `attempt` (a send or receive attempt: 0 means it would block) until it does not block,
+   * blocking this thread: a buffered channel first spins a few microseconds on its ring, then the
+   * thread sleeps on the direction's sequence word, counted in `sleepers` (see chan-memory.ts for
+   * why no wake-up is lost). Throws the interrupt's reason, with nothing registered to undo.
+   */
+  #blockSync(seq: number, sleepers: number, attempt: () => number, intr: Interrupt | null): number {
+    const i32 = this.#i32;
+    const m = this.#m;
+    for (;;) {
+      if (this.cap > 0) {
+        if (seq === SSEQ) m.spinSend();
+        else m.spinRecv();
+        const r = attempt();
+        if (r !== 0) return r;
+      }
+      const s = sleepOn(i32, seq, sleepers);
+      const r = attempt();
+      const why = r === 0 ? waitSync(i32, seq, s, intr) : undefined;
+      Atomics.sub(i32, sleepers, 1);
+      if (r !== 0) return r;
+      if (why !== undefined) throw why;
+    }
+  }
+
+  /** The async twin of #blockSync: no spinning (it would hold up the event loop). */
+  async #blockAsync(
+    seq: number,
+    sleepers: number,
+    attempt: () => number,
+    src: CancelSource | null,
+  ): Promise<number> {
+    const i32 = this.#i32;
+    for (;;) {
+      const s = sleepOn(i32, seq, sleepers);
+      const r = attempt();
+      if (r !== 0) {
+        Atomics.sub(i32, sleepers, 1);
+        return r;
+      }
+      const why = await waitAsync(i32, seq, s, src);
+      Atomics.sub(i32, sleepers, 1);
+      if (why !== undefined) throw why;
+    }
   }
 
   // ---- sync forms (Atomics.wait) -------------------------------------------------------------
@@ -149,40 +189,11 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   sendSync(value: T, ctx?: Context): void {
     const intr = syncEntry("SharedChan.sendSync", ctx);
     const v = this.#m.prepare(value);
-    const i32 = this.#i32;
-    let spun = false;
-    for (;;) {
-      lock(i32, LOCK);
-      if (i32[CLOSED] !== 0) {
-        unlock(i32, LOCK);
-        throw sendOnClosed();
-      }
-      if (this.#m.put(v)) {
-        unlock(i32, LOCK);
-        return;
-      }
-      if (this.cap === 0) {
-        const at = this.#m.offer(v);
-        if (at >= 0) {
-          unlock(i32, LOCK);
-          this.#awaitTakeSync(at, intr);
-          return;
-        }
-      }
-      if (!spun) {
-        unlock(i32, LOCK);
-        spun = true;
-        if (this.cap > 0) spinWhile(i32, COUNT, this.cap); // while full
-        continue;
-      }
-      const s = Atomics.load(i32, SSEQ);
-      Atomics.add(i32, SSLEEP, 1);
-      unlock(i32, LOCK);
-      const r = waitSync(i32, SSEQ, s, intr);
-      Atomics.sub(i32, SSLEEP, 1);
-      if (r !== undefined) throw r; // nothing registered: nothing to undo
-      spun = false;
-    }
+    let r = this.#m.send(v, true);
+    if (r === SENT) return;
+    if (r === BLOCKED) r = this.#blockSync(SSEQ, SSLEEP, () => this.#m.send(v, true), intr);
+    if (r === SHUT) throw sendOnClosed();
+    if (r > SHUT) this.#awaitTakeSync(r, intr);
   }
 
   #awaitTakeSync(at: number, intr: Interrupt | null): void {
@@ -218,39 +229,12 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
       : [undefined, false];
   }
 
+  /** GOT (the value in #m.got) or DRAINED. */
   #recvSync(method: string, ctx: Context | undefined): number {
     const intr = syncEntry(method, ctx);
-    const i32 = this.#i32;
-    let spun = false;
-    for (;;) {
-      lock(i32, LOCK);
-      const r = this.#m.take();
-      if (r !== NONE) {
-        unlock(i32, LOCK);
-        return r;
-      }
-      if (this.cap === 0) {
-        const at = this.#m.wait();
-        if (at >= 0) {
-          unlock(i32, LOCK);
-          return this.#awaitHandSync(at, intr);
-        }
-      }
-      // Buffered and empty, or every cell busy: wait for a change.
-      if (!spun) {
-        unlock(i32, LOCK);
-        spun = true;
-        if (this.cap > 0) spinWhile(i32, COUNT, 0); // while empty
-        continue;
-      }
-      const s = Atomics.load(i32, RSEQ);
-      Atomics.add(i32, RSLEEP, 1);
-      unlock(i32, LOCK);
-      const why = waitSync(i32, RSEQ, s, intr);
-      Atomics.sub(i32, RSLEEP, 1);
-      spun = false;
-      if (why !== undefined) throw why; // nothing registered: nothing consumed
-    }
+    let r = this.#m.recv(true);
+    if (r === NONE) r = this.#blockSync(RSEQ, RSLEEP, () => this.#m.recv(true), intr);
+    return r > DRAINED ? this.#awaitHandSync(r, intr) : r;
   }
 
   #awaitHandSync(at: number, intr: Interrupt | null): number {
@@ -291,6 +275,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   send(value: T, ctx?: Canceller): Promise<void> {
     let v: Stored;
     let src: CancelSource | null;
+    let r: number;
     try {
       v = this.#m.prepare(value);
       src = ctx === undefined ? null : cancelSourceOf(ctx);
@@ -298,40 +283,22 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
         const reason = src[REASON]();
         if (reason !== undefined) return Promise.reject(reason);
       }
-      if (this.#trySendStored(v)) return RESOLVED;
+      r = this.#m.send(v, true);
+      if (r === SENT) return RESOLVED;
+      if (r === SHUT) throw sendOnClosed();
     } catch (e) {
       return Promise.reject(e);
     }
+    // An encoded value may sit in a scratch buffer that the next encode reuses: keep a copy.
+    if (r === BLOCKED && v instanceof Uint8Array) v = v.slice();
     // On record for task dumps and the deadlock report while tracking is on (one test when off).
-    return threadWait("SharedChan.send", this, this.#sendAsync(v instanceof Uint8Array ? v.slice() : v, src));
+    return threadWait("SharedChan.send", this, this.#sendAsync(v, r, src));
   }
 
-  async #sendAsync(v: Stored, src: CancelSource | null): Promise<void> {
-    const i32 = this.#i32;
-    for (;;) {
-      lock(i32, LOCK);
-      if (i32[CLOSED] !== 0) {
-        unlock(i32, LOCK);
-        throw sendOnClosed();
-      }
-      if (this.#m.put(v)) {
-        unlock(i32, LOCK);
-        return;
-      }
-      if (this.cap === 0) {
-        const at = this.#m.offer(v);
-        if (at >= 0) {
-          unlock(i32, LOCK);
-          return this.#awaitTakeAsync(at, src);
-        }
-      }
-      const s = Atomics.load(i32, SSEQ);
-      Atomics.add(i32, SSLEEP, 1);
-      unlock(i32, LOCK);
-      const r = await waitAsync(i32, SSEQ, s, src);
-      Atomics.sub(i32, SSLEEP, 1);
-      if (r !== undefined) throw r;
-    }
+  async #sendAsync(v: Stored, r: number, src: CancelSource | null): Promise<void> {
+    if (r === BLOCKED) r = await this.#blockAsync(SSEQ, SSLEEP, () => this.#m.send(v, true), src);
+    if (r === SHUT) throw sendOnClosed();
+    if (r > SHUT) return this.#awaitTakeAsync(r, src);
   }
 
   async #awaitTakeAsync(at: number, src: CancelSource | null): Promise<void> {
@@ -370,7 +337,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   /**
    * Receives up to `max` values in one call: waits until at least one is available, then takes all
-   * available now up to `max`, under one lock. Resolves with `[]` only once closed and drained.
+   * available now up to `max` (buffered: with one atomic step). Resolves with `[]` only once closed
+   * and drained.
    */
   recvBatch(max: number, ctx?: Canceller): Promise<T[]> {
     try {
@@ -386,43 +354,70 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
   recvBatchSync(max: number, ctx?: Context): T[] {
     checkCount("max", max, 1);
     const out: T[] = [];
+    if (this.cap > 0) {
+      const intr = syncEntry("SharedChan.recvBatchSync", ctx);
+      const m = this.#m;
+      if (m.recvRun(max, out) === NONE) this.#blockSync(RSEQ, RSLEEP, () => m.recvRun(max, out), intr);
+      return out;
+    }
     if (this.#recvSync("SharedChan.recvBatchSync", ctx) !== GOT) return out;
     out.push(this.#decode(this.#m.got));
     if (max > 1) this.#takeMore(max, out);
     return out;
   }
 
-  /** After one value was taken: takes up to `max` in all without waiting (one lock). */
+  /** Unbuffered, after one value was taken: takes more offers, up to `max` in all, without waiting. */
   #takeMore(max: number, out: T[]): void {
-    const i32 = this.#i32;
-    const raw: Stored[] = [];
-    lock(i32, LOCK);
-    while (out.length + raw.length < max && this.#m.take() === GOT) raw.push(this.#m.got);
-    unlock(i32, LOCK);
-    for (const v of raw) out.push(this.#decode(v));
+    while (out.length < max && this.#m.recv(false) === GOT) out.push(this.#decode(this.#m.got));
+  }
+
+  /** One receive attempt for #recvAsync: a run into `out` (buffered batch) or one value. */
+  #attemptRecv(max: number, out: T[] | undefined): number {
+    return out !== undefined && this.cap > 0 ? this.#m.recvRun(max, out) : this.#m.recv(true);
   }
 
   /**
    * Resolves with the stored value taken (with `out`: up to max values decoded there) or END. The
-   * value is captured at once: #got is overwritten by the next take on this thread.
+   * value is captured at once: #m.got is overwritten by the next receive on this thread.
    */
   #recvAsync(ctx: Canceller | undefined, max: number, out?: T[]): Promise<Stored | typeof END> {
     let src: CancelSource | null;
+    let r: number;
     try {
       src = ctx === undefined ? null : cancelSourceOf(ctx);
       if (src !== null) {
         const reason = src[REASON]();
         if (reason !== undefined) return Promise.reject(reason);
       }
-      const i32 = this.#i32;
-      lock(i32, LOCK);
-      const r = this.#m.take();
-      unlock(i32, LOCK);
-      if (r !== NONE) return Promise.resolve(this.#gotten(r, this.#m.got, max, out));
+      r = this.#attemptRecv(max, out);
+      if (r === GOT || r === DRAINED) return Promise.resolve(this.#gotten(r, this.#m.got, max, out));
     } catch (e) {
       return Promise.reject(e);
     }
-    return threadWait("SharedChan.recv", this, this.#recvSlow(src, max, out));
+    return threadWait("SharedChan.recv", this, this.#recvSlow(r, src, max, out));
+  }
+
+  async #recvSlow(
+    r: number,
+    src: CancelSource | null,
+    max: number,
+    out: T[] | undefined,
+  ): Promise<Stored | typeof END> {
+    let v: Stored = 0;
+    if (r === NONE) {
+      r = await this.#blockAsync(
+        RSEQ,
+        RSLEEP,
+        () => {
+          const a = this.#attemptRecv(max, out);
+          v = this.#m.got; // captured in the same step as the receive (see #recvAsync)
+          return a;
+        },
+        src,
+      );
+    }
+    if (r > DRAINED) return this.#awaitHandAsync(r, src, max, out);
+    return this.#gotten(r, v, max, out);
   }
 
   /** How task dumps show it (beside the operation, "SharedChan.recv" or "SharedChan.send"). */
@@ -430,39 +425,15 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     return `SharedChan (${this.cap === 0 ? "unbuffered" : `cap ${this.cap}, len ${this.length}`})`;
   }
 
-  /** A take's outcome `r` (with `v`, the value it got) as #recvAsync resolves. */
+  /** A receive's outcome `r` (with `v`, the value it got) as #recvAsync resolves. */
   #gotten(r: number, v: Stored, max: number, out: T[] | undefined): Stored | typeof END {
     if (r !== GOT) return END;
-    if (out !== undefined) {
+    if (out !== undefined && this.cap === 0) {
+      // A buffered run is already in `out`; an unbuffered batch goes on with the offers there now.
       out.push(this.#decode(v));
       if (max > 1) this.#takeMore(max, out);
     }
     return v;
-  }
-
-  async #recvSlow(src: CancelSource | null, max: number, out: T[] | undefined): Promise<Stored | typeof END> {
-    const i32 = this.#i32;
-    for (;;) {
-      lock(i32, LOCK);
-      const r = this.#m.take();
-      if (r !== NONE) {
-        unlock(i32, LOCK);
-        return this.#gotten(r, this.#m.got, max, out);
-      }
-      if (this.cap === 0) {
-        const at = this.#m.wait();
-        if (at >= 0) {
-          unlock(i32, LOCK);
-          return this.#awaitHandAsync(at, src, max, out);
-        }
-      }
-      const s = Atomics.load(i32, RSEQ);
-      Atomics.add(i32, RSLEEP, 1);
-      unlock(i32, LOCK);
-      const why = await waitAsync(i32, RSEQ, s, src);
-      Atomics.sub(i32, RSLEEP, 1);
-      if (why !== undefined) throw why;
-    }
   }
 
   /**
@@ -521,52 +492,20 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
   /** `select { case ch <- v: return true; default: return false }`; throws if closed, as Go panics. */
   trySend(value: T): boolean {
-    return this.#trySendStored(this.#m.prepare(value));
-  }
-
-  #trySendStored(v: Stored): boolean {
-    const i32 = this.#i32;
-    lock(i32, LOCK);
-    if (i32[CLOSED] !== 0) {
-      unlock(i32, LOCK);
-      throw sendOnClosed();
-    }
-    const ok = this.#m.put(v);
-    unlock(i32, LOCK);
-    return ok;
+    const r = this.#m.send(this.#m.prepare(value), false);
+    if (r === SHUT) throw sendOnClosed();
+    return r === SENT;
   }
 
   /** `[value, true]`, `[undefined, false]` if closed and drained, `undefined` if it would block. */
   tryRecv(): [T, true] | [undefined, false] | undefined {
-    const i32 = this.#i32;
-    lock(i32, LOCK);
-    const r = this.#m.take();
-    unlock(i32, LOCK);
+    const r = this.#m.recv(false);
     return r === GOT ? [this.#decode(this.#m.got), true] : r === DRAINED ? [undefined, false] : undefined;
   }
 
   /** Closes the channel; throws ChanClosedError `close of closed channel` the second time. */
   close(): void {
-    const i32 = this.#i32;
-    lock(i32, LOCK);
-    if (i32[CLOSED] !== 0) {
-      unlock(i32, LOCK);
-      throw closeOfClosed();
-    }
-    Atomics.store(i32, CLOSED, 1);
-    if (this.cap === 0) {
-      for (let k = 0; k < CELLS; k++) {
-        const at = this.#m.cell(k) >> 2;
-        const s = i32[at];
-        if (s === OFFERED || s === OFFERED_SLEEPING) Atomics.store(i32, at, FAILED);
-        else if (s === WAITING || s === WAITING_SLEEPING) Atomics.store(i32, at, CLOSED_R);
-        if (s === OFFERED_SLEEPING || s === WAITING_SLEEPING) Atomics.notify(i32, at);
-      }
-      i32[WAITERS] = 0;
-    }
-    bump(i32, RSEQ, RSLEEP);
-    bump(i32, SSEQ, SSLEEP);
-    unlock(i32, LOCK);
+    if (!this.#m.close()) throw closeOfClosed();
   }
 
   // ---- select (see gosync's chan/selectable.ts) -------------------------------------------------
@@ -586,10 +525,8 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     const i32 = this.#i32;
     const sleepers = seq === RSEQ ? RSLEEP : SSLEEP;
     let armed = true;
-    lock(i32, LOCK);
-    const s = Atomics.load(i32, seq);
-    Atomics.add(i32, sleepers, 1);
-    unlock(i32, LOCK);
+    // Registered as a sleeper is (chan-memory.ts); select polls after this, as a sleeper re-checks.
+    const s = sleepOn(i32, seq, sleepers);
     const disarm = (): void => {
       if (!armed) return;
       armed = false;

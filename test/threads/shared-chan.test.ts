@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { background, ChanClosedError, withCancel, withTimeout } from "../../src/index.js";
-import { SharedChan } from "../../src/threads/index.js";
+import { ChanMemory, HEAD, HEADER_BYTES, RING, TAIL } from "../../src/threads/chan-memory.js";
+import type { HandleData } from "../../src/threads/handle.js";
+import { attach, SharedChan, share } from "../../src/threads/index.js";
 import { type Agent, agents } from "./helpers.js";
 
 const fixture = new URL("./fixtures/chan.ts", import.meta.url);
@@ -26,7 +28,51 @@ async function settledAfter(p: Promise<unknown>, ms: number): Promise<boolean> {
   return settled;
 }
 
+/**
+ * Ages a new buffered channel as if `pos` values had gone through it: its positions (31-bit,
+ * wrapping) and every slot's sequence word set as the ring would have left them.
+ */
+function age(ch: SharedChan<number>, pos: number): void {
+  const m = new ChanMemory((ch.handle as HandleData).sab);
+  const r = m.i32[RING] as number;
+  m.i32[TAIL] = (pos << 1) | 0;
+  m.i32[HEAD] = pos;
+  for (let q = pos; q < pos + r; q++) m.i32[(HEADER_BYTES >> 2) + (q & (r - 1))] = q & 0x7fffffff;
+}
+
+/** Another object for the same channel, as a thread that attaches it now has (nothing cached). */
+const fresh = <T>(ch: SharedChan<T>): SharedChan<T> => attach(share(ch)) as SharedChan<T>;
+
 describe("SharedChan on one thread", () => {
+  test("buffered: positions wrap at 2^31; an end attached late finds values far from 0", T, () => {
+    for (const [cap, pos] of [
+      [4, 2 ** 31 - 6],
+      [3, 2 ** 31 - 6],
+      [4, 2 ** 30 + 3], // more than 2^30 from 0: a cached position of 0 would read as "ahead"
+      [1, 2 ** 30 + 1],
+    ] as const) {
+      const ch = new SharedChan<number>(cap, { codec: "int32" });
+      age(ch, pos);
+      const [a, b, c] = [fresh(ch), fresh(ch), fresh(ch)];
+      assert.equal(a.tryRecv(), undefined, "empty");
+      const got: number[] = [];
+      let next = 0;
+      for (let round = 0; round < 6; round++) {
+        // Fill it from one end, then drain it from the others: one value, then a batch.
+        const first = next;
+        while (b.trySend(next)) next++;
+        assert.equal(next - first, cap, "full at cap values");
+        got.push((c.tryRecv() as [number, true])[0]);
+        if (cap > 1) got.push(...(round % 2 === 0 ? a.recvBatchSync(10) : fresh(ch).recvBatchSync(10)));
+        assert.equal(a.tryRecv(), undefined, "drained");
+      }
+      const want = Array.from({ length: next }, (_, i) => i);
+      assert.deepEqual(got, want, `cap ${cap} from ${pos}: FIFO, nothing lost`);
+      ch.close();
+      assert.deepEqual(fresh(ch).tryRecv(), [undefined, false]);
+    }
+  });
+
   test("buffered: FIFO, len/cap, trySend/tryRecv, recvBatch", T, async () => {
     const ch = new SharedChan<number>(3, { codec: "int32" });
     assert.equal(ch.cap, 3);
