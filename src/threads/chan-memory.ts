@@ -486,14 +486,28 @@ export class ChanMemory {
     return (t & 1) !== 0 && t >>> 1 === h ? DRAINED : NONE;
   }
 
-  /** Spins (a sync receiver's last look before it sleeps) while the slot at HEAD is unpublished. */
-  spinRecv(): void {
+  /**
+   * Spins (a sync receiver's last look before it sleeps) while the slot at HEAD is unpublished. It
+   * then goes on spinning a little (a batch receiver: as long again; one that takes a single value:
+   * a quarter of that, under a microsecond here) until a quarter of the ring is published: a
+   * receiver that takes each value as it lands keeps the slot lines moving between the two threads
+   * on every value (the sender's mirror image is spinSend). Measured on a 1024-slot int32 stream
+   * between two workers: about 160 → 140 ns per value one at a time, 350 → 145 ns with recvBatch.
+   * Spinning only, and whatever is published when it ends is taken, so a sender that stops after
+   * one value strands nothing; the price is that delay, paid only by a receiver that had caught up.
+   */
+  spinRecv(batch: boolean): void {
     const i32 = this.i32;
     const h = this.#head;
     const at = this.#seqs + (h & this.#mask);
     const v = Atomics.load(i32, at);
     // Only a change of this word can make the ring non-empty (a close is seen after the spin).
     if (diff(v, (h + 1) & M31) < 0) spinWhile(i32, at, v);
+    // Not TAIL: loading it here would pull the sender's line away on each of its sends.
+    const q = (h + (this.cap >> 2)) & M31;
+    const at2 = this.#seqs + (q & this.#mask);
+    const spins = batch ? WAIT_SPINS : WAIT_SPINS >> 2;
+    for (let i = 0; i < spins && diff(Atomics.load(i32, at2), (q + 1) & M31) < 0; i++);
   }
 
   #recvCell(wait: boolean): number {

@@ -139,13 +139,19 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
    * thread sleeps on the direction's sequence word, counted in `sleepers` (see chan-memory.ts for
    * why no wake-up is lost). Throws the interrupt's reason, with nothing registered to undo.
    */
-  #blockSync(seq: number, sleepers: number, attempt: () => number, intr: Interrupt | null): number {
+  #blockSync(
+    seq: number,
+    sleepers: number,
+    attempt: () => number,
+    intr: Interrupt | null,
+    batch = false,
+  ): number {
     const i32 = this.#i32;
     const m = this.#m;
     for (;;) {
       if (this.cap > 0) {
         if (seq === SSEQ) m.spinSend();
-        else m.spinRecv();
+        else m.spinRecv(batch);
         const r = attempt();
         if (r !== 0) return r;
       }
@@ -357,7 +363,7 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
     if (this.cap > 0) {
       const intr = syncEntry("SharedChan.recvBatchSync", ctx);
       const m = this.#m;
-      if (m.recvRun(max, out) === NONE) this.#blockSync(RSEQ, RSLEEP, () => m.recvRun(max, out), intr);
+      if (m.recvRun(max, out) === NONE) this.#blockSync(RSEQ, RSLEEP, () => m.recvRun(max, out), intr, true);
       return out;
     }
     if (this.#recvSync("SharedChan.recvBatchSync", ctx) !== GOT) return out;
