@@ -43,22 +43,13 @@ import {
   WAITING_SLEEPING,
 } from "./chan-memory.js";
 import { CODECS, type Codec, codecId } from "./codec.js";
-import {
-  checkHandle,
-  type HandleData,
-  makeHandle,
-  registerKind,
-  type Shareable,
-  type SharedHandle,
-} from "./handle.js";
+import { adoptOr, makeHandle, registerShared, type Shareable, type SharedHandle } from "./handle.js";
 import { syncEntry } from "./waiting.js";
 
 const KIND = "SharedChan";
 
 /** An async receive's outcome when the channel is closed and drained. */
 const END: unique symbol = Symbol("drained");
-
-let attaching: SharedArrayBuffer | null = null;
 
 /**
  * Go's channel between threads. Create it on any thread, pass `share(ch)` (or `ch.handle`) to a
@@ -91,28 +82,20 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
    *   each slot reserves this much shared memory.
    */
   constructor(capacity = 0, options?: { codec?: Codec; maxValueBytes?: number }) {
-    let sab = attaching;
-    attaching = null;
-    if (sab === null) {
+    const h = adoptOr(() => {
       checkCount("capacity", capacity);
       if (capacity > 2 ** 24) throw new RangeError(`capacity must be at most ${2 ** 24}, got ${capacity}`);
       const id = codecId(options?.codec ?? "json", "options.codec");
       const max = options?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
       checkCount("options.maxValueBytes", max, 1);
-      sab = ChanMemory.allocate(capacity, id, max);
-    }
-    this.#m = new ChanMemory(sab as SharedArrayBuffer);
+      return makeHandle(KIND, ChanMemory.allocate(capacity, id, max));
+    });
+    this.handle = h;
+    this.#m = new ChanMemory(h.sab);
     this.#i32 = this.#m.i32;
     this.cap = this.#m.cap;
     this.codec = CODECS[this.#m.id] as Codec;
     this.maxValueBytes = this.#m.maxValueBytes;
-    this.handle = makeHandle(KIND, sab);
-  }
-
-  /** @internal What `attach` does with a SharedChan's handle. */
-  static fromHandle<T>(handle: HandleData): SharedChan<T> {
-    attaching = checkHandle("attach", KIND, handle).sab;
-    return new SharedChan<T>();
   }
 
   /** Go's `len(ch)`: values buffered now (0 for an unbuffered channel). */
@@ -553,4 +536,4 @@ export class SharedChan<T> implements Shareable, AsyncIterable<T>, Iterable<T> {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-registerKind(KIND, (h) => SharedChan.fromHandle(h));
+registerShared(KIND, () => new SharedChan());
