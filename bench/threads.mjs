@@ -309,7 +309,13 @@ export function parseChanOutput(out) {
       const baseline = /baseline/.test(row[3]);
       const bar = CHAN_BARS.find(([re]) => re.test(name))?.[1];
       current.results.push({
-        lib: baseline ? "baseline" : /^MessagePort/.test(name) ? "node" : "gosync",
+        lib: baseline
+          ? "baseline"
+          : /^reference:/.test(name)
+            ? "reference"
+            : /^MessagePort/.test(name)
+              ? "node"
+              : "gosync",
         name,
         baseline,
         value: Number(row[2]),
