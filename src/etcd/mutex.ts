@@ -4,10 +4,12 @@
 // Mirrors: go.etcd.io/etcd/clientv3/concurrency.Mutex (3.4: Lock, Unlock, IsOwner, Key, Header; and
 // the later TryLock). Key `pfx + "/" + hex(lease)`, value "", attached to the session lease; acquire =
 // Txn{if CREATE(K)==0 then Put(K), Range(first by create) else Range(K), Range(first by create)};
-// the holder is the oldest key; a waiter waits for its predecessor's delete; unlock = Del(K).
+// the holder is the oldest key; a waiter waits for its predecessor's delete; unlock deletes K.
 // Exclusion is per session: two Mutex objects of one session on one prefix share K (as in Go).
 // Where it differs: after waiting it re-checks that its key still exists (3.4 does not, and can
-// report a lock it lost); waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
+// report a lock it lost); unlock (and the withdrawal of a cancelled waiter's key) is
+// Txn{if CREATE(K)==rev then Del(K)}, as Go's Election.Resign, where Go's Mutex.Unlock deletes K
+// unconditionally — see #deleteOwn for why; waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
 // each acquisition has a fencing token (`rev`) and an AbortSignal that aborts when the session is
 // lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
 
@@ -205,6 +207,7 @@ export class Mutex {
     throwIfDone(ctx);
     this.#sessionAlive();
     let link: Linked | null = null;
+    let myRev: bigint | null = null; // the key's create revision, once an attempt was answered
     try {
       let att: Attempt;
       try {
@@ -215,6 +218,7 @@ export class Mutex {
         link = linkSignals(ctx, this.session.signal);
         att = await retrying(() => this.#attempt(), link.signal);
       }
+      myRev = att.myRev;
       if (att.held) {
         this.#acquired(att.myRev, att.header);
         return;
@@ -232,7 +236,7 @@ export class Mutex {
       this.#acquired(att.myRev, h);
     } catch (e) {
       // Leave no residue: a cancelled waiter's key would block everyone behind it.
-      await this.#withdraw();
+      await this.#withdraw(myRev);
       this.#rev = -1n;
       throw e;
     } finally {
@@ -240,13 +244,35 @@ export class Mutex {
     }
   }
 
-  /** Deletes this session's key, retrying while etcd is unreachable (not past the session's end). */
-  async #withdraw(): Promise<void> {
+  /**
+   * Deletes this session's key if it is still the one created at revision `rev` (null: the attempt
+   * that made it was never answered — read the key first).
+   *
+   * Never an unconditional delete: a delete whose answer was lost (a member paused or cut off with
+   * the request in its socket buffer) may still be applied later — after it was retried and after
+   * this session's next lock() created the same key again — and it would remove that new key: the
+   * waiter then finds its key gone while its session lives, or a holder loses the lock unawares.
+   * Comparing the create revision makes the late copy a no-op, so the delete is safe to retry.
+   */
+  async #deleteOwn(rev: bigint | null): Promise<void> {
     const b = this.session.backend;
+    if (rev === null) {
+      const kv = (await b.range({ key: this.#key, keysOnly: true })).kvs[0];
+      if (kv === undefined) return;
+      rev = kv.createRevision;
+    }
+    await b.txn({
+      compare: [{ key: this.#key, target: "create", result: "=", value: rev }],
+      success: [{ type: "delete", key: this.#key }],
+    });
+  }
+
+  /** Deletes this session's key, retrying while etcd is unreachable (not past the session's end). */
+  async #withdraw(rev: bigint | null): Promise<void> {
     let backoff = 50;
     for (let tries = 0; ; tries++) {
       try {
-        await b.delete({ key: this.#key });
+        await this.#deleteOwn(rev);
         return;
       } catch (e) {
         if (!transient(e) || this.session.err !== null || tries >= 20) return; // the lease cleans up
@@ -276,12 +302,14 @@ export class Mutex {
       return true;
     }
     // Not first in line: withdraw the key (Go's TryLock does the same).
-    await this.session.backend.delete({ key: this.#key });
+    await this.#deleteOwn(myRev);
     return false;
   }
 
   /**
-   * Releases the lock by deleting this session's key (Go's Unlock: unconditional).
+   * Releases the lock by deleting this session's key — only the key this lock created (its create
+   * revision compared), so a delete applied late cannot remove a later lock's key; Go's Unlock
+   * deletes it unconditionally.
    *
    * @example
    * ```ts
@@ -298,13 +326,18 @@ export class Mutex {
     this.#holder = null;
   }
 
-  /** Unlock's delete: retried while etcd is unreachable; once the session is gone its lease removes the key. */
+  /**
+   * Unlock's delete: retried while etcd is unreachable; once the session is gone its lease removes the
+   * key. Not held: deletes the key whatever its revision (as Go's Unlock).
+   */
   async #release(): Promise<void> {
     const b = this.session.backend;
+    const rev = this.#rev;
     let backoff = 50;
     for (;;) {
       try {
-        await b.delete({ key: this.#key });
+        if (rev >= 0n) await this.#deleteOwn(rev);
+        else await b.delete({ key: this.#key });
         return;
       } catch (e) {
         if (!transient(e) || this.session.err !== null) throw e;
