@@ -15,6 +15,7 @@ import { linkSignals, throwIfDone } from "./abort.js";
 import type { KeyValue, ResponseHeader, TxnResponse, Value } from "./backend.js";
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
 import { EtcdError } from "./errors.js";
+import { deleteOwnKey } from "./own-key.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
@@ -144,7 +145,8 @@ export class Election {
       try {
         r = await retrying(put, retry.signal);
       } catch (e2) {
-        if (retry.signal.aborted) await b.delete({ key: this.#key }).catch(() => {}); // the put may have applied
+        // The put may have applied: withdraw what is there (never blindly: see own-key.ts).
+        if (retry.signal.aborted) await deleteOwnKey(b, this.#key, null).catch(() => {});
         throw e2;
       } finally {
         retry.dispose();

@@ -9,7 +9,7 @@
 // Where it differs: after waiting it re-checks that its key still exists (3.4 does not, and can
 // report a lock it lost); unlock (and the withdrawal of a cancelled waiter's key) is
 // Txn{if CREATE(K)==rev then Del(K)}, as Go's Election.Resign, where Go's Mutex.Unlock deletes K
-// unconditionally — see #deleteOwn for why; waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
+// unconditionally — see own-key.ts for why; waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
 // each acquisition has a fencing token (`rev`) and an AbortSignal that aborts when the session is
 // lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
 
@@ -18,6 +18,7 @@ import { type Linked, linkSignals, throwIfDone } from "./abort.js";
 import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
 import { EtcdError } from "./errors.js";
+import { deleteOwnKey } from "./own-key.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
@@ -244,27 +245,9 @@ export class Mutex {
     }
   }
 
-  /**
-   * Deletes this session's key if it is still the one created at revision `rev` (null: the attempt
-   * that made it was never answered — read the key first).
-   *
-   * Never an unconditional delete: a delete whose answer was lost (a member paused or cut off with
-   * the request in its socket buffer) may still be applied later — after it was retried and after
-   * this session's next lock() created the same key again — and it would remove that new key: the
-   * waiter then finds its key gone while its session lives, or a holder loses the lock unawares.
-   * Comparing the create revision makes the late copy a no-op, so the delete is safe to retry.
-   */
-  async #deleteOwn(rev: bigint | null): Promise<void> {
-    const b = this.session.backend;
-    if (rev === null) {
-      const kv = (await b.range({ key: this.#key, keysOnly: true })).kvs[0];
-      if (kv === undefined) return;
-      rev = kv.createRevision;
-    }
-    await b.txn({
-      compare: [{ key: this.#key, target: "create", result: "=", value: rev }],
-      success: [{ type: "delete", key: this.#key }],
-    });
+  /** Deletes this session's key if it is still the one created at `rev` (see own-key.ts). */
+  #deleteOwn(rev: bigint | null): Promise<void> {
+    return deleteOwnKey(this.session.backend, this.#key, rev);
   }
 
   /** Deletes this session's key, retrying while etcd is unreachable (not past the session's end). */
