@@ -20,6 +20,7 @@ import {
   EtcdError,
   Mutex,
   PriorityQueue,
+  prefixEnd,
   Queue,
   RWMutex,
   Session,
@@ -443,6 +444,42 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       );
       assert.equal(sa.err, null);
       await ma.unlock();
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  });
+  test("a lock() whose acquire txn lost its answer is retried: one key, and the late copy changes nothing", {
+    timeout: 30_000,
+  }, async () => {
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-lock");
+      const sa = await Session.create(a, { ttl: 30 });
+      const ma = new Mutex(sa, pfx);
+
+      proxy.hold();
+      const locking = ma.lock();
+      locking.catch(() => {}); // awaited below
+      await until("lock's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await locking; // retried on a new connection
+      const keys = async (): Promise<bigint[]> =>
+        (await direct.range({ key: `${pfx}/`, end: prefixEnd(`${pfx}/`) })).kvs.map(
+          (kv) => kv.createRevision,
+        );
+      assert.deepEqual(await keys(), [ma.rev]);
+
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+      // The late txn found the key (CREATE != 0) and only read: the lock is held, by one key.
+      assert.deepEqual(await keys(), [ma.rev]);
+      assert.ok((await direct.txn({ compare: [ma.isOwner()] })).succeeded, "still the owner");
+      await ma.unlock();
+      assert.deepEqual(await keys(), []);
     } finally {
       await Promise.all([a.close(), direct.close()]);
       await proxy.close();
