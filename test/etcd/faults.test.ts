@@ -486,4 +486,43 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       await server.stop();
     }
   });
+  test("an acquire txn applied after the unlock queues the session's key again; its next lock() takes it over", {
+    timeout: 30_000,
+  }, async () => {
+    // The case the create-revision compare cannot cover (as in Go): documented in docs/etcd.md.
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-lock-after-unlock");
+      const sa = await Session.create(a, { ttl: 30 });
+      const sb = await Session.create(direct, { ttl: 30 });
+      const ma = new Mutex(sa, pfx);
+      const mb = new Mutex(sb, pfx);
+
+      proxy.hold();
+      const locking = ma.lock();
+      locking.catch(() => {}); // awaited below
+      await until("lock's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await locking;
+      await ma.unlock();
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+      const ghost = (await direct.range({ key: ma.key })).kvs[0];
+      assert.ok(ghost !== undefined, "the late txn created the key again");
+      assert.equal(ghost.lease, sa.lease, "on the session's lease");
+      assert.equal(await mb.tryLock(), false, "it holds the others back");
+
+      await ma.lock();
+      assert.equal(ma.rev, ghost.createRevision, "the next lock() took it over");
+      await ma.unlock();
+      assert.equal(await mb.tryLock(), true);
+      await mb.unlock();
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  });
 });
