@@ -9,9 +9,10 @@
 // Where it differs: after waiting it re-checks that its key still exists (3.4 does not, and can
 // report a lock it lost); unlock (and the withdrawal of a cancelled waiter's key) is
 // Txn{if CREATE(K)==rev then Del(K)}, as Go's Election.Resign, where Go's Mutex.Unlock deletes K
-// unconditionally — see own-key.ts for why; waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
-// each acquisition has a fencing token (`rev`) and an AbortSignal that aborts when the session is
-// lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
+// unconditionally (a retried delete applied late would remove the next lock's key: own-key.ts);
+// waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts); each acquisition has a
+// fencing token (`rev`) and an AbortSignal that aborts when the session is lost or the lock
+// released; tryLock() resolves to a boolean instead of returning ErrLocked.
 
 import type { Canceller } from "../chan/context-type.js";
 import { type Linked, linkSignals, throwIfDone } from "./abort.js";

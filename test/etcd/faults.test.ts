@@ -1,7 +1,10 @@
 // Faults on a real etcd, under Mutex contention (no mocks):
 // - a single etcd killed (SIGKILL) and restarted while six sessions contend, four with a 5 s TTL
 //   (they outlive the outage) and two with a 1 s TTL (their leases run out: they must notice);
-// - a 3-member etcd cluster on loopback whose raft leader is killed during contention.
+// - a 3-member etcd cluster on loopback whose raft leader is killed during contention, then the
+//   next leader paused (SIGSTOP) for 1.5 s;
+// - requests applied after their client gave up on them: a TCP proxy holds a Mutex request's bytes,
+//   drops the client's connection (the client retries on a new one) and delivers them later.
 // Every contender has its own connection. Every acquisition is recorded with its fencing token
 // (the key's create revision) and the holder's [start, end] interval on one clock; `end` is taken
 // just before a fenced txn (compare CREATE(key) == token) that tells whether the token was still
