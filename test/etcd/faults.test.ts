@@ -68,25 +68,25 @@ interface Run {
 }
 
 /**
- * `n` contenders, each with its own connection, take the Mutex in a loop until `stopAt`
- * (performance.now() clock), each doing a fenced increment of a shared counter while holding.
+ * `n` contenders, each with its own connection, take the Mutex in a loop until `stop` aborts, each
+ * doing a fenced increment of a shared counter while holding. Acquisitions are appended to `holds`
+ * as they end (the fault waits on it for contention to build up: a fixed delay depends on the load).
  */
 async function contend(
   endpoints: string[],
   n: number,
   ttlOf: (who: number) => number,
-  stopAt: number,
+  stop: AbortSignal,
+  holds: Hold[],
 ): Promise<Run> {
   const pfx = uniquePrefix("fault-mutex");
   const counterKey = `${pfx}-counter`;
-  const holds: Hold[] = [];
   const losses: Loss[] = [];
   const errors = new Map<string, number>();
   const sessions = new Array<number>(n).fill(0);
   let increments = 0;
   let uncertain = 0;
   const lockErrors: string[] = [];
-  const stop = AbortSignal.timeout(Math.max(1, Math.ceil(stopAt - performance.now())));
   const note = (e: unknown): void => {
     const code = e instanceof EtcdError ? e.code : e instanceof Error ? e.name : String(e);
     errors.set(code, (errors.get(code) ?? 0) + 1);
@@ -97,7 +97,7 @@ async function contend(
     backends.push(b);
     let session: Session | null = null;
     let holding: { token: bigint; start: number } | null = null;
-    while (performance.now() < stopAt) {
+    while (!stop.aborted) {
       try {
         if (session === null || session.err !== null) {
           session = await Session.create(b, { ttl: ttlOf(who) });
@@ -198,20 +198,21 @@ describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, 
   test("etcd killed and restarted: everything recovers; short-TTL sessions notice their lost leases", async (t) => {
     const server = await EtcdServer.start();
     try {
-      const t0 = performance.now();
-      const killAt = t0 + 2000;
-      const restartAt = killAt + 1500;
-      const stopAt = restartAt + 3500;
       const ttlOf = (who: number): number => (who < 4 ? 5 : 1);
+      const holds: Hold[] = [];
+      const stopper = new AbortController();
+      let killAt = Number.POSITIVE_INFINITY;
       let restartedAt = 0;
       const fault = (async () => {
-        await delay(Math.max(0, Math.round(killAt - performance.now())));
+        await until("contention before the fault", () => holds.length > 20);
+        killAt = performance.now();
         await server.kill("SIGKILL");
-        await delay(Math.max(0, Math.round(restartAt - performance.now())));
+        await delay(1500);
         await server.spawn();
         restartedAt = performance.now();
-      })();
-      const run = await contend([server.endpoint], 6, ttlOf, stopAt).finally(() => fault);
+        await delay(3500);
+      })().finally(() => stopper.abort());
+      const run = await contend([server.endpoint], 6, ttlOf, stopper.signal, holds).finally(() => fault);
       t.diagnostic(
         `restart: ${summary(run, killAt)}; etcd serving again after ${(restartedAt - killAt).toFixed(0)} ms`,
       );
@@ -245,12 +246,13 @@ describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, 
   }, async (t) => {
     const cluster = await EtcdCluster.start(3);
     try {
-      const t0 = performance.now();
-      const killAt = t0 + 2000;
-      const stopAt = killAt + 8000;
+      const holds: Hold[] = [];
+      const stopper = new AbortController();
+      let killAt = Number.POSITIVE_INFINITY;
       const log: string[] = [];
       const fault = (async () => {
-        await delay(Math.max(0, Math.round(killAt - performance.now())));
+        await until("contention before the fault", () => holds.length > 20);
+        killAt = performance.now();
         const first = await cluster.leader();
         await first.kill("SIGKILL");
         const second = await cluster.leader();
@@ -263,9 +265,10 @@ describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, 
         const third = await cluster.leader();
         second.resume();
         log.push(`${second.member.name} paused 1.5 s, ${third.member.name} took over`);
+        await delay(Math.max(0, Math.round(killAt + 8000 - performance.now())));
         return [first.member.name, second.member.name, third.member.name];
-      })();
-      const run = await contend(cluster.endpoints, 6, () => 5, stopAt).finally(() => fault);
+      })().finally(() => stopper.abort());
+      const run = await contend(cluster.endpoints, 6, () => 5, stopper.signal, holds).finally(() => fault);
       const [first, second, third] = await fault;
       t.diagnostic(`${log.join("; ")}: ${summary(run, killAt)}`);
       checkRun(run, "cluster");
