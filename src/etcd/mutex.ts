@@ -9,7 +9,8 @@
 // Where it differs: after waiting it re-checks that its key still exists (3.4 does not, and can
 // report a lock it lost); unlock (and the withdrawal of a cancelled waiter's key) is
 // Txn{if CREATE(K)==rev then Del(K)}, as Go's Election.Resign, where Go's Mutex.Unlock deletes K
-// unconditionally (a retried delete applied late would remove the next lock's key: own-key.ts);
+// unconditionally (a retried delete applied late would remove the next lock's key: own-key.ts), and
+// an acquire txn applied after unlock (its answer was lost, it was retried) is removed (key-guard.ts);
 // waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts); each acquisition has a
 // fencing token (`rev`) and an AbortSignal that aborts when the session is lost or the lock
 // released; tryLock() resolves to a boolean instead of returning ErrLocked.
@@ -19,6 +20,7 @@ import { type Linked, linkSignals, throwIfDone } from "./abort.js";
 import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
 import { EtcdError } from "./errors.js";
+import { guardFor, type KeyGuard } from "./key-guard.js";
 import { deleteOwnKey } from "./own-key.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, retrying, transient } from "./retry.js";
@@ -59,6 +61,10 @@ export class Mutex {
   #header: ResponseHeader | null = null;
   #holder: AbortController | null = null;
   #unlisten: (() => void) | null = null;
+  /** Removes the key if an acquire txn whose answer was lost creates it late (key-guard.ts). */
+  readonly #guard: KeyGuard;
+  /** This object's hold is registered with the guard. */
+  #guarded = false;
 
   constructor(session: Session, pfx: string | Uint8Array) {
     this.session = checkSession(session);
@@ -66,6 +72,7 @@ export class Mutex {
     checkPrefixSize("pfx", pfx, 9);
     this.#pfx = concat(pfx, "/");
     this.#key = concat(this.#pfx, leaseHex(session.lease));
+    this.#guard = guardFor(session, this.#key);
   }
 
   /** This session's key under the prefix: `pfx + "/" + hex(lease)` (Go's Key). */
@@ -210,19 +217,24 @@ export class Mutex {
     this.#sessionAlive();
     let link: Linked | null = null;
     let myRev: bigint | null = null; // the key's create revision, once an attempt was answered
+    const entered = this.#guard.enter();
     try {
+      await entered;
       let att: Attempt;
       try {
         att = await this.#attempt();
       } catch (e) {
         if (!transient(e)) throw e;
         // etcd unreachable (restarting, member gone): the txn is idempotent for this session — retry.
+        // The lost copy may still be applied later, even after unlock: the guard removes it then.
+        this.#guard.doubt();
         link = linkSignals(ctx, this.session.signal);
         att = await retrying(() => this.#attempt(), link.signal);
       }
       myRev = att.myRev;
       if (att.held) {
         this.#acquired(att.myRev, att.header);
+        this.#hold();
         return;
       }
       link ??= linkSignals(ctx, this.session.signal);
@@ -236,14 +248,30 @@ export class Mutex {
         att.firstRead,
       );
       this.#acquired(att.myRev, h);
+      this.#hold();
     } catch (e) {
       // Leave no residue: a cancelled waiter's key would block everyone behind it.
       await this.#withdraw(myRev);
       this.#rev = -1n;
+      this.#unhold();
       throw e;
     } finally {
       link?.dispose();
+      this.#guard.leave();
     }
+  }
+
+  /** Registers this object's hold with the guard (once, however often lock() re-takes it). */
+  #hold(): void {
+    if (this.#guarded) return;
+    this.#guarded = true;
+    void this.#guard.enter();
+  }
+
+  #unhold(): void {
+    if (!this.#guarded) return;
+    this.#guarded = false;
+    this.#guard.leave();
   }
 
   /** Deletes this session's key if it is still the one created at `rev` (see own-key.ts). */
@@ -280,14 +308,27 @@ export class Mutex {
    */
   async tryLock(): Promise<boolean> {
     this.#sessionAlive();
-    const { myRev, held, header } = await this.#attempt(false);
-    if (held) {
-      this.#acquired(myRev, header);
-      return true;
+    const entered = this.#guard.enter();
+    try {
+      await entered;
+      let att: Attempt;
+      try {
+        att = await this.#attempt(false);
+      } catch (e) {
+        if (transient(e)) this.#guard.doubt();
+        throw e;
+      }
+      if (att.held) {
+        this.#acquired(att.myRev, att.header);
+        this.#hold();
+        return true;
+      }
+      // Not first in line: withdraw the key (Go's TryLock does the same).
+      await this.#deleteOwn(att.myRev);
+      return false;
+    } finally {
+      this.#guard.leave();
     }
-    // Not first in line: withdraw the key (Go's TryLock does the same).
-    await this.#deleteOwn(myRev);
-    return false;
   }
 
   /**
@@ -302,6 +343,7 @@ export class Mutex {
    */
   async unlock(): Promise<void> {
     await this.#release();
+    this.#unhold();
     this.#rev = -1n;
     this.#header = null;
     this.#unlisten?.();
