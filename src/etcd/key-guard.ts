@@ -12,12 +12,16 @@
 // cannot remove a later incarnation. lock() and tryLock() enter the guard before their first attempt
 // and wait for a removal in progress, so no acquisition adopts a key that is being removed; a
 // creation seen while one is active is checked again when the last one leaves.
+//
+// Not for a lease adopted by a Session of this process (Go's WithLease): another Session or process
+// may hold a Mutex on the same key. (A lease granted here and adopted by another process is beyond
+// what the guard can know: there, as in Go, exclusion is per lease anyway.)
 
 import type { Watch } from "./backend.js";
 import { EtcdError } from "./errors.js";
 import { deleteOwnKey } from "./own-key.js";
 import { pause, retrying, transient } from "./retry.js";
-import type { Session } from "./session.js";
+import { adoptedLeases, type Session } from "./session.js";
 
 const guards = new WeakMap<Session, Map<string, KeyGuard>>();
 
@@ -65,7 +69,7 @@ export class KeyGuard {
 
   /** An acquire attempt's answer was lost: from now on, watch for the late creation of the key. */
   doubt(): void {
-    if (this.#watching || this.session.signal.aborted) return;
+    if (this.#watching || this.session.signal.aborted || adoptedLeases.has(this.session.lease)) return;
     this.#watching = true;
     void this.#watch();
   }
@@ -82,6 +86,7 @@ export class KeyGuard {
         this.#suspect = rev; // an acquisition came first: it adopts the key, or leaves it to us
         return;
       }
+      if (adoptedLeases.has(this.session.lease)) return; // the key may be another Session's
       // Retried until answered: once an answer says the key is gone, no acquisition can adopt it,
       // and a late copy of this delete only compares a revision that no longer exists.
       await retrying(() => deleteOwnKey(this.session.backend, this.key, rev), this.session.signal).catch(

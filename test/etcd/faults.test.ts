@@ -495,16 +495,22 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       await server.stop();
     }
   });
-  test("an acquire txn applied after the unlock queues the session's key again: the session removes it", {
-    timeout: 30_000,
-  }, async () => {
+  /**
+   * lock() through the proxy whose first acquire txn is held, retried and answered; unlock(); then
+   * the held txn is delivered: it finds no key and creates it again, on the session's lease.
+   */
+  async function lateAcquireAfterUnlock(
+    adopted: boolean,
+    check: (ctx: { ma: Mutex; mb: Mutex; direct: Backend; unlockedAt: bigint }) => Promise<void>,
+  ): Promise<void> {
     const server = await EtcdServer.start();
     const proxy = await TcpProxy.start(server.endpoint);
     const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
     const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
     try {
       const pfx = uniquePrefix("late-lock-after-unlock");
-      const sa = await Session.create(a, { ttl: 30 });
+      let sa = await Session.create(a, { ttl: 30 });
+      if (adopted) sa = await Session.create(a, { lease: sa.lease }); // Go's WithLease
       const sb = await Session.create(direct, { ttl: 30 });
       const ma = new Mutex(sa, pfx);
       const mb = new Mutex(sb, pfx);
@@ -518,9 +524,21 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       await ma.unlock();
       const unlockedAt = (await direct.range({ key: ma.key })).header.revision;
       assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+      await check({ ma, mb, direct, unlockedAt });
+      assert.equal(sa.err, null);
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  }
 
-      // The late txn found no key and created it, on the session's lease; nobody of the session
-      // waits on it, and it would hold everyone back until the session ends. The session removes it.
+  test("an acquire txn applied after the unlock queues the session's key again: the session removes it", {
+    timeout: 30_000,
+  }, async () => {
+    await lateAcquireAfterUnlock(false, async ({ ma, mb, direct, unlockedAt }) => {
+      // Nobody of the session waits on the late key, and it would hold everyone back until the
+      // session ends: the session removes it.
       await until("the late key removed", async () => (await direct.range({ key: ma.key })).kvs.length === 0);
       const w = await direct.watch({ key: ma.key, startRevision: unlockedAt + 1n });
       const history: string[] = [];
@@ -530,12 +548,24 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       assert.equal(await mb.tryLock(), true, "the others are not held back");
       await mb.unlock();
       await ma.lock();
-      assert.equal(sa.err, null);
       await ma.unlock();
-    } finally {
-      await Promise.all([a.close(), direct.close()]);
-      await proxy.close();
-      await server.stop();
-    }
+    });
+  });
+
+  test("on an adopted lease (Go's WithLease) the late key is left alone; the session's next lock() takes it over", {
+    timeout: 30_000,
+  }, async () => {
+    await lateAcquireAfterUnlock(true, async ({ ma, mb, direct }) => {
+      // Another Session or process on the lease could hold this key: it stays (held back: mb).
+      const ghost = (await direct.range({ key: ma.key })).kvs[0];
+      assert.ok(ghost !== undefined, "the late txn created the key again");
+      assert.equal(ghost.lease, ma.session.lease);
+      assert.equal(await mb.tryLock(), false, "it holds the others back");
+      await ma.lock();
+      assert.equal(ma.rev, ghost.createRevision, "the next lock() took it over");
+      await ma.unlock();
+      assert.equal(await mb.tryLock(), true);
+      await mb.unlock();
+    });
   });
 });
