@@ -1,20 +1,22 @@
-// KeyGuard (internal): removes a session's Mutex key that an acquire transaction created too late.
+// KeyGuard (internal): removes a session's Mutex or Election key that an acquire (campaign)
+// transaction created too late.
 //
-// lock() sends Txn{if CREATE(K)==0 then Put(K) ...} and, when the answer is lost (a member paused,
-// killed or cut off), sends it again. The first copy may still be applied later — after the lock was
-// taken with the retry and even after unlock() deleted K — and then it queues K again: a key nobody
-// of this session waits on, kept alive by the session's lease, which holds every other contender
-// back until the session ends. Go's client has the same window (clientv3/concurrency/mutex.go).
+// lock() and campaign() send Txn{if CREATE(K)==0 then Put(K) ...} and, when the answer is lost (a
+// member paused, killed or cut off), send it again. The first copy may still be applied later —
+// after the lock was taken with the retry and even after unlock() or resign() deleted K — and then it
+// queues K again: a key nobody of this session waits on, kept alive by the session's lease, which
+// holds every other contender back (or stays the leader) until the session ends. Go's client has the
+// same window (clientv3/concurrency/mutex.go, election.go).
 //
-// Once an attempt's fate is unknown, the guard watches K for creations. A creation while no lock()
-// or hold of this session on K is active is such a late copy (every path of lock(), tryLock() and
-// unlock() leaves no key behind): the guard deletes it, by its create revision, so the delete
-// cannot remove a later incarnation. lock() and tryLock() enter the guard before their first attempt
-// and wait for a removal in progress, so no acquisition adopts a key that is being removed; a
-// creation seen while one is active is checked again when the last one leaves.
+// Once an attempt's fate is unknown, the guard watches K for creations. A creation while no
+// acquisition or hold of this session on K is active is such a late copy (lock(), tryLock(),
+// unlock() and resign() leave no key behind): the guard deletes it, by its create revision, so the
+// delete cannot remove a later incarnation. An acquisition enters the guard before its first attempt
+// and waits for a removal in progress, so none adopts a key that is being removed; a creation seen
+// while one is active is checked again when the last one leaves.
 //
 // Not for a lease adopted by a Session of this process (Go's WithLease): another Session or process
-// may hold a Mutex on the same key. (A lease granted here and adopted by another process is beyond
+// may hold the same key. (A lease granted here and adopted by another process is beyond
 // what the guard can know: there, as in Go, exclusion is per lease anyway.)
 
 import type { Watch } from "./backend.js";
@@ -25,7 +27,7 @@ import { adoptedLeases, type Session } from "./session.js";
 
 const guards = new WeakMap<Session, Map<string, KeyGuard>>();
 
-/** The guard of `key` (a Mutex key of `session`), shared by the Mutex objects of the session. */
+/** The guard of `key` (the Mutex or Election key of `session`), shared by the session's objects on it. */
 export function guardFor(session: Session, key: Uint8Array): KeyGuard {
   let m = guards.get(session);
   if (m === undefined) {

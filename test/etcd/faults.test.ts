@@ -568,4 +568,42 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       await mb.unlock();
     });
   });
+
+  test("a campaign txn applied after resign() queues the candidacy again: the session removes it, the next candidate wins", {
+    timeout: 30_000,
+  }, async () => {
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-campaign");
+      const sa = await Session.create(a, { ttl: 30 });
+      const sb = await Session.create(direct, { ttl: 30 });
+      const ea = new Election(sa, pfx);
+      const eb = new Election(sb, pfx);
+
+      proxy.hold();
+      const campaigning = ea.campaign("a");
+      campaigning.catch(() => {}); // awaited below
+      await until("campaign's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await campaigning; // retried on a new connection
+      assert.ok(ea.isLeader);
+      await ea.resign();
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+
+      // The late candidacy would be the leader until sa ends; the session removes it.
+      await eb.campaign("b", AbortSignal.timeout(10_000));
+      assert.ok(eb.isLeader);
+      assert.equal(text((await eb.leader()).value), "b");
+      assert.equal((await direct.range({ key: ea.key })).kvs.length, 0);
+      assert.equal(sa.err, null);
+      await eb.resign();
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  });
 });
