@@ -6,15 +6,19 @@
 // attached to the session lease; campaign = Txn{if CREATE(K)==0 then Put(K, v) else Range(K)}, then
 // wait for every older candidate to go; proclaim / resign are guarded by CREATE(K) == rev.
 // Where it differs: waiting re-checks that the own key still exists and has no 100 ms
-// unsynced-watch delay (wait-deletes.ts); observe() is an async iterable of KeyValue that reports the
-// current leader first, then every proclaimed value and every new leader; `signal` aborts when the
-// leadership ends (resigned or session lost), so a leader whose session is lost learns it.
+// unsynced-watch delay (wait-deletes.ts); a campaign txn applied after resign (its answer was lost,
+// it was retried) is removed (key-guard.ts); observe() is an async iterable of KeyValue that
+// reports the current leader first, then every proclaimed value and every new leader; `signal`
+// aborts when the leadership ends (resigned or session lost), so a leader whose session is lost
+// learns it.
 
 import type { Canceller } from "../chan/context-type.js";
 import { linkSignals, throwIfDone } from "./abort.js";
 import type { KeyValue, ResponseHeader, TxnResponse, Value } from "./backend.js";
 import { bytesEqual, checkKey, checkValue, concat, leaseHex, prefixEnd, text, toBytes } from "./bytes.js";
 import { EtcdError } from "./errors.js";
+import { guardFor, type KeyGuard } from "./key-guard.js";
+import { deleteOwnKey } from "./own-key.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
@@ -40,6 +44,10 @@ export class Election {
   #header: ResponseHeader | null = null;
   #leader: AbortController | null = null;
   #unlisten: (() => void) | null = null;
+  /** Removes the key if a campaign txn whose answer was lost creates it late (key-guard.ts). */
+  readonly #guard: KeyGuard;
+  /** This object's leadership is registered with the guard. */
+  #guarded = false;
 
   constructor(session: Session, pfx: string | Uint8Array) {
     this.session = checkSession(session);
@@ -47,6 +55,7 @@ export class Election {
     checkPrefixSize("pfx", pfx, 4);
     this.#pfx = concat(pfx, "/");
     this.#key = concat(this.#pfx, leaseHex(session.lease));
+    this.#guard = guardFor(session, this.#key);
   }
 
   /** This session's candidate key (Go's Key). */
@@ -88,6 +97,10 @@ export class Election {
   }
 
   #elected(rev: bigint, header: ResponseHeader): void {
+    if (!this.#guarded) {
+      this.#guarded = true;
+      void this.#guard.enter();
+    }
     this.#rev = rev;
     this.#header = header;
     this.#unlisten?.();
@@ -105,6 +118,10 @@ export class Election {
   }
 
   #forget(reason: unknown): void {
+    if (this.#guarded) {
+      this.#guarded = false;
+      this.#guard.leave();
+    }
     this.#rev = -1n;
     this.#unlisten?.();
     this.#unlisten = null;
@@ -126,6 +143,16 @@ export class Election {
     throwIfDone(ctx);
     const err = this.session.err;
     if (err !== null) throw err;
+    const entered = this.#guard.enter();
+    try {
+      await entered;
+      await this.#campaign(value, ctx);
+    } finally {
+      this.#guard.leave();
+    }
+  }
+
+  async #campaign(value: Value, ctx: Canceller | undefined): Promise<void> {
     const b = this.session.backend;
     const put = () =>
       b.txn({
@@ -139,12 +166,15 @@ export class Election {
     } catch (e) {
       if (!transient(e)) throw e;
       // etcd unreachable or electing a leader: the txn is idempotent for this session (a put that did
-      // apply is found by the else branch), so retry it within ctx.
+      // apply is found by the else branch), so retry it within ctx. The lost copy may still be
+      // applied later, even after resign: the guard removes it then.
+      this.#guard.doubt();
       const retry = linkSignals(ctx, this.session.signal);
       try {
         r = await retrying(put, retry.signal);
       } catch (e2) {
-        if (retry.signal.aborted) await b.delete({ key: this.#key }).catch(() => {}); // the put may have applied
+        // The put may have applied: withdraw what is there (never blindly: see own-key.ts).
+        if (retry.signal.aborted) await deleteOwnKey(b, this.#key, null).catch(() => {});
         throw e2;
       } finally {
         retry.dispose();

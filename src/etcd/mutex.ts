@@ -4,18 +4,24 @@
 // Mirrors: go.etcd.io/etcd/clientv3/concurrency.Mutex (3.4: Lock, Unlock, IsOwner, Key, Header; and
 // the later TryLock). Key `pfx + "/" + hex(lease)`, value "", attached to the session lease; acquire =
 // Txn{if CREATE(K)==0 then Put(K), Range(first by create) else Range(K), Range(first by create)};
-// the holder is the oldest key; a waiter waits for its predecessor's delete; unlock = Del(K).
+// the holder is the oldest key; a waiter waits for its predecessor's delete; unlock deletes K.
 // Exclusion is per session: two Mutex objects of one session on one prefix share K (as in Go).
 // Where it differs: after waiting it re-checks that its key still exists (3.4 does not, and can
-// report a lock it lost); waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts);
-// each acquisition has a fencing token (`rev`) and an AbortSignal that aborts when the session is
-// lost or the lock released; tryLock() resolves to a boolean instead of returning ErrLocked.
+// report a lock it lost); unlock (and the withdrawal of a cancelled waiter's key) is
+// Txn{if CREATE(K)==rev then Del(K)}, as Go's Election.Resign, where Go's Mutex.Unlock deletes K
+// unconditionally (a retried delete applied late would remove the next lock's key: own-key.ts), and
+// an acquire txn applied after unlock (its answer was lost, it was retried) is removed (key-guard.ts);
+// waiting avoids etcd's 100 ms unsynced-watch delay (see wait-deletes.ts); each acquisition has a
+// fencing token (`rev`) and an AbortSignal that aborts when the session is lost or the lock
+// released; tryLock() resolves to a boolean instead of returning ErrLocked.
 
 import type { Canceller } from "../chan/context-type.js";
 import { type Linked, linkSignals, throwIfDone } from "./abort.js";
 import type { Compare, ResponseHeader } from "./backend.js";
 import { checkKey, concat, leaseHex, prefixEnd, text } from "./bytes.js";
 import { EtcdError } from "./errors.js";
+import { guardFor, type KeyGuard } from "./key-guard.js";
+import { deleteOwnKey } from "./own-key.js";
 import { checkPrefixSize } from "./requests.js";
 import { pause, retrying, transient } from "./retry.js";
 import { checkSession, type Session } from "./session.js";
@@ -55,6 +61,10 @@ export class Mutex {
   #header: ResponseHeader | null = null;
   #holder: AbortController | null = null;
   #unlisten: (() => void) | null = null;
+  /** Removes the key if an acquire txn whose answer was lost creates it late (key-guard.ts). */
+  readonly #guard: KeyGuard;
+  /** This object's hold is registered with the guard. */
+  #guarded = false;
 
   constructor(session: Session, pfx: string | Uint8Array) {
     this.session = checkSession(session);
@@ -62,6 +72,7 @@ export class Mutex {
     checkPrefixSize("pfx", pfx, 9);
     this.#pfx = concat(pfx, "/");
     this.#key = concat(this.#pfx, leaseHex(session.lease));
+    this.#guard = guardFor(session, this.#key);
   }
 
   /** This session's key under the prefix: `pfx + "/" + hex(lease)` (Go's Key). */
@@ -205,18 +216,25 @@ export class Mutex {
     throwIfDone(ctx);
     this.#sessionAlive();
     let link: Linked | null = null;
+    let myRev: bigint | null = null; // the key's create revision, once an attempt was answered
+    const entered = this.#guard.enter();
     try {
+      await entered;
       let att: Attempt;
       try {
         att = await this.#attempt();
       } catch (e) {
         if (!transient(e)) throw e;
         // etcd unreachable (restarting, member gone): the txn is idempotent for this session — retry.
+        // The lost copy may still be applied later, even after unlock: the guard removes it then.
+        this.#guard.doubt();
         link = linkSignals(ctx, this.session.signal);
         att = await retrying(() => this.#attempt(), link.signal);
       }
+      myRev = att.myRev;
       if (att.held) {
         this.#acquired(att.myRev, att.header);
+        this.#hold();
         return;
       }
       link ??= linkSignals(ctx, this.session.signal);
@@ -230,23 +248,43 @@ export class Mutex {
         att.firstRead,
       );
       this.#acquired(att.myRev, h);
+      this.#hold();
     } catch (e) {
       // Leave no residue: a cancelled waiter's key would block everyone behind it.
-      await this.#withdraw();
+      await this.#withdraw(myRev);
       this.#rev = -1n;
+      this.#unhold();
       throw e;
     } finally {
       link?.dispose();
+      this.#guard.leave();
     }
   }
 
+  /** Registers this object's hold with the guard (once, however often lock() re-takes it). */
+  #hold(): void {
+    if (this.#guarded) return;
+    this.#guarded = true;
+    void this.#guard.enter();
+  }
+
+  #unhold(): void {
+    if (!this.#guarded) return;
+    this.#guarded = false;
+    this.#guard.leave();
+  }
+
+  /** Deletes this session's key if it is still the one created at `rev` (see own-key.ts). */
+  #deleteOwn(rev: bigint | null): Promise<void> {
+    return deleteOwnKey(this.session.backend, this.#key, rev);
+  }
+
   /** Deletes this session's key, retrying while etcd is unreachable (not past the session's end). */
-  async #withdraw(): Promise<void> {
-    const b = this.session.backend;
+  async #withdraw(rev: bigint | null): Promise<void> {
     let backoff = 50;
     for (let tries = 0; ; tries++) {
       try {
-        await b.delete({ key: this.#key });
+        await this.#deleteOwn(rev);
         return;
       } catch (e) {
         if (!transient(e) || this.session.err !== null || tries >= 20) return; // the lease cleans up
@@ -270,18 +308,33 @@ export class Mutex {
    */
   async tryLock(): Promise<boolean> {
     this.#sessionAlive();
-    const { myRev, held, header } = await this.#attempt(false);
-    if (held) {
-      this.#acquired(myRev, header);
-      return true;
+    const entered = this.#guard.enter();
+    try {
+      await entered;
+      let att: Attempt;
+      try {
+        att = await this.#attempt(false);
+      } catch (e) {
+        if (transient(e)) this.#guard.doubt();
+        throw e;
+      }
+      if (att.held) {
+        this.#acquired(att.myRev, att.header);
+        this.#hold();
+        return true;
+      }
+      // Not first in line: withdraw the key (Go's TryLock does the same).
+      await this.#deleteOwn(att.myRev);
+      return false;
+    } finally {
+      this.#guard.leave();
     }
-    // Not first in line: withdraw the key (Go's TryLock does the same).
-    await this.session.backend.delete({ key: this.#key });
-    return false;
   }
 
   /**
-   * Releases the lock by deleting this session's key (Go's Unlock: unconditional).
+   * Releases the lock by deleting this session's key — only the key this lock created (its create
+   * revision compared), so a delete applied late cannot remove a later lock's key; Go's Unlock
+   * deletes it unconditionally.
    *
    * @example
    * ```ts
@@ -290,6 +343,7 @@ export class Mutex {
    */
   async unlock(): Promise<void> {
     await this.#release();
+    this.#unhold();
     this.#rev = -1n;
     this.#header = null;
     this.#unlisten?.();
@@ -298,13 +352,18 @@ export class Mutex {
     this.#holder = null;
   }
 
-  /** Unlock's delete: retried while etcd is unreachable; once the session is gone its lease removes the key. */
+  /**
+   * Unlock's delete: retried while etcd is unreachable; once the session is gone its lease removes the
+   * key. Not held: deletes the key whatever its revision (as Go's Unlock).
+   */
   async #release(): Promise<void> {
     const b = this.session.backend;
+    const rev = this.#rev;
     let backoff = 50;
     for (;;) {
       try {
-        await b.delete({ key: this.#key });
+        if (rev >= 0n) await this.#deleteOwn(rev);
+        else await b.delete({ key: this.#key });
         return;
       } catch (e) {
         if (!transient(e) || this.session.err !== null) throw e;

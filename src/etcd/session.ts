@@ -39,6 +39,13 @@ export interface SessionOptions {
 const RETRY_MS = 500;
 
 /**
+ * Leases adopted by a live Session of this process (`options.lease`), with how many adopted each
+ * (internal): keys on such a lease may belong to another Session or process, so no primitive
+ * removes one it did not create itself (key-guard.ts).
+ */
+export const adoptedLeases = new Map<bigint, number>();
+
+/**
  * A lease with keep-alive: the liveness of one client. Close it to release everything it holds.
  *
  * @example
@@ -104,6 +111,19 @@ export class Session {
       granted = g.ttl;
     }
     const s = new Session(backend, id, granted);
+    if (options.lease !== undefined) {
+      const lease = id;
+      adoptedLeases.set(lease, (adoptedLeases.get(lease) ?? 0) + 1);
+      s.signal.addEventListener(
+        "abort",
+        () => {
+          const n = (adoptedLeases.get(lease) ?? 1) - 1;
+          if (n > 0) adoptedLeases.set(lease, n);
+          else adoptedLeases.delete(lease);
+        },
+        { once: true },
+      );
+    }
     const ctx = options.ctx;
     if (ctx !== undefined) {
       try {

@@ -1,7 +1,10 @@
 // Faults on a real etcd, under Mutex contention (no mocks):
 // - a single etcd killed (SIGKILL) and restarted while six sessions contend, four with a 5 s TTL
 //   (they outlive the outage) and two with a 1 s TTL (their leases run out: they must notice);
-// - a 3-member etcd cluster on loopback whose raft leader is killed during contention.
+// - a 3-member etcd cluster on loopback whose raft leader is killed during contention, then the
+//   next leader paused (SIGSTOP) for 1.5 s;
+// - requests applied after their client gave up on them: a TCP proxy holds a Mutex request's bytes,
+//   drops the client's connection (the client retries on a new one) and delivers them later.
 // Every contender has its own connection. Every acquisition is recorded with its fencing token
 // (the key's create revision) and the holder's [start, end] interval on one clock; `end` is taken
 // just before a fenced txn (compare CREATE(key) == token) that tells whether the token was still
@@ -20,6 +23,7 @@ import {
   EtcdError,
   Mutex,
   PriorityQueue,
+  prefixEnd,
   Queue,
   RWMutex,
   Session,
@@ -27,6 +31,7 @@ import {
   text,
 } from "../../src/etcd/index.js";
 import { EtcdCluster, EtcdServer, haveEtcd, uniquePrefix } from "./harness.js";
+import { TcpProxy } from "./tcp-proxy.js";
 
 const enabled = haveEtcd();
 
@@ -63,25 +68,25 @@ interface Run {
 }
 
 /**
- * `n` contenders, each with its own connection, take the Mutex in a loop until `stopAt`
- * (performance.now() clock), each doing a fenced increment of a shared counter while holding.
+ * `n` contenders, each with its own connection, take the Mutex in a loop until `stop` aborts, each
+ * doing a fenced increment of a shared counter while holding. Acquisitions are appended to `holds`
+ * as they end (the fault waits on it for contention to build up: a fixed delay depends on the load).
  */
 async function contend(
   endpoints: string[],
   n: number,
   ttlOf: (who: number) => number,
-  stopAt: number,
+  stop: AbortSignal,
+  holds: Hold[],
 ): Promise<Run> {
   const pfx = uniquePrefix("fault-mutex");
   const counterKey = `${pfx}-counter`;
-  const holds: Hold[] = [];
   const losses: Loss[] = [];
   const errors = new Map<string, number>();
   const sessions = new Array<number>(n).fill(0);
   let increments = 0;
   let uncertain = 0;
   const lockErrors: string[] = [];
-  const stop = AbortSignal.timeout(Math.max(1, Math.ceil(stopAt - performance.now())));
   const note = (e: unknown): void => {
     const code = e instanceof EtcdError ? e.code : e instanceof Error ? e.name : String(e);
     errors.set(code, (errors.get(code) ?? 0) + 1);
@@ -92,7 +97,7 @@ async function contend(
     backends.push(b);
     let session: Session | null = null;
     let holding: { token: bigint; start: number } | null = null;
-    while (performance.now() < stopAt) {
+    while (!stop.aborted) {
       try {
         if (session === null || session.err !== null) {
           session = await Session.create(b, { ttl: ttlOf(who) });
@@ -156,11 +161,7 @@ async function contend(
 }
 
 /** The invariants every run must keep, whatever the fault. */
-/**
- * `tolerated`: lock() rejections a run may show without failing. Every other rejection while the
- * session lives is a fault surfacing as an error.
- */
-function checkRun(run: Run, label: string, tolerated: RegExp | null = null): void {
+function checkRun(run: Run, label: string): void {
   const valid = run.holds.filter((h) => h.valid).sort((a, b) => a.start - b.start);
   for (let i = 1; i < valid.length; i++) {
     const [a, b] = [valid[i - 1]!, valid[i]!];
@@ -179,8 +180,7 @@ function checkRun(run: Run, label: string, tolerated: RegExp | null = null): voi
     run.increments <= run.counter && run.counter <= run.increments + run.uncertain,
     `${label}: no lost update: counter ${run.counter}, fenced increments ${run.increments} (+${run.uncertain} unanswered)`,
   );
-  const surfaced = run.lockErrors.filter((m) => tolerated === null || !tolerated.test(m));
-  assert.deepEqual(surfaced, [], `${label}: lock() waited out the fault instead of rejecting`);
+  assert.deepEqual(run.lockErrors, [], `${label}: lock() waited out the fault instead of rejecting`);
 }
 
 function summary(run: Run, fault: number): string {
@@ -194,24 +194,34 @@ function summary(run: Run, fault: number): string {
   );
 }
 
+/** Polls `cond` (every 10 ms) until it holds, for at most 10 s. */
+async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await cond()) return;
+    await delay(10);
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
 describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, () => {
   test("etcd killed and restarted: everything recovers; short-TTL sessions notice their lost leases", async (t) => {
     const server = await EtcdServer.start();
     try {
-      const t0 = performance.now();
-      const killAt = t0 + 2000;
-      const restartAt = killAt + 1500;
-      const stopAt = restartAt + 3500;
       const ttlOf = (who: number): number => (who < 4 ? 5 : 1);
+      const holds: Hold[] = [];
+      const stopper = new AbortController();
+      let killAt = Number.POSITIVE_INFINITY;
       let restartedAt = 0;
       const fault = (async () => {
-        await delay(Math.max(0, Math.round(killAt - performance.now())));
+        await until("contention before the fault", () => holds.length > 20);
+        killAt = performance.now();
         await server.kill("SIGKILL");
-        await delay(Math.max(0, Math.round(restartAt - performance.now())));
+        await delay(1500);
         await server.spawn();
         restartedAt = performance.now();
-      })();
-      const run = await contend([server.endpoint], 6, ttlOf, stopAt).finally(() => fault);
+        await delay(3500);
+      })().finally(() => stopper.abort());
+      const run = await contend([server.endpoint], 6, ttlOf, stopper.signal, holds).finally(() => fault);
       t.diagnostic(
         `restart: ${summary(run, killAt)}; etcd serving again after ${(restartedAt - killAt).toFixed(0)} ms`,
       );
@@ -245,12 +255,13 @@ describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, 
   }, async (t) => {
     const cluster = await EtcdCluster.start(3);
     try {
-      const t0 = performance.now();
-      const killAt = t0 + 2000;
-      const stopAt = killAt + 8000;
+      const holds: Hold[] = [];
+      const stopper = new AbortController();
+      let killAt = Number.POSITIVE_INFINITY;
       const log: string[] = [];
       const fault = (async () => {
-        await delay(Math.max(0, Math.round(killAt - performance.now())));
+        await until("contention before the fault", () => holds.length > 20);
+        killAt = performance.now();
         const first = await cluster.leader();
         await first.kill("SIGKILL");
         const second = await cluster.leader();
@@ -263,16 +274,13 @@ describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, 
         const third = await cluster.leader();
         second.resume();
         log.push(`${second.member.name} paused 1.5 s, ${third.member.name} took over`);
+        await delay(Math.max(0, Math.round(killAt + 8000 - performance.now())));
         return [first.member.name, second.member.name, third.member.name];
-      })();
-      const run = await contend(cluster.endpoints, 6, () => 5, stopAt).finally(() => fault);
+      })().finally(() => stopper.abort());
+      const run = await contend(cluster.endpoints, 6, () => 5, stopper.signal, holds).finally(() => fault);
       const [first, second, third] = await fault;
       t.diagnostic(`${log.join("; ")}: ${summary(run, killAt)}`);
-      // Known gap, left open: with the leader killed and then the next one paused, a waiter has (in
-      // about one run of four here) found its own key gone while its session lived on, and rejected
-      // with session-expired instead of waiting. Safety (no overlap, growing fencing tokens, no lost
-      // update) is still checked in full; only that rejection is tolerated until it is understood.
-      checkRun(run, "cluster", /^session: own key deleted while waiting/);
+      checkRun(run, "cluster");
       assert.notEqual(second, first);
       assert.notEqual(third, second);
       assert.ok(run.holds.filter((h) => h.start < killAt).length > 20, "contention before the kill");
@@ -381,6 +389,220 @@ describe("every waiting primitive outlives an etcd restart", { skip: !enabled, t
     } finally {
       await a.close();
       await b.close();
+      await server.stop();
+    }
+  });
+});
+
+// A write whose answer is lost can still be applied later, after the client's later writes: a
+// member paused (or partitioned) with the request in its socket buffer picks it up when it resumes.
+// The proxy makes that happen on purpose: it holds the bytes of one request, drops the client's
+// connection (the call fails with "unavailable" and is retried on a new connection), and hands the
+// held bytes to etcd after the client has moved on. This is how the 3-member test above lost a
+// waiter's key while its session lived, when unlock deleted blindly: the unlock's delete went to the
+// leader just before it was paused, failed with DEADLINE_EXCEEDED after 2 s and was retried; the
+// next lock() created the key again; the paused member resumed and applied the first delete, which
+// removed the new key (scripts/etcd-fault-stress.ts logs such a run: the key's etcd history shows a
+// delete at a revision no answered request of the client made).
+describe("requests applied after their client gave up on them", { skip: !enabled, timeout: 60_000 }, () => {
+  test("a late unlock delete does not remove the key of the next lock() of the same session", {
+    timeout: 30_000,
+  }, async () => {
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-unlock");
+      const sa = await Session.create(a, { ttl: 30 });
+      const sb = await Session.create(direct, { ttl: 30 });
+      const ma = new Mutex(sa, pfx);
+      const mb = new Mutex(sb, pfx);
+      await ma.lock();
+      const firstRev = ma.rev;
+
+      // unlock()'s delete reaches the proxy and stays there; the client's connection is dropped.
+      proxy.hold();
+      const unlocking = ma.unlock();
+      await until("unlock's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await unlocking; // retried on a new connection: the key is gone
+      assert.equal((await direct.range({ key: ma.key })).kvs.length, 0);
+
+      // The same session queues again behind another holder: the same key, a new create revision.
+      await mb.lock();
+      const waiting = ma.lock();
+      waiting.catch(() => {}); // awaited below
+      await until(
+        "the second lock's key",
+        async () => (await direct.range({ key: ma.key })).kvs.length === 1,
+      );
+      const second = (await direct.range({ key: ma.key })).kvs[0]!.createRevision;
+      assert.ok(second > firstRev);
+
+      // Now etcd gets the first unlock's request, and answers it.
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+      await mb.unlock();
+      await waiting; // rejected with "own key deleted while waiting" when the late delete removed it
+      assert.equal(ma.rev, second);
+      const after = await direct.range({ key: ma.key });
+      assert.deepEqual(
+        after.kvs.map((kv) => kv.createRevision),
+        [second],
+        "the holder's key outlived the late delete",
+      );
+      assert.equal(sa.err, null);
+      await ma.unlock();
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  });
+  test("a lock() whose acquire txn lost its answer is retried: one key, and the late copy changes nothing", {
+    timeout: 30_000,
+  }, async () => {
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-lock");
+      const sa = await Session.create(a, { ttl: 30 });
+      const ma = new Mutex(sa, pfx);
+
+      proxy.hold();
+      const locking = ma.lock();
+      locking.catch(() => {}); // awaited below
+      await until("lock's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await locking; // retried on a new connection
+      const keys = async (): Promise<bigint[]> =>
+        (await direct.range({ key: `${pfx}/`, end: prefixEnd(`${pfx}/`) })).kvs.map(
+          (kv) => kv.createRevision,
+        );
+      assert.deepEqual(await keys(), [ma.rev]);
+
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+      // The late txn found the key (CREATE != 0) and only read: the lock is held, by one key.
+      assert.deepEqual(await keys(), [ma.rev]);
+      assert.ok((await direct.txn({ compare: [ma.isOwner()] })).succeeded, "still the owner");
+      await ma.unlock();
+      assert.deepEqual(await keys(), []);
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  });
+  /**
+   * lock() through the proxy whose first acquire txn is held, retried and answered; unlock(); then
+   * the held txn is delivered: it finds no key and creates it again, on the session's lease.
+   */
+  async function lateAcquireAfterUnlock(
+    adopted: boolean,
+    check: (ctx: { ma: Mutex; mb: Mutex; direct: Backend; unlockedAt: bigint }) => Promise<void>,
+  ): Promise<void> {
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-lock-after-unlock");
+      let sa = await Session.create(a, { ttl: 30 });
+      if (adopted) sa = await Session.create(a, { lease: sa.lease }); // Go's WithLease
+      const sb = await Session.create(direct, { ttl: 30 });
+      const ma = new Mutex(sa, pfx);
+      const mb = new Mutex(sb, pfx);
+
+      proxy.hold();
+      const locking = ma.lock();
+      locking.catch(() => {}); // awaited below
+      await until("lock's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await locking;
+      await ma.unlock();
+      const unlockedAt = (await direct.range({ key: ma.key })).header.revision;
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+      await check({ ma, mb, direct, unlockedAt });
+      assert.equal(sa.err, null);
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
+      await server.stop();
+    }
+  }
+
+  test("an acquire txn applied after the unlock queues the session's key again: the session removes it", {
+    timeout: 30_000,
+  }, async () => {
+    await lateAcquireAfterUnlock(false, async ({ ma, mb, direct, unlockedAt }) => {
+      // Nobody of the session waits on the late key, and it would hold everyone back until the
+      // session ends: the session removes it.
+      await until("the late key removed", async () => (await direct.range({ key: ma.key })).kvs.length === 0);
+      const w = await direct.watch({ key: ma.key, startRevision: unlockedAt + 1n });
+      const history: string[] = [];
+      while (history.length < 2) history.push(...(await w.next()).events.map((e) => e.type));
+      w.cancel();
+      assert.deepEqual(history.slice(0, 2), ["put", "delete"], "created late, then removed");
+      assert.equal(await mb.tryLock(), true, "the others are not held back");
+      await mb.unlock();
+      await ma.lock();
+      await ma.unlock();
+    });
+  });
+
+  test("on an adopted lease (Go's WithLease) the late key is left alone; the session's next lock() takes it over", {
+    timeout: 30_000,
+  }, async () => {
+    await lateAcquireAfterUnlock(true, async ({ ma, mb, direct }) => {
+      // Another Session or process on the lease could hold this key: it stays (held back: mb).
+      const ghost = (await direct.range({ key: ma.key })).kvs[0];
+      assert.ok(ghost !== undefined, "the late txn created the key again");
+      assert.equal(ghost.lease, ma.session.lease);
+      assert.equal(await mb.tryLock(), false, "it holds the others back");
+      await ma.lock();
+      assert.equal(ma.rev, ghost.createRevision, "the next lock() took it over");
+      await ma.unlock();
+      assert.equal(await mb.tryLock(), true);
+      await mb.unlock();
+    });
+  });
+
+  test("a campaign txn applied after resign() queues the candidacy again: the session removes it, the next candidate wins", {
+    timeout: 30_000,
+  }, async () => {
+    const server = await EtcdServer.start();
+    const proxy = await TcpProxy.start(server.endpoint);
+    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+    try {
+      const pfx = uniquePrefix("late-campaign");
+      const sa = await Session.create(a, { ttl: 30 });
+      const sb = await Session.create(direct, { ttl: 30 });
+      const ea = new Election(sa, pfx);
+      const eb = new Election(sb, pfx);
+
+      proxy.hold();
+      const campaigning = ea.campaign("a");
+      campaigning.catch(() => {}); // awaited below
+      await until("campaign's request held", () => proxy.heldBytes() > 0);
+      const late = proxy.cutClient();
+      await campaigning; // retried on a new connection
+      assert.ok(ea.isLeader);
+      await ea.resign();
+      assert.ok((await late.deliver()) > 0, "etcd answered the late request");
+
+      // The late candidacy would be the leader until sa ends; the session removes it.
+      await eb.campaign("b", AbortSignal.timeout(10_000));
+      assert.ok(eb.isLeader);
+      assert.equal(text((await eb.leader()).value), "b");
+      assert.equal((await direct.range({ key: ea.key })).kvs.length, 0);
+      assert.equal(sa.err, null);
+      await eb.resign();
+    } finally {
+      await Promise.all([a.close(), direct.close()]);
+      await proxy.close();
       await server.stop();
     }
   });
