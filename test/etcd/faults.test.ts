@@ -233,12 +233,16 @@ describe("faults under Mutex contention", { skip: !enabled, timeout: 120_000 }, 
           `contender ${who} acquired again after the restart`,
         );
       }
-      // The 1 s sessions could not keep their leases through the outage, and noticed within ~TTL.
+      // The 1 s sessions could not keep their leases through the 1.5 s outage, and noticed it.
       for (const who of [4, 5]) {
         const lost = run.losses.find((l) => l.who === who && l.at > killAt);
         assert.ok(lost !== undefined, `short-TTL contender ${who} noticed its session was lost`);
         assert.equal(lost.code, "session-expired");
-        assert.ok(lost.at - killAt < 2500, `noticed ${(lost.at - killAt).toFixed(0)} ms after the kill`);
+        // Learnt from the lease's own deadline, not from etcd: before etcd was serving again.
+        assert.ok(
+          lost.at < restartedAt,
+          `noticed ${(lost.at - killAt).toFixed(0)} ms after the kill, after the restart`,
+        );
         assert.ok(run.sessions[who]! >= 2, `contender ${who} went on with a new session`);
       }
       // The 5 s sessions outlived the outage (etcd restores leases with their TTL on restart).
