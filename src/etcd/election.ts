@@ -131,7 +131,9 @@ export class Election {
 
   /**
    * Puts this session up as a candidate with `value` and resolves once it is the leader. Cancelled
-   * (ctx), it withdraws the candidacy; on other failures the key stays queued until the session ends.
+   * (ctx), it withdraws the candidacy. On other failures the key stays queued until the session
+   * ends, unless a campaign transaction's answer was lost earlier: then the session's key guard
+   * removes it once nothing of the session uses it (docs/etcd.md, on writes applied late).
    *
    * @example
    * ```ts
