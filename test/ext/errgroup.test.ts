@@ -15,7 +15,6 @@ import {
   sleep,
   withCancel,
 } from "../../src/index.js";
-import { registry, type TaskRecord } from "../../src/internal/registry.js";
 import { leakCheck } from "../../src/testing/index.js";
 import { gate, liveTasks, probe, settle } from "./helpers.js";
 
@@ -339,33 +338,6 @@ describe("ErrGroup: setLimit, go and tryGo", () => {
       release.open();
       await g.wait();
     }
-  });
-});
-
-describe("ErrGroup: tasks as diagnostics see them (tracking is on in this file)", () => {
-  test("every task runs inside a task record, a queued one too, and the records end with the tasks", async () => {
-    const g = new ErrGroup();
-    g.setLimit(1);
-    const seen: (TaskRecord | undefined)[] = [];
-    const hold = gate();
-    const before = registry.tasks.size;
-    void g.go(async () => {
-      seen.push(registry.currentTask());
-      await hold.promise;
-      seen.push(registry.currentTask()); // still the same task after an await
-    });
-    const queued = g.go(async () => {
-      await settle(1);
-      seen.push(registry.currentTask());
-    });
-    assert.equal(registry.tasks.size, before + 1, "one slot running");
-    hold.open();
-    await queued;
-    await g.wait();
-    assert.equal(seen.length, 3);
-    assert.ok(seen.every((t) => t !== undefined && t.id > 1));
-    assert.equal(seen[0], seen[1]);
-    assert.equal(registry.tasks.size, before, "no record left behind");
   });
 });
 
