@@ -398,6 +398,29 @@ describe("every waiting primitive outlives an etcd restart", { skip: !enabled, t
   });
 });
 
+/** A server, a TcpProxy in front of it, a backend `a` through the proxy and one `direct`. */
+interface ProxyRig {
+  readonly server: EtcdServer;
+  readonly proxy: TcpProxy;
+  readonly a: Backend;
+  readonly direct: Backend;
+}
+
+/** Runs `body` on a fresh ProxyRig and takes it down afterwards, whatever happened. */
+async function throughProxy(body: (rig: ProxyRig) => Promise<void>): Promise<void> {
+  const server = await EtcdServer.start();
+  const proxy = await TcpProxy.start(server.endpoint);
+  const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
+  const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
+  try {
+    await body({ server, proxy, a, direct });
+  } finally {
+    await Promise.all([a.close(), direct.close()]);
+    await proxy.close();
+    await server.stop();
+  }
+}
+
 // A write whose answer is lost can still be applied later, after the client's later writes: a
 // member paused (or partitioned) with the request in its socket buffer picks it up when it resumes.
 // The proxy makes that happen on purpose: it holds the bytes of one request, drops the client's
@@ -412,11 +435,7 @@ describe("requests applied after their client gave up on them", { skip: !enabled
   test("a late unlock delete does not remove the key of the next lock() of the same session", {
     timeout: 30_000,
   }, async () => {
-    const server = await EtcdServer.start();
-    const proxy = await TcpProxy.start(server.endpoint);
-    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
-    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
-    try {
+    await throughProxy(async ({ proxy, a, direct }) => {
       const pfx = uniquePrefix("late-unlock");
       const sa = await Session.create(a, { ttl: 30 });
       const sb = await Session.create(direct, { ttl: 30 });
@@ -457,20 +476,12 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       );
       assert.equal(sa.err, null);
       await ma.unlock();
-    } finally {
-      await Promise.all([a.close(), direct.close()]);
-      await proxy.close();
-      await server.stop();
-    }
+    });
   });
   test("a lock() whose acquire txn lost its answer is retried: one key, and the late copy changes nothing", {
     timeout: 30_000,
   }, async () => {
-    const server = await EtcdServer.start();
-    const proxy = await TcpProxy.start(server.endpoint);
-    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
-    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
-    try {
+    await throughProxy(async ({ proxy, a, direct }) => {
       const pfx = uniquePrefix("late-lock");
       const sa = await Session.create(a, { ttl: 30 });
       const ma = new Mutex(sa, pfx);
@@ -493,11 +504,7 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       assert.ok((await direct.txn({ compare: [ma.isOwner()] })).succeeded, "still the owner");
       await ma.unlock();
       assert.deepEqual(await keys(), []);
-    } finally {
-      await Promise.all([a.close(), direct.close()]);
-      await proxy.close();
-      await server.stop();
-    }
+    });
   });
   /**
    * lock() through the proxy whose first acquire txn is held, retried and answered; unlock(); then
@@ -507,11 +514,7 @@ describe("requests applied after their client gave up on them", { skip: !enabled
     adopted: boolean,
     check: (ctx: { ma: Mutex; mb: Mutex; direct: Backend; unlockedAt: bigint }) => Promise<void>,
   ): Promise<void> {
-    const server = await EtcdServer.start();
-    const proxy = await TcpProxy.start(server.endpoint);
-    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
-    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
-    try {
+    await throughProxy(async ({ proxy, a, direct }) => {
       const pfx = uniquePrefix("late-lock-after-unlock");
       let sa = await Session.create(a, { ttl: 30 });
       if (adopted) sa = await Session.create(a, { lease: sa.lease }); // Go's WithLease
@@ -530,11 +533,7 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       assert.ok((await late.deliver()) > 0, "etcd answered the late request");
       await check({ ma, mb, direct, unlockedAt });
       assert.equal(sa.err, null);
-    } finally {
-      await Promise.all([a.close(), direct.close()]);
-      await proxy.close();
-      await server.stop();
-    }
+    });
   }
 
   test("an acquire txn applied after the unlock queues the session's key again: the session removes it", {
@@ -576,11 +575,7 @@ describe("requests applied after their client gave up on them", { skip: !enabled
   test("a campaign txn applied after resign() queues the candidacy again: the session removes it, the next candidate wins", {
     timeout: 30_000,
   }, async () => {
-    const server = await EtcdServer.start();
-    const proxy = await TcpProxy.start(server.endpoint);
-    const a = await connect({ endpoints: [proxy.endpoint], dialTimeout: 5000 });
-    const direct = await connect({ endpoints: [server.endpoint], dialTimeout: 5000 });
-    try {
+    await throughProxy(async ({ proxy, a, direct }) => {
       const pfx = uniquePrefix("late-campaign");
       const sa = await Session.create(a, { ttl: 30 });
       const sb = await Session.create(direct, { ttl: 30 });
@@ -604,10 +599,6 @@ describe("requests applied after their client gave up on them", { skip: !enabled
       assert.equal((await direct.range({ key: ea.key })).kvs.length, 0);
       assert.equal(sa.err, null);
       await eb.resign();
-    } finally {
-      await Promise.all([a.close(), direct.close()]);
-      await proxy.close();
-      await server.stop();
-    }
+    });
   });
 });
