@@ -2,7 +2,7 @@
 //
 // Fairness policy. Go's Mutex lets a newcomer barge in ahead of a woken waiter (fast on many cores),
 // and since Go 1.9 switches to hand-off ("starvation mode") once a waiter has waited over 1 ms,
-// because pure barging starved waiters (Go issue 13086). A promise-based
+// because pure barging starved waiters (golang/go#13086). A promise-based
 // mutex gains nothing from barging — there is no parallel core to keep busy — so this one is always
 // in hand-off mode: unlock passes the lock directly to the longest waiter, and while anyone waits,
 // lock() queues and tryLock() fails. No waiter can starve, and a contended unlock costs one promise

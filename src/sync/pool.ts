@@ -1,7 +1,7 @@
 // Pool<T>: Go's sync.Pool, made deterministic. Go's pool may drop items at any GC and has no size
 // limit; this one keeps what is put until it is full (`maxSize`, default 1024) and drops items the
 // `accept` predicate rejects — the rule for pools of buffers: never keep an oversized buffer,
-// or one huge request pins its memory forever (Go issue 23199). get() reuses the most recently put
+// or one huge request pins its memory forever (golang/go#23199). get() reuses the most recently put
 // item (LIFO keeps caches warm), else makes one with `new` (required: Go's nil New makes Get return
 // nil, which TypeScript would have to type as T | undefined everywhere).
 

@@ -1,4 +1,4 @@
-// Port of Go's test/chan/select6.go (Go issue 2075): a select must not corrupt the wait queues of
+// Port of Go's test/chan/select6.go (golang/go#2075): a select must not corrupt the wait queues of
 // its losing cases. c1 gets a plain receiver, then a select waits on c1 and c2; c2 fires, so the
 // select must leave c1's queue intact (the plain receiver still first); the select's task then
 // receives on c1 again. Both `c1 <- true` sends must find a receiver, so the program finishes.

@@ -1,5 +1,5 @@
 // Pool<T>: Go's sync.Pool made deterministic: get/put with a `new` factory, a bounded size,
-// the lesson's rule against keeping oversized buffers (Go 并发编程实战课 lesson 10, Go issue 23199), reset on put, LIFO
+// the lesson's rule against keeping oversized buffers (Go 并发编程实战课 lesson 10, golang/go#23199), reset on put, LIFO
 // reuse, and Go's "Put of nil is ignored".
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

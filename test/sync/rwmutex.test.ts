@@ -226,7 +226,7 @@ describe("RWMutex: the lesson's programs and deadlocks (Go 并发编程实战课
     rw.unlock(); // foo's hold, released from outside (Go allows it)
   });
 
-  test("pitfall 2, a reader that calls Lock deadlocks (Kubernetes issue 62464)", async () => {
+  test("pitfall 2, a reader that calls Lock deadlocks (kubernetes/kubernetes#62464)", async () => {
     const rw = new RWMutex();
     // Only so that the test can end the deadlock: the write lock call takes a ctx.
     const [ctx, cancel] = withCancel(background());

@@ -1,5 +1,5 @@
 // Ports of Go's sync/mutex_test.go (TestMutex, TestMutexMisuse, TestMutexFairness) and of the g1/g2
-// starvation program behind Go 1.9's starvation mode (Go issue 13086; Go 1.8: g1 7,200,216 acquisitions against g2's 10; Go 1.9's starvation
+// starvation program behind Go 1.9's starvation mode (golang/go#13086; Go 1.8: g1 7,200,216 acquisitions against g2's 10; Go 1.9's starvation
 // mode: 57). Time is emulated: "holding for 100 µs" is holding across yieldNow() (one macrotask turn),
 // and no assertion depends on the clock.
 import assert from "node:assert/strict";
@@ -91,7 +91,7 @@ describe("Go's mutex_test.go", () => {
   });
 });
 
-describe("Go issue 13086: the g1/g2 starvation program", () => {
+describe("golang/go#13086: the g1/g2 starvation program", () => {
   test("g1 holds the lock for '100 ms' in a loop, g2 wants it 10 times: g1 gets a small bounded share", async () => {
     const mu = new Mutex();
     const done = new Chan<boolean>(1);

@@ -147,7 +147,7 @@ export function lockerSuite(name: string, make: () => SuiteLocker, opts: LockerS
       l.unlock();
     });
 
-    test("a task that relocks at once cannot starve another (the g1/g2 starvation program (Go issue 13086), in miniature)", async () => {
+    test("a task that relocks at once cannot starve another (the g1/g2 starvation program (golang/go#13086), in miniature)", async () => {
       const l = make();
       let stop = false;
       let hog = 0;
