@@ -43,11 +43,12 @@ export class ErrGroup {
   /**
    * Runs fn in a new task: Go's `g.Go(f)`. Returns a promise to await, because Go's Go blocks while
    * the limit is reached: then it resolves once fn has started. Below the limit (or with none) fn
-   * is started at once, inside this call up to its first await (from inside a task that go() started
-   * this way, right after that task returns or awaits), and the promise is already resolved, so
-   * awaiting it costs one microtask and leaving it is harmless; at a limit, a producer that does not await queues every task inside
-   * the group instead of being held up. Always a promise, so a linter's no-floating-promises rule
-   * flags a missing await. Throws TypeError at once if fn is not a function.
+   * is started at once, inside this call up to its first await (from inside a task that go()
+   * started this way, right after that task returns or awaits), and the promise is already
+   * resolved, so awaiting it costs one microtask and leaving it is harmless; at a limit, a producer
+   * that does not await queues every task inside the group instead of being held up. Always a
+   * promise, so a linter's no-floating-promises rule flags a missing await. Throws TypeError at
+   * once if fn is not a function.
    *
    * @example
    * ```ts

@@ -494,8 +494,9 @@ registerKind(KIND, attachContext);
 /**
  * What may interrupt a sync wait given `ctx` (internal/futex.ts): its deadline, and the
  * cancellation of the shared context it inherits from, which notifies the sleeper's word (see the
- * header: with a backstop look every BACKSTOP_MS; polled every POLL_MS where notifying is impossible). Throws a TypeError naming `method` unless
- * ctx is a Context; null when there is no ctx.
+ * header: with a backstop look every BACKSTOP_MS; polled every POLL_MS where notifying is
+ * impossible). Throws a TypeError naming `method` unless ctx is a Context; null when there is no
+ * ctx.
  */
 export function interruptOf(method: string, ctx: Context | undefined): Interrupt | null {
   if (ctx === undefined) return null;
