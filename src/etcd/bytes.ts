@@ -25,6 +25,16 @@ export function text(v: Uint8Array): string {
   return decoder.decode(v);
 }
 
+/**
+ * @internal A string whose char codes are the bytes of `b`: an exact Map key for any bytes, whose
+ * string order is the bytes' order.
+ */
+export function binaryString(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+
 /** Throws a TypeError naming the argument unless `v` is a string or a Uint8Array. */
 export function checkValue(name: string, v: unknown): Value {
   if (typeof v !== "string" && !(v instanceof Uint8Array)) {

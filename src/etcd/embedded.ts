@@ -38,7 +38,7 @@ import type {
   WatchEvent,
   WatchRequest,
 } from "./backend.js";
-import { compareBytes, toBytes } from "./bytes.js";
+import { binaryString, compareBytes, toBytes } from "./bytes.js";
 import { EtcdError, etcdError } from "./errors.js";
 import {
   checkRangeRequest,
@@ -75,14 +75,6 @@ const NO_BYTES = new Uint8Array(0);
 /** A key as a string whose char codes are its bytes: string order is byte order. */
 type K = string;
 
-function keyOf(b: Uint8Array): K {
-  let s = "";
-  for (let i = 0; i < b.length; i += 4096) {
-    s += String.fromCharCode(...b.subarray(i, i + 4096));
-  }
-  return s;
-}
-
 function bytesOf(k: K): Uint8Array {
   const b = new Uint8Array(k.length);
   for (let i = 0; i < k.length; i++) b[i] = k.charCodeAt(i);
@@ -114,10 +106,10 @@ interface Span {
 }
 
 function spanOf(key: Uint8Array, end: Uint8Array | undefined): Span {
-  const from = keyOf(key);
+  const from = binaryString(key);
   if (end === undefined || end.length === 0) return { from, to: null, single: true };
   if (end.length === 1 && end[0] === 0) return { from, to: null, single: false };
-  return { from, to: keyOf(end), single: false };
+  return { from, to: binaryString(end), single: false };
 }
 
 function inSpan(s: Span, k: K): boolean {
@@ -282,7 +274,7 @@ class EmbeddedBackend implements Backend {
 
   #putIn(tx: WriteTx, req: PutRequest): PutResponse {
     const key = toBytes(req.key);
-    const k = keyOf(key);
+    const k = binaryString(key);
     const lease = req.lease ?? 0n;
     const h = this.#insertKey(k);
     const prev = this.#at(k, tx.rev);

@@ -20,6 +20,7 @@
 // what the guard can know: there, as in Go, exclusion is per lease anyway.)
 
 import type { Watch } from "./backend.js";
+import { binaryString } from "./bytes.js";
 import { EtcdError } from "./errors.js";
 import { deleteOwnKey } from "./own-key.js";
 import { pause, retrying, transient } from "./retry.js";
@@ -34,8 +35,7 @@ export function guardFor(session: Session, key: Uint8Array): KeyGuard {
     m = new Map();
     guards.set(session, m);
   }
-  let id = "";
-  for (const c of key) id += String.fromCharCode(c);
+  const id = binaryString(key);
   let g = m.get(id);
   if (g === undefined) {
     g = new KeyGuard(session, key);

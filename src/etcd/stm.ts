@@ -19,7 +19,7 @@ import type { Canceller } from "../chan/context-type.js";
 import { sleep } from "../time/sleep.js";
 import { throwIfDone } from "./abort.js";
 import type { Backend, Compare, Op, RangeResponse, TxnResponse, Value } from "./backend.js";
-import { checkValue, text, toBytes } from "./bytes.js";
+import { binaryString, checkValue, text, toBytes } from "./bytes.js";
 import { EtcdError, neverApplied, isTransient as transient } from "./errors.js";
 import { checkBackend } from "./queue.js";
 
@@ -90,12 +90,6 @@ export interface StmResult<T> {
 
 type Write = { readonly key: Uint8Array; readonly value: Uint8Array | null; readonly lease: bigint };
 
-function id(key: Uint8Array): string {
-  let s = "";
-  for (const b of key) s += String.fromCharCode(b);
-  return s;
-}
-
 class Tx implements StmTx {
   readonly rset = new Map<string, { key: Uint8Array; resp: RangeResponse }>();
   readonly wset = new Map<string, Write>();
@@ -119,17 +113,17 @@ class Tx implements StmTx {
   }
 
   async fetch(keys: Uint8Array[]): Promise<void> {
-    const missing = keys.filter((k) => !this.rset.has(id(k)));
+    const missing = keys.filter((k) => !this.rset.has(binaryString(k)));
     if (missing.length === 0) return;
     const firstRead = this.rset.size === 0;
     for (const k of missing) {
-      const p = this.prefetched.get(id(k));
+      const p = this.prefetched.get(binaryString(k));
       if (p !== undefined) {
-        this.prefetched.delete(id(k));
-        this.rset.set(id(k), p);
+        this.prefetched.delete(binaryString(k));
+        this.rset.set(binaryString(k), p);
       }
     }
-    const still = missing.filter((k) => !this.rset.has(id(k)));
+    const still = missing.filter((k) => !this.rset.has(binaryString(k)));
     if (still.length > 0) {
       const pinned = this.serializable && this.pin > 0n;
       const r = await this.b.txn({
@@ -144,20 +138,20 @@ class Tx implements StmTx {
       });
       still.forEach((key, i) => {
         const resp = r.responses[i];
-        if (resp?.type === "range") this.rset.set(id(key), { key, resp });
+        if (resp?.type === "range") this.rset.set(binaryString(key), { key, resp });
       });
     }
     if (firstRead && this.serializable && this.pin === 0n) {
-      this.pin = this.rset.get(id(keys[0]!))!.resp.header.revision;
+      this.pin = this.rset.get(binaryString(keys[0]!))!.resp.header.revision;
     }
   }
 
   async getBytes(key: Value): Promise<Uint8Array | undefined> {
     const k = toBytes(checkValue("key", key));
-    const w = this.wset.get(id(k));
+    const w = this.wset.get(binaryString(k));
     if (w !== undefined) return w.value ?? undefined;
     await this.fetch([k]);
-    return this.rset.get(id(k))!.resp.kvs[0]?.value;
+    return this.rset.get(binaryString(k))!.resp.kvs[0]?.value;
   }
 
   async get(key: Value): Promise<string> {
@@ -168,7 +162,7 @@ class Tx implements StmTx {
   async rev(key: Value): Promise<bigint> {
     const k = toBytes(checkValue("key", key));
     await this.fetch([k]);
-    return this.rset.get(id(k))!.resp.kvs[0]?.modRevision ?? 0n;
+    return this.rset.get(binaryString(k))!.resp.kvs[0]?.modRevision ?? 0n;
   }
 
   put(key: Value, value: Value, options?: { lease?: bigint }): void {
@@ -176,12 +170,12 @@ class Tx implements StmTx {
     const v = toBytes(checkValue("value", value));
     const lease = options?.lease ?? 0n;
     if (typeof lease !== "bigint" || lease < 0n) throw new TypeError("lease must be a bigint >= 0n");
-    this.wset.set(id(k), { key: k, value: v, lease });
+    this.wset.set(binaryString(k), { key: k, value: v, lease });
   }
 
   del(key: Value): void {
     const k = toBytes(checkValue("key", key));
-    this.wset.set(id(k), { key: k, value: null, lease: 0n });
+    this.wset.set(binaryString(k), { key: k, value: null, lease: 0n });
   }
 
   async commit(): Promise<TxnResponse> {
@@ -210,7 +204,7 @@ class Tx implements StmTx {
       this.prefetched = new Map();
       reads.forEach(({ key }, i) => {
         const resp = r.responses[i];
-        if (resp?.type === "range") this.prefetched.set(id(key), { key, resp });
+        if (resp?.type === "range") this.prefetched.set(binaryString(key), { key, resp });
       });
       this.pin = r.responses[0]?.type === "range" ? r.responses[0].header.revision : 0n;
     } else if (!r.succeeded) {

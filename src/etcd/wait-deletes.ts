@@ -24,7 +24,7 @@
 
 import { orAbort } from "./abort.js";
 import type { Backend, KeyValue, ResponseHeader, Watch } from "./backend.js";
-import { compareBytes, prefixEnd } from "./bytes.js";
+import { binaryString, compareBytes, prefixEnd } from "./bytes.js";
 import { EtcdError } from "./errors.js";
 import { pause, transient } from "./retry.js";
 
@@ -47,13 +47,6 @@ export const OLDER_LIMIT = 128;
 const HISTORY = 256;
 /** A watcher nobody waits on stays open this long, so the next waiter needs no new watch and read. */
 const LINGER_MS = 2000;
-
-/** A binary string of the key bytes: a Map key that is exact for any bytes. */
-function keyId(k: Uint8Array): string {
-  let s = "";
-  for (const c of k) s += String.fromCharCode(c);
-  return s;
-}
 
 interface Sub {
   readonly after: bigint;
@@ -105,7 +98,7 @@ class PrefixWatcher {
         const resp = await w.next();
         for (const e of resp.events) {
           if (e.type !== "delete") continue;
-          const id = keyId(e.kv.key);
+          const id = binaryString(e.kv.key);
           const rev = e.kv.modRevision;
           this.history.push({ id, rev });
           for (const s of this.subs) if (rev > s.after) s.onDelete(id, rev);
@@ -176,7 +169,7 @@ function watcherFor(b: Backend, pfx: Uint8Array): PrefixWatcher {
     m = new Map();
     registry.set(b, m);
   }
-  const id = keyId(pfx);
+  const id = binaryString(pfx);
   let w = m.get(id);
   if (w === undefined) {
     const map = m;
@@ -207,7 +200,7 @@ export async function waitDeletes(
   firstRead?: FirstRead,
 ): Promise<ResponseHeader> {
   const end = prefixEnd(pfx);
-  const ownId = keyId(own.key);
+  const ownId = binaryString(own.key);
   const ownWatched = compareBytes(own.key, pfx) >= 0 && compareBytes(own.key, end) < 0;
   const revOf = (kv: KeyValue): bigint => (by === "create" ? kv.createRevision : kv.modRevision);
   let backoff = 50;
@@ -255,7 +248,7 @@ export async function waitDeletes(
       }
       firstRead = undefined;
       const pending = new Set<string>();
-      for (const kv of kvs) if (revOf(kv) <= maxRev) pending.add(keyId(kv.key));
+      for (const kv of kvs) if (revOf(kv) <= maxRev) pending.add(binaryString(kv.key));
       if (pending.size === 0 && !more) return { revision: at };
       if (pending.size > 0) {
         const last = await waitAll(watcher, at, pending, ownId, signal);
